@@ -1,0 +1,68 @@
+;; Hot loop of the active-set solver, in WebAssembly SIMD (f64x2): V8 does not vectorize plain
+;; TypeScript loops, and this product runs once per iteration over every concept (c × |support| multiply-adds).
+;; All pointers are byte offsets into the shared memory; `stride` (the Gram row length) is even.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; g[0..stride) = b[0..stride) − Σ_i w[i] · G[rows[i]·stride + 0..stride)
+  (func (export "gradient")
+    (param $stride i32) (param $gram i32) (param $rows i32) (param $w i32) (param $s i32) (param $b i32) (param $g i32)
+    (local $rowBytes i32) (local $i i32) (local $j i32)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 3)))
+    (memory.copy (local.get $g) (local.get $b) (local.get $rowBytes))
+    ;; four support rows per pass: g is loaded and stored once per four rows
+    (block $end4
+      (loop $next4
+        (br_if $end4 (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $s)))
+        (local.set $o0 (call $rowOffset (local.get $gram) (local.get $rows) (local.get $i) (local.get $rowBytes)))
+        (local.set $o1 (call $rowOffset (local.get $gram) (local.get $rows) (i32.add (local.get $i) (i32.const 1)) (local.get $rowBytes)))
+        (local.set $o2 (call $rowOffset (local.get $gram) (local.get $rows) (i32.add (local.get $i) (i32.const 2)) (local.get $rowBytes)))
+        (local.set $o3 (call $rowOffset (local.get $gram) (local.get $rows) (i32.add (local.get $i) (i32.const 3)) (local.get $rowBytes)))
+        (local.set $a0 (f64x2.splat (call $weight (local.get $w) (local.get $i))))
+        (local.set $a1 (f64x2.splat (call $weight (local.get $w) (i32.add (local.get $i) (i32.const 1)))))
+        (local.set $a2 (f64x2.splat (call $weight (local.get $w) (i32.add (local.get $i) (i32.const 2)))))
+        (local.set $a3 (f64x2.splat (call $weight (local.get $w) (i32.add (local.get $i) (i32.const 3)))))
+        (local.set $j (i32.const 0))
+        (block $endj
+          (loop $nextj
+            (br_if $endj (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (v128.store (i32.add (local.get $g) (local.get $j))
+              (f64x2.sub (v128.load (i32.add (local.get $g) (local.get $j)))
+                (f64x2.add
+                  (f64x2.add (f64x2.mul (local.get $a0) (v128.load (i32.add (local.get $o0) (local.get $j))))
+                             (f64x2.mul (local.get $a1) (v128.load (i32.add (local.get $o1) (local.get $j)))))
+                  (f64x2.add (f64x2.mul (local.get $a2) (v128.load (i32.add (local.get $o2) (local.get $j))))
+                             (f64x2.mul (local.get $a3) (v128.load (i32.add (local.get $o3) (local.get $j))))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $nextj)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next4)))
+    ;; the remaining 0–3 rows one at a time
+    (block $end1
+      (loop $next1
+        (br_if $end1 (i32.ge_s (local.get $i) (local.get $s)))
+        (local.set $o0 (call $rowOffset (local.get $gram) (local.get $rows) (local.get $i) (local.get $rowBytes)))
+        (local.set $a0 (f64x2.splat (call $weight (local.get $w) (local.get $i))))
+        (local.set $j (i32.const 0))
+        (block $endj1
+          (loop $nextj1
+            (br_if $endj1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (v128.store (i32.add (local.get $g) (local.get $j))
+              (f64x2.sub (v128.load (i32.add (local.get $g) (local.get $j)))
+                (f64x2.mul (local.get $a0) (v128.load (i32.add (local.get $o0) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $nextj1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next1)))
+  )
+
+  ;; byte offset of Gram row rows[i]
+  (func $rowOffset (param $gram i32) (param $rows i32) (param $i i32) (param $rowBytes i32) (result i32)
+    (i32.add (local.get $gram)
+      (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes))))
+
+  (func $weight (param $w i32) (param $i i32) (result f64)
+    (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))))
+)

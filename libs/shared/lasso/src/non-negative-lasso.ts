@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AudioConceptsError, InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
+import type { LassoDictionary } from './dictionary';
+import { resolveLassoOptions, type LassoOptions } from './lasso.options';
+import { checkedMatrix } from './matrix';
+import { jsMatMul, type MatMul } from './matmul';
+import { GradientKernel } from './shared-gram';
+import { runSolveJob, type SolveJobBuffers } from './solve.job';
+
+/** Solutions of a batch: row i of `weights` (n×c) solves the problem for embedding i. */
+export interface LassoBatchResult {
+  n: number;
+  c: number;
+  lambda: number;
+  weights: Float64Array;
+  /** ‖Cᵀw − z‖² + λ‖w‖₁ per row */
+  objective: Float64Array;
+  /** duality gap per row (scikit-learn's form) */
+  gap: Float64Array;
+  iterations: Int32Array;
+  /** non-zero weights per row */
+  l0: Int32Array;
+  /** 1 where gap ≤ tol·‖z‖² */
+  converged: Uint8Array;
+}
+
+export interface NonNegativeLassoConfig {
+  /** Solver threads; 1 solves on the calling thread. Default: the machine's available parallelism. */
+  threads?: number;
+  /** Kernel for Z·Cᵀ. Default: portable TypeScript. */
+  matmul?: MatMul;
+}
+
+/**
+ * Batched non-negative Lasso over a fixed dictionary: min_{w≥0} ‖Cᵀw − z‖² + λ‖w‖₁ for every row z of Z,
+ * exactly (DESIGN §1). Rows are solved in parallel by worker threads sharing the Gram matrix.
+ * Call `close()` when done to stop the threads.
+ */
+export class NonNegativeLasso {
+  readonly threads: number;
+  private readonly matmul: MatMul;
+  private workers: Worker[] | undefined;
+  private localKernel: GradientKernel | undefined;
+  private nextJobId = 0;
+
+  constructor(
+    readonly dictionary: LassoDictionary,
+    config: NonNegativeLassoConfig = {},
+  ) {
+    this.threads = Math.max(1, Math.floor(config.threads ?? availableParallelism()));
+    this.matmul = config.matmul ?? jsMatMul;
+  }
+
+  /** `embeddingsNxD`: row-major values of Z (n×d), used as given (no normalizing or centering). */
+  async solve(embeddingsNxD: ArrayLike<number>, n: number, d: number, options: LassoOptions): Promise<LassoBatchResult> {
+    const resolved = resolveLassoOptions(options);
+    const { c } = this.dictionary;
+    if (d !== this.dictionary.d)
+      throw new ShapeMismatchError(
+        `embeddings of shape [${n}, ${d}] do not match the concept dictionary of shape [${c}, ${this.dictionary.d}]: dimensions ${d} ≠ ${this.dictionary.d}`,
+        [n, this.dictionary.d],
+        [n, d],
+      );
+    const z = checkedMatrix(embeddingsNxD, n, d, 'embeddings');
+    const squaredNorms = new Float64Array(new SharedArrayBuffer(8 * n));
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let t = i * d; t < (i + 1) * d; t++) s += z.data[t] * z.data[t];
+      if (s === 0) throw new InvalidInputError(`embeddings row ${i} is all zeros: there is nothing to decompose`);
+      squaredNorms[i] = s;
+    }
+    const result = allocateResult(n, c, resolved.lambda);
+    if (n === 0) return result;
+    const product = await this.matmul.abt(z, this.dictionary.concepts);
+    const correlations = new Float64Array(new SharedArrayBuffer(8 * n * c));
+    correlations.set(product.data);
+    const job: SolveJobBuffers = {
+      correlations,
+      squaredNorms,
+      weights: result.weights,
+      objective: result.objective,
+      gap: result.gap,
+      iterations: result.iterations,
+      l0: result.l0,
+      converged: result.converged,
+      nextRow: new Int32Array(new SharedArrayBuffer(4)),
+    };
+    const threads = Math.min(this.threads, Math.ceil(n / 8));
+    if (threads <= 1) {
+      this.localKernel ??= new GradientKernel(this.dictionary.gram, this.dictionary.gram.allocateSlot());
+      runSolveJob(this.localKernel, c, n, resolved, job);
+    }
+    else await this.runOnWorkers(threads, n, resolved, job);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers ?? [];
+    this.workers = undefined;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private async runOnWorkers(threads: number, n: number, options: object, job: SolveJobBuffers): Promise<void> {
+    const workers = this.startWorkers().slice(0, threads);
+    const id = this.nextJobId++;
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (msg: { id: number; error?: string }) => {
+              if (msg.id !== id) return;
+              worker.unref();
+              worker.off('message', onMessage);
+              worker.off('error', onError);
+              if (msg.error) reject(new AudioConceptsError(`solver thread failed: ${msg.error}`));
+              else resolve();
+            };
+            const onError = (error: Error) => {
+              worker.unref();
+              worker.off('message', onMessage);
+              reject(new AudioConceptsError(`solver thread crashed: ${error.message}`, { cause: error }));
+            };
+            // Idle threads are unref'd so they never keep the process alive; a running job holds it.
+            worker.ref();
+            worker.on('message', onMessage);
+            worker.once('error', onError);
+            worker.postMessage({ id, n, options, job });
+          }),
+      ),
+    );
+  }
+
+  private startWorkers(): Worker[] {
+    if (this.workers) return this.workers;
+    const script = workerScript();
+    const { gram } = this.dictionary;
+    this.workers = Array.from({ length: this.threads }, () => {
+      const workerData = { memory: gram.memory, c: gram.c, slot: gram.allocateSlot() };
+      const worker = new Worker(script.file, { workerData, execArgv: script.execArgv });
+      worker.unref();
+      return worker;
+    });
+    return this.workers;
+  }
+}
+
+/** The compiled worker next to this file; from sources (tests), the .ts one run through tsx. */
+function workerScript(): { file: string; execArgv?: string[] } {
+  const compiled = join(__dirname, 'solve.worker.js');
+  if (existsSync(compiled)) return { file: compiled };
+  return { file: join(__dirname, 'solve.worker.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+function allocateResult(n: number, c: number, lambda: number): LassoBatchResult {
+  const shared = (bytes: number) => new SharedArrayBuffer(Math.max(bytes, 1));
+  return {
+    n,
+    c,
+    lambda,
+    weights: new Float64Array(shared(8 * n * c), 0, n * c),
+    objective: new Float64Array(shared(8 * n), 0, n),
+    gap: new Float64Array(shared(8 * n), 0, n),
+    iterations: new Int32Array(shared(4 * n), 0, n),
+    l0: new Int32Array(shared(4 * n), 0, n),
+    converged: new Uint8Array(shared(n), 0, n),
+  };
+}

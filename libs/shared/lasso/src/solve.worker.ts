@@ -1,0 +1,17 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ResolvedLassoOptions } from './lasso.options';
+import { GradientKernel, SharedGram } from './shared-gram';
+import { runSolveJob, type SolveJobBuffers } from './solve.job';
+
+/** Solver thread: attaches to the shared Gram memory and its own scratch slot, then runs solve jobs. */
+const { memory, c, slot } = workerData as { memory: WebAssembly.Memory; c: number; slot: number };
+const kernel = new GradientKernel(SharedGram.attach(memory, c), slot);
+
+parentPort!.on('message', (msg: { id: number; n: number; options: ResolvedLassoOptions; job: SolveJobBuffers }) => {
+  try {
+    runSolveJob(kernel, c, msg.n, msg.options, msg.job);
+    parentPort!.postMessage({ id: msg.id });
+  } catch (error) {
+    parentPort!.postMessage({ id: msg.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
+});

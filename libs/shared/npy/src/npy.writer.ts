@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type NdArray, assertLittleEndianHost, assertNdArray } from './nd-array';
+import { encodeNpyHeader } from './npy.header';
+
+/** The header and the data of `arr`'s .npy encoding; the data bytes are a view of `arr.data`, not a copy. */
+function npyParts(arr: NdArray, what: string): [Uint8Array, Uint8Array] {
+  assertLittleEndianHost();
+  assertNdArray(arr, what);
+  const { data } = arr;
+  return [encodeNpyHeader(arr.dtype, arr.shape), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
+}
+
+/** Encodes `arr` as a .npy file (version 1.0, or 2.0 when the header needs it), byte-for-byte as NumPy would. */
+export function encodeNpy(arr: NdArray): Uint8Array {
+  const [header, data] = npyParts(arr, 'encodeNpy');
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header);
+  out.set(data, header.length);
+  return out;
+}
+
+/**
+ * Writes `arr` to `path` atomically: the bytes go to a temporary file next to it, which is flushed to disk and
+ * then renamed over `path`, so readers see either the old file or the complete new one.
+ */
+export async function writeNpy(path: string, arr: NdArray): Promise<void> {
+  const [header, data] = npyParts(arr, path);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, 'wx');
+    await handle.writeFile(header);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
