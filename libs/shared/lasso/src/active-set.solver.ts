@@ -117,7 +117,13 @@ export class ActiveSetSolver {
     for (let j = 0; j < c; j++) if (g[j] > maxGrad) maxGrad = g[j];
     const rr = Math.max(0, zz - wb - wg);
     const gap = dualityGap({ a, rr, rz: zz - wb, l1, maxGrad });
-    return { objective: rr + 2 * a * l1, gap, iterations, converged: gap <= this.options.tol * zz, l0: this.supportSize };
+    return {
+      objective: rr + 2 * a * l1,
+      gap,
+      iterations,
+      converged: gap <= this.options.tol * zz,
+      l0: this.supportSize,
+    };
   }
 
   /** ½wᵀGw − (b − a)ᵀw from the current gradient g = b − Gw: wᵀGw = wᵀb − wᵀg. */

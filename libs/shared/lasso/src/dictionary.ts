@@ -24,8 +24,16 @@ export class LassoDictionary {
   }
 
   /** `conceptsKxD`: row-major values of C; checked for size and finiteness first. */
-  static async create(conceptsKxD: ArrayLike<number>, c: number, d: number, matmul: MatMul = jsMatMul): Promise<LassoDictionary> {
-    if (!(c >= 1 && d >= 1)) throw new InvalidInputError(`concept dictionary must have at least one concept and one dimension, got shape [${c}, ${d}]`);
+  static async create(
+    conceptsKxD: ArrayLike<number>,
+    c: number,
+    d: number,
+    matmul: MatMul = jsMatMul,
+  ): Promise<LassoDictionary> {
+    if (!(c >= 1 && d >= 1))
+      throw new InvalidInputError(
+        `concept dictionary must have at least one concept and one dimension, got shape [${c}, ${d}]`,
+      );
     const concepts = checkedMatrix(conceptsKxD, c, d, 'concept dictionary');
     const gram = SharedGram.create(c);
     const product = await matmul.abt(concepts, concepts);

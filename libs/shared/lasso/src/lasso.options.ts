@@ -45,11 +45,13 @@ export const LASSO_DEFAULTS: Omit<ResolvedLassoOptions, 'lambda'> = {
 export function resolveLassoOptions(options: LassoOptions): ResolvedLassoOptions {
   const resolved = { ...LASSO_DEFAULTS, ...stripUndefined(options) } as ResolvedLassoOptions;
   const bad: string[] = [];
-  if (!Number.isFinite(resolved.lambda) || resolved.lambda < 0) bad.push(`lambda must be a finite number ≥ 0, got ${resolved.lambda}`);
+  if (!Number.isFinite(resolved.lambda) || resolved.lambda < 0)
+    bad.push(`lambda must be a finite number ≥ 0, got ${resolved.lambda}`);
   if (!(resolved.tol > 0)) bad.push(`tol must be > 0, got ${resolved.tol}`);
   if (!Number.isInteger(resolved.maxIterations) || resolved.maxIterations < 1)
     bad.push(`maxIterations must be an integer ≥ 1, got ${resolved.maxIterations}`);
-  if (!(resolved.violationTolerance >= 0)) bad.push(`violationTolerance must be ≥ 0, got ${resolved.violationTolerance}`);
+  if (!(resolved.violationTolerance >= 0))
+    bad.push(`violationTolerance must be ≥ 0, got ${resolved.violationTolerance}`);
   if (!(resolved.rankTolerance > 0 && resolved.rankTolerance < 1))
     bad.push(`rankTolerance must be in (0, 1), got ${resolved.rankTolerance}`);
   if (!Number.isInteger(resolved.workingSetSize) || resolved.workingSetSize < 1)

@@ -10,7 +10,11 @@ export interface Matrix {
 /** Wraps data as a rows×cols matrix, checking the size and that every value is finite. */
 export function checkedMatrix(data: ArrayLike<number>, rows: number, cols: number, name: string): Matrix {
   if (data.length !== rows * cols)
-    throw new ShapeMismatchError(`${name}: ${data.length} values do not fill shape [${rows}, ${cols}]`, [rows, cols], [data.length]);
+    throw new ShapeMismatchError(
+      `${name}: ${data.length} values do not fill shape [${rows}, ${cols}]`,
+      [rows, cols],
+      [data.length],
+    );
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {

@@ -55,7 +55,12 @@ export class NonNegativeLasso {
   }
 
   /** `embeddingsNxD`: row-major values of Z (n×d), used as given (no normalizing or centering). */
-  async solve(embeddingsNxD: ArrayLike<number>, n: number, d: number, options: LassoOptions): Promise<LassoBatchResult> {
+  async solve(
+    embeddingsNxD: ArrayLike<number>,
+    n: number,
+    d: number,
+    options: LassoOptions,
+  ): Promise<LassoBatchResult> {
     const resolved = resolveLassoOptions(options);
     const { c } = this.dictionary;
     if (d !== this.dictionary.d)
@@ -92,8 +97,7 @@ export class NonNegativeLasso {
     if (threads <= 1) {
       this.localKernel ??= new GradientKernel(this.dictionary.gram, this.dictionary.gram.allocateSlot());
       runSolveJob(this.localKernel, c, n, resolved, job);
-    }
-    else await this.runOnWorkers(threads, n, resolved, job);
+    } else await this.runOnWorkers(threads, n, resolved, job);
     return result;
   }
 
@@ -151,7 +155,7 @@ export class NonNegativeLasso {
 function workerScript(): { file: string; execArgv?: string[] } {
   const compiled = join(__dirname, 'solve.worker.js');
   if (existsSync(compiled)) return { file: compiled };
-  return { file: join(__dirname, 'solve.worker.ts'), execArgv: ['--import', 'tsx'] };
+  return { file: join(__dirname, 'solve.worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
 }
 
 function allocateResult(n: number, c: number, lambda: number): LassoBatchResult {

@@ -13,7 +13,10 @@ export function gramKernelsModule(): WebAssembly.Module {
   if (cachedModule) return cachedModule;
   const candidates = [join(__dirname, 'gram-kernels.wasm'), join(__dirname, '..', 'dist', 'gram-kernels.wasm')];
   const file = candidates.find((f) => existsSync(f));
-  if (!file) throw new AudioConceptsError(`gram-kernels.wasm not found (looked in ${candidates.join(', ')}); build the lasso library first`);
+  if (!file)
+    throw new AudioConceptsError(
+      `gram-kernels.wasm not found (looked in ${candidates.join(', ')}); build the lasso library first`,
+    );
   cachedModule = new WebAssembly.Module(readFileSync(file));
   return cachedModule;
 }
@@ -34,7 +37,9 @@ export class SharedGram {
     const stride = c + (c % 2);
     const bytes = c * stride * 8;
     if (bytes > MAX_BYTES)
-      throw new InvalidInputError(`a dictionary of ${c} concepts needs a ${(bytes / 1024 ** 3).toFixed(1)} GiB Gram matrix; the limit is 3.5 GiB (about 21,000 concepts)`);
+      throw new InvalidInputError(
+        `a dictionary of ${c} concepts needs a ${(bytes / 1024 ** 3).toFixed(1)} GiB Gram matrix; the limit is 3.5 GiB (about 21,000 concepts)`,
+      );
     const pages = Math.ceil(bytes / PAGE) + 1;
     const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536, shared: true });
     return new SharedGram(memory, c, stride);
@@ -54,7 +59,8 @@ export class SharedGram {
   allocateSlot(): number {
     const offset = this.memory.buffer.byteLength;
     const bytes = slotBytes(this.stride);
-    if (offset + bytes > MAX_BYTES) throw new InvalidInputError('no room left for another solver thread next to this Gram matrix');
+    if (offset + bytes > MAX_BYTES)
+      throw new InvalidInputError('no room left for another solver thread next to this Gram matrix');
     this.memory.grow(Math.ceil(bytes / PAGE));
     return offset;
   }
@@ -75,7 +81,15 @@ export class GradientKernel {
   readonly g: Float64Array;
   readonly gram: Float64Array;
   private readonly offsets: { rows: number; weights: number; b: number; g: number };
-  private readonly kernel: (stride: number, gram: number, rows: number, w: number, s: number, b: number, g: number) => void;
+  private readonly kernel: (
+    stride: number,
+    gram: number,
+    rows: number,
+    w: number,
+    s: number,
+    b: number,
+    g: number,
+  ) => void;
 
   constructor(
     private readonly shared: SharedGram,

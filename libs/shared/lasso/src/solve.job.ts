@@ -24,7 +24,13 @@ export interface SolveJobBuffers {
 
 export const ROWS_PER_CLAIM = 8;
 
-export function runSolveJob(kernel: GradientKernel, c: number, n: number, options: ResolvedLassoOptions, job: SolveJobBuffers): void {
+export function runSolveJob(
+  kernel: GradientKernel,
+  c: number,
+  n: number,
+  options: ResolvedLassoOptions,
+  job: SolveJobBuffers,
+): void {
   const solver = new ActiveSetSolver(kernel, c, options);
   for (;;) {
     const start = Atomics.add(job.nextRow, 0, ROWS_PER_CLAIM);

@@ -12,6 +12,9 @@ parentPort!.on('message', (msg: { id: number; n: number; options: ResolvedLassoO
     runSolveJob(kernel, c, msg.n, msg.options, msg.job);
     parentPort!.postMessage({ id: msg.id });
   } catch (error) {
-    parentPort!.postMessage({ id: msg.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    parentPort!.postMessage({
+      id: msg.id,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
   }
 });

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { IncrementalCholesky } from './cholesky';
+
+/** Deterministic pseudo-random numbers for test data (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Gram matrix of n random vectors in R^d (full rank when n ≤ d). */
+function gram(n: number, d: number, seed: number): number[][] {
+  const r = rng(seed);
+  const v = Array.from({ length: n }, () => Array.from({ length: d }, () => r() - 0.5));
+  return v.map((a) => v.map((b) => a.reduce((s, x, t) => s + x * b[t], 0)));
+}
+
+function factorOf(G: number[][], members: number[]): IncrementalCholesky {
+  const chol = new IncrementalCholesky(2); // small capacity: exercises growth
+  const scratch = new Float64Array(G.length);
+  for (const j of members) {
+    const cross = chol.size === 0 ? [] : members.slice(0, chol.size).map((i) => G[i][j]);
+    expect(chol.tryAdd(cross, G[j][j], 1e-12, scratch)).toBe(true);
+  }
+  return chol;
+}
+
+function solveDirect(G: number[][], members: number[], rhs: number[]): Float64Array {
+  // Gaussian elimination on the principal submatrix, as an independent reference.
+  const n = members.length;
+  const A = members.map((i, r) => [...members.map((j) => G[i][j]), rhs[r]]);
+  for (let k = 0; k < n; k++) {
+    for (let r = k + 1; r < n; r++) {
+      const f = A[r][k] / A[k][k];
+      for (let c = k; c <= n; c++) A[r][c] -= f * A[k][c];
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = A[r][n];
+    for (let c = r + 1; c < n; c++) s -= A[r][c] * x[c];
+    x[r] = s / A[r][r];
+  }
+  return x;
+}
+
+describe('IncrementalCholesky', () => {
+  it('solves the support system after additions', () => {
+    const G = gram(12, 20, 1);
+    const members = [3, 0, 7, 11, 5, 9];
+    const chol = factorOf(G, members);
+    const rhs = members.map((_, i) => i + 1);
+    const x = new Float64Array(members.length);
+    chol.solve(rhs, x);
+    const ref = solveDirect(G, members, rhs);
+    for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(ref[i], 9);
+  });
+
+  it('stays exact after removing members at the front, middle and back', () => {
+    const G = gram(10, 16, 2);
+    const members = [0, 1, 2, 3, 4, 5, 6, 7];
+    const chol = factorOf(G, members);
+    for (const position of [0, 3, 5]) {
+      chol.remove(position);
+      members.splice(position, 1);
+      const rhs = members.map((j) => Math.sin(j));
+      const x = new Float64Array(members.length);
+      chol.solve(rhs, x);
+      const ref = solveDirect(G, members, rhs);
+      for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(ref[i], 9);
+    }
+    chol.remove(members.length - 1);
+    expect(chol.size).toBe(members.length - 1);
+  });
+
+  it('refuses a member that is a combination of the current ones and leaves the factor unchanged', () => {
+    // vectors in R^3: the fourth is the sum of the first two
+    const v = [
+      [1, 0.2, 0],
+      [0, 1, 0.3],
+      [0.5, 0, 1],
+      [1, 1.2, 0.3],
+    ];
+    const G = v.map((a) => v.map((b) => a.reduce((s, x, t) => s + x * b[t], 0)));
+    const chol = factorOf(G, [0, 1, 2]);
+    const scratch = new Float64Array(4);
+    expect(chol.tryAdd([G[0][3], G[1][3], G[2][3]], G[3][3], 1e-10, scratch)).toBe(false);
+    expect(chol.size).toBe(3);
+    // L⁻ᵀ(L⁻¹·cross) are the combination coefficients (1, 1, 0).
+    chol.backSolve(scratch);
+    expect(Array.from(scratch.subarray(0, 3)).map((x) => Math.round(x * 1e9) / 1e9)).toEqual([1, 1, 0]);
+  });
+});
