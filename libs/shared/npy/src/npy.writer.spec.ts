@@ -1,13 +1,13 @@
 import { InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DTYPE_INFO, NPY_DTYPES, type NdArray, type NpyData, type NpyDtype } from './nd-array';
 import { parseNpy, readNpy } from './npy.reader';
-import { encodeNpy, writeNpy } from './npy.writer';
+import { createNpyRowWriter, encodeNpy, writeNpy } from './npy.writer';
 
 const fixture = (name: string): string => join(__dirname, '__fixtures__', name);
 const bytesOf = (data: NpyData): Uint8Array => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -219,4 +219,28 @@ describe('NumPy compatibility', () => {
       });
     },
   );
+});
+
+describe('createNpyRowWriter', () => {
+  it('writes rows in chunks into a file readNpy reads back, and only renames it into place when complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'npy-rows-'));
+    const path = join(dir, 'w.npy');
+    const writer = await createNpyRowWriter(path, 'float64', [5, 3]);
+    const all = Float64Array.from({ length: 15 }, (_, i) => i / 7);
+    await writer.write(all.subarray(0, 6));
+    expect(existsSync(path)).toBe(false);
+    await writer.write(all.subarray(6, 15));
+    await writer.close();
+    const back = await readNpy(path);
+    expect(back.shape).toEqual([5, 3]);
+    expect(Array.from(back.data as Float64Array)).toEqual(Array.from(all));
+
+    const short = await createNpyRowWriter(join(dir, 'short.npy'), 'float32', [2, 2]);
+    await short.write(new Float32Array(2));
+    await expect(short.close()).rejects.toThrow('only 2 of 4 values were written for shape [2, 2]');
+    expect(existsSync(join(dir, 'short.npy'))).toBe(false);
+    const over = await createNpyRowWriter(join(dir, 'over.npy'), 'float32', [1, 2]);
+    await expect(over.write(new Float32Array(3))).rejects.toThrow('3 values exceed the declared shape [1, 2]');
+    await over.abort();
+  });
 });

@@ -43,3 +43,62 @@ export async function writeNpy(path: string, arr: NdArray): Promise<void> {
     throw e;
   }
 }
+
+/** Writes a .npy file row chunk by row chunk (constant memory); see {@link createNpyRowWriter}. */
+export interface NpyRowWriter {
+  /** Appends values (a whole number of rows, in the writer's dtype) after those already written. */
+  write(values: NdArray['data']): Promise<void>;
+  /** Checks every row was written, flushes and renames the file into place. */
+  close(): Promise<void>;
+  /** Deletes the partial file. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens `path` for writing an array of `shape` (rows first) whose size is known up front but whose rows
+ * arrive in chunks. Like `writeNpy`, the file appears at `path` only once complete.
+ */
+export async function createNpyRowWriter(
+  path: string,
+  dtype: NdArray['dtype'],
+  shape: readonly number[],
+): Promise<NpyRowWriter> {
+  assertLittleEndianHost();
+  const header = encodeNpyHeader(dtype, shape);
+  const total = shape.reduce((a, b) => a * b, 1);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx');
+  await handle.writeFile(header);
+  let written = 0;
+  let closed = false;
+  const abort = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+  };
+  return {
+    async write(values) {
+      if (closed) throw new Error(`${path}: write after close`);
+      if (written + values.length > total)
+        throw new RangeError(
+          `${path}: ${written + values.length} values exceed the declared shape [${shape.join(', ')}]`,
+        );
+      await handle.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      written += values.length;
+    },
+    async close() {
+      if (written !== total) {
+        await abort();
+        throw new RangeError(
+          `${path}: only ${written} of ${total} values were written for shape [${shape.join(', ')}]`,
+        );
+      }
+      closed = true;
+      await handle.sync();
+      await handle.close();
+      await rename(tmp, path);
+    },
+    abort,
+  };
+}
