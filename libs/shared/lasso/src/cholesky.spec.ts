@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IncrementalCholesky } from './cholesky';
+import { SharedGram, SolverKernels } from './shared-gram';
 
 /** Deterministic pseudo-random numbers for test data (mulberry32). */
 function rng(seed: number): () => number {
@@ -20,14 +21,28 @@ function gram(n: number, d: number, seed: number): number[][] {
   return v.map((a) => v.map((b) => a.reduce((s, x, t) => s + x * b[t], 0)));
 }
 
-function factorOf(G: number[][], members: number[]): IncrementalCholesky {
-  const chol = new IncrementalCholesky(2); // small capacity: exercises growth
-  const scratch = new Float64Array(G.length);
+/** A factor in a solver slot (the kernels read only the slot's buffers, so no Gram matrix is filled in). */
+function emptyFactor(size: number): { chol: IncrementalCholesky; kernels: SolverKernels } {
+  const shared = SharedGram.create(size);
+  const kernels = new SolverKernels(shared, shared.allocateSlot(size), size);
+  return { chol: new IncrementalCholesky(kernels), kernels };
+}
+
+function factorOf(G: number[][], members: number[]): { chol: IncrementalCholesky; kernels: SolverKernels } {
+  const factor = emptyFactor(G.length);
+  const { chol, kernels } = factor;
   for (const j of members) {
-    const cross = chol.size === 0 ? [] : members.slice(0, chol.size).map((i) => G[i][j]);
-    expect(chol.tryAdd(cross, G[j][j], 1e-12, scratch)).toBe(true);
+    kernels.vecA.set(members.slice(0, chol.size).map((i) => G[i][j]));
+    expect(chol.tryAdd(kernels.vecA, G[j][j], 1e-12, kernels.vecB)).toBe(true);
   }
-  return chol;
+  return factor;
+}
+
+/** Solves G_SS·x = rhs with the factor, through the slot's scratch vectors. */
+function solveWith({ chol, kernels }: { chol: IncrementalCholesky; kernels: SolverKernels }, rhs: number[]): number[] {
+  kernels.vecA.set(rhs);
+  chol.solve(kernels.vecA, kernels.vecB);
+  return Array.from(kernels.vecB.subarray(0, rhs.length));
 }
 
 function solveDirect(G: number[][], members: number[], rhs: number[]): Float64Array {
@@ -50,13 +65,28 @@ function solveDirect(G: number[][], members: number[], rhs: number[]): Float64Ar
 }
 
 describe('IncrementalCholesky', () => {
+  it('refuses members beyond its capacity', () => {
+    const G = gram(3, 8, 4);
+    const { chol, kernels } = factorOf(G, [0, 1]);
+    const full = emptyFactor(2);
+    kernels.vecA.set([G[0][2], G[1][2]]);
+    expect(chol.tryAdd(kernels.vecA, G[2][2], 1e-12, kernels.vecB)).toBe(true); // capacity 3
+    full.kernels.vecA.set([]);
+    expect(full.chol.tryAdd(full.kernels.vecA, G[0][0], 1e-12, full.kernels.vecB)).toBe(true);
+    full.kernels.vecA.set([G[0][1]]);
+    expect(full.chol.tryAdd(full.kernels.vecA, G[1][1], 1e-12, full.kernels.vecB)).toBe(true);
+    full.kernels.vecA.set([G[0][2], G[1][2]]);
+    expect(full.chol.tryAdd(full.kernels.vecA, G[2][2], 1e-12, full.kernels.vecB)).toBe(false);
+  });
+
   it('solves the support system after additions', () => {
     const G = gram(12, 20, 1);
     const members = [3, 0, 7, 11, 5, 9];
-    const chol = factorOf(G, members);
+    const x = solveWith(
+      factorOf(G, members),
+      members.map((_, i) => i + 1),
+    );
     const rhs = members.map((_, i) => i + 1);
-    const x = new Float64Array(members.length);
-    chol.solve(rhs, x);
     const ref = solveDirect(G, members, rhs);
     for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(ref[i], 9);
   });
@@ -64,13 +94,13 @@ describe('IncrementalCholesky', () => {
   it('stays exact after removing members at the front, middle and back', () => {
     const G = gram(10, 16, 2);
     const members = [0, 1, 2, 3, 4, 5, 6, 7];
-    const chol = factorOf(G, members);
+    const factor = factorOf(G, members);
+    const { chol } = factor;
     for (const position of [0, 3, 5]) {
       chol.remove(position);
       members.splice(position, 1);
       const rhs = members.map((j) => Math.sin(j));
-      const x = new Float64Array(members.length);
-      chol.solve(rhs, x);
+      const x = solveWith(factor, rhs);
       const ref = solveDirect(G, members, rhs);
       for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(ref[i], 9);
     }
@@ -87,12 +117,12 @@ describe('IncrementalCholesky', () => {
       [1, 1.2, 0.3],
     ];
     const G = v.map((a) => v.map((b) => a.reduce((s, x, t) => s + x * b[t], 0)));
-    const chol = factorOf(G, [0, 1, 2]);
-    const scratch = new Float64Array(4);
-    expect(chol.tryAdd([G[0][3], G[1][3], G[2][3]], G[3][3], 1e-10, scratch)).toBe(false);
+    const { chol, kernels } = factorOf(G, [0, 1, 2]);
+    kernels.vecA.set([G[0][3], G[1][3], G[2][3]]);
+    expect(chol.tryAdd(kernels.vecA, G[3][3], 1e-10, kernels.vecB)).toBe(false);
     expect(chol.size).toBe(3);
     // L⁻ᵀ(L⁻¹·cross) are the combination coefficients (1, 1, 0).
-    chol.backSolve(scratch);
-    expect(Array.from(scratch.subarray(0, 3)).map((x) => Math.round(x * 1e9) / 1e9)).toEqual([1, 1, 0]);
+    chol.backSolve(kernels.vecB);
+    expect(Array.from(kernels.vecB.subarray(0, 3)).map((x) => Math.round(x * 1e9) / 1e9)).toEqual([1, 1, 0]);
   });
 });

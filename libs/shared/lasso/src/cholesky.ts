@@ -1,16 +1,19 @@
+import type { SolverKernels } from './shared-gram';
+
 /**
  * Lower-triangular Cholesky factor L of a growing/shrinking principal submatrix G_SS = L·Lᵀ of a Gram
  * matrix, updated in O(k²) per added or removed member instead of refactorizing in O(k³).
- * L is stored row-major in a square buffer of side `capacity`; only the leading k×k block is meaningful.
+ * L lives row-major in the solver slot's `cholesky` buffer (side `capacity`), where the SIMD triangular
+ * solves read it; only the leading k×k block is meaningful.
  */
 export class IncrementalCholesky {
-  private capacity: number;
-  private l: Float64Array;
   private k = 0;
+  private readonly l: Float64Array;
+  private readonly n: number;
 
-  constructor(initialCapacity = 64) {
-    this.capacity = Math.max(1, initialCapacity);
-    this.l = new Float64Array(this.capacity * this.capacity);
+  constructor(private readonly kernels: SolverKernels) {
+    this.l = kernels.cholesky;
+    this.n = kernels.capacity;
   }
 
   get size(): number {
@@ -22,20 +25,20 @@ export class IncrementalCholesky {
   }
 
   /**
-   * Appends a member whose Gram column against the current members is `cross` (length k) and whose
+   * Appends a member whose Gram entries against the current members are `cross` (length k) and whose
    * diagonal entry is `diag`. Returns false, leaving the factor unchanged, when the new member is linearly
-   * dependent on the current ones: its squared pivot `diag − ‖L⁻¹·cross‖²` is at most `rankTolerance·diag`.
-   * `lOut` (length ≥ k) receives L⁻¹·cross either way.
+   * dependent on the current ones: its squared pivot `diag − ‖L⁻¹·cross‖²` is at most `rankTolerance·diag`
+   * (or the factor is full, which independence rules out). `lOut` receives L⁻¹·cross either way.
+   * `cross` and `lOut` must be views of the solver slot.
    */
-  tryAdd(cross: ArrayLike<number>, diag: number, rankTolerance: number, lOut: Float64Array): boolean {
+  tryAdd(cross: Float64Array, diag: number, rankTolerance: number, lOut: Float64Array): boolean {
     const k = this.k;
-    this.forwardSolve(cross, lOut);
+    this.kernels.forwardSolve(k, cross, lOut);
     let sq = 0;
     for (let i = 0; i < k; i++) sq += lOut[i] * lOut[i];
     const pivotSq = diag - sq;
-    if (!(pivotSq > rankTolerance * diag)) return false;
-    if (k === this.capacity) this.grow();
-    const row = k * this.capacity;
+    if (!(pivotSq > rankTolerance * diag) || k === this.n) return false;
+    const row = k * this.n;
     for (let i = 0; i < k; i++) this.l[row + i] = lOut[i];
     this.l[row + k] = Math.sqrt(pivotSq);
     this.k = k + 1;
@@ -45,14 +48,10 @@ export class IncrementalCholesky {
   /** Removes member `p` (0-based position) and restores triangularity with Givens rotations on columns. */
   remove(p: number): void {
     const k = this.k;
-    const n = this.capacity;
+    const n = this.n;
     const l = this.l;
     // Shift rows p+1..k-1 up by one: row i now has one entry above the diagonal, at column i+1.
-    for (let i = p; i < k - 1; i++) {
-      const dst = i * n;
-      const src = (i + 1) * n;
-      for (let j = 0; j <= i + 1; j++) l[dst + j] = l[src + j];
-    }
+    for (let i = p; i < k - 1; i++) l.copyWithin(i * n, (i + 1) * n, (i + 1) * n + i + 2);
     // Rotate columns (i, i+1) to zero l[i][i+1]; L·Q·Qᵀ·Lᵀ = L·Lᵀ so the product is unchanged.
     for (let i = p; i < k - 1; i++) {
       const a = l[i * n + i];
@@ -71,40 +70,14 @@ export class IncrementalCholesky {
     this.k = k - 1;
   }
 
-  /** Solves L·y = v for the current k members. */
-  forwardSolve(v: ArrayLike<number>, y: Float64Array): void {
-    const n = this.capacity;
-    const l = this.l;
-    for (let i = 0; i < this.k; i++) {
-      let acc = v[i];
-      const row = i * n;
-      for (let j = 0; j < i; j++) acc -= l[row + j] * y[j];
-      y[i] = acc / l[row + i];
-    }
+  /** Solves G_SS·x = v (both triangular solves); `x` must not alias `v`; both are views of the slot. */
+  solve(v: Float64Array, x: Float64Array): void {
+    this.kernels.forwardSolve(this.k, v, x);
+    this.kernels.backSolve(this.k, x);
   }
 
-  /** Solves Lᵀ·x = y in place (x overwrites y). */
+  /** Solves Lᵀ·x = y in place. */
   backSolve(y: Float64Array): void {
-    const n = this.capacity;
-    const l = this.l;
-    for (let i = this.k - 1; i >= 0; i--) {
-      let acc = y[i];
-      for (let j = i + 1; j < this.k; j++) acc -= l[j * n + i] * y[j];
-      y[i] = acc / l[i * n + i];
-    }
-  }
-
-  /** Solves G_SS·x = v (both triangular solves); `x` must not alias `v`. */
-  solve(v: ArrayLike<number>, x: Float64Array): void {
-    this.forwardSolve(v, x);
-    this.backSolve(x);
-  }
-
-  private grow(): void {
-    const next = this.capacity * 2;
-    const l = new Float64Array(next * next);
-    for (let i = 0; i < this.k; i++) l.set(this.l.subarray(i * this.capacity, i * this.capacity + i + 1), i * next);
-    this.l = l;
-    this.capacity = next;
+    this.kernels.backSolve(this.k, y);
   }
 }

@@ -1,6 +1,7 @@
-;; Hot loop of the active-set solver, in WebAssembly SIMD (f64x2): V8 does not vectorize plain
-;; TypeScript loops, and this product runs once per iteration over every concept (c × |support| multiply-adds).
-;; All pointers are byte offsets into the shared memory; `stride` (the Gram row length) is even.
+;; Hot loops of the active-set solver in WebAssembly SIMD (f64x2), since V8 does not vectorize plain
+;; TypeScript loops: the gradient over all concepts (c × |support| multiply-adds per iteration) and the
+;; triangular solves with the support's Cholesky factor.
+;; All pointers are byte offsets into the shared memory; `stride` (a row length in doubles) is even.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -56,6 +57,69 @@
             (br $nextj1)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next1)))
+  )
+
+  ;; Forward substitution L·y = v for the leading k×k block of a row-major lower-triangular L (row length
+  ;; `stride`): y[i] = (v[i] − L[i,0..i)·y[0..i)) / L[i,i], each dot product two lanes at a time.
+  (func (export "forwardSolve")
+    (param $l i32) (param $stride i32) (param $k i32) (param $v i32) (param $y i32)
+    (local $i i32) (local $row i32) (local $acc v128) (local $j i32) (local $end i32) (local $sum f64)
+    (block $done
+      (loop $nexti
+        (br_if $done (i32.ge_s (local.get $i) (local.get $k)))
+        (local.set $row (i32.add (local.get $l) (i32.shl (i32.mul (local.get $i) (local.get $stride)) (i32.const 3))))
+        (local.set $acc (v128.const f64x2 0 0))
+        (local.set $end (i32.shl (i32.and (local.get $i) (i32.const -2)) (i32.const 3)))
+        (local.set $j (i32.const 0))
+        (block $endj
+          (loop $nextj
+            (br_if $endj (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $acc (f64x2.add (local.get $acc)
+              (f64x2.mul (v128.load (i32.add (local.get $row) (local.get $j))) (v128.load (i32.add (local.get $y) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $nextj)))
+        (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+        ;; odd i: one element left before the diagonal
+        (if (i32.and (local.get $i) (i32.const 1))
+          (then (local.set $sum (f64.add (local.get $sum)
+            (f64.mul (f64.load (i32.add (local.get $row) (local.get $end))) (f64.load (i32.add (local.get $y) (local.get $end))))))))
+        (f64.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.div (f64.sub (f64.load (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 3)))) (local.get $sum))
+                   (f64.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 3))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $nexti)))
+  )
+
+  ;; Back substitution Lᵀ·x = y in place, column-oriented so it reads rows of L: x[i] = y[i] / L[i,i], then
+  ;; y[0..i) −= x[i]·L[i,0..i).
+  (func (export "backSolve")
+    (param $l i32) (param $stride i32) (param $k i32) (param $y i32)
+    (local $i i32) (local $row i32) (local $x f64) (local $xv v128) (local $j i32) (local $end i32)
+    (local.set $i (i32.sub (local.get $k) (i32.const 1)))
+    (block $done
+      (loop $nexti
+        (br_if $done (i32.lt_s (local.get $i) (i32.const 0)))
+        (local.set $row (i32.add (local.get $l) (i32.shl (i32.mul (local.get $i) (local.get $stride)) (i32.const 3))))
+        (local.set $x (f64.div (f64.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 3))))
+                               (f64.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 3))))))
+        (f64.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 3))) (local.get $x))
+        (local.set $xv (f64x2.splat (local.get $x)))
+        (local.set $end (i32.shl (i32.and (local.get $i) (i32.const -2)) (i32.const 3)))
+        (local.set $j (i32.const 0))
+        (block $endj
+          (loop $nextj
+            (br_if $endj (i32.ge_u (local.get $j) (local.get $end)))
+            (v128.store (i32.add (local.get $y) (local.get $j))
+              (f64x2.sub (v128.load (i32.add (local.get $y) (local.get $j)))
+                         (f64x2.mul (local.get $xv) (v128.load (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $nextj)))
+        (if (i32.and (local.get $i) (i32.const 1))
+          (then (f64.store (i32.add (local.get $y) (local.get $end))
+            (f64.sub (f64.load (i32.add (local.get $y) (local.get $end)))
+                     (f64.mul (local.get $x) (f64.load (i32.add (local.get $row) (local.get $end))))))))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br $nexti)))
   )
 
   ;; byte offset of Gram row rows[i]

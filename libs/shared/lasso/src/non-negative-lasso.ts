@@ -7,7 +7,7 @@ import type { LassoDictionary } from './dictionary';
 import { resolveLassoOptions, type LassoOptions } from './lasso.options';
 import { checkedMatrix } from './matrix';
 import { jsMatMul, type MatMul } from './matmul';
-import { GradientKernel } from './shared-gram';
+import { SolverKernels, supportCapacity } from './shared-gram';
 import { runSolveJob, type SolveJobBuffers } from './solve.job';
 
 /** Solutions of a batch: row i of `weights` (n×c) solves the problem for embedding i. */
@@ -43,7 +43,7 @@ export class NonNegativeLasso {
   readonly threads: number;
   private readonly matmul: MatMul;
   private workers: Worker[] | undefined;
-  private localKernel: GradientKernel | undefined;
+  private localKernel: SolverKernels | undefined;
   private nextJobId = 0;
 
   constructor(
@@ -95,7 +95,9 @@ export class NonNegativeLasso {
     };
     const threads = Math.min(this.threads, Math.ceil(n / 8));
     if (threads <= 1) {
-      this.localKernel ??= new GradientKernel(this.dictionary.gram, this.dictionary.gram.allocateSlot());
+      const { gram, c: concepts, d: dims } = this.dictionary;
+      const capacity = supportCapacity(concepts, dims);
+      this.localKernel ??= new SolverKernels(gram, gram.allocateSlot(capacity), capacity);
       runSolveJob(this.localKernel, c, n, resolved, job);
     } else await this.runOnWorkers(threads, n, resolved, job);
     return result;
@@ -141,8 +143,9 @@ export class NonNegativeLasso {
     if (this.workers) return this.workers;
     const script = workerScript();
     const { gram } = this.dictionary;
+    const capacity = supportCapacity(this.dictionary.c, this.dictionary.d);
     this.workers = Array.from({ length: this.threads }, () => {
-      const workerData = { memory: gram.memory, c: gram.c, slot: gram.allocateSlot() };
+      const workerData = { memory: gram.memory, c: gram.c, slot: gram.allocateSlot(capacity), capacity };
       const worker = new Worker(script.file, { workerData, execArgv: script.execArgv });
       worker.unref();
       return worker;
@@ -151,10 +154,13 @@ export class NonNegativeLasso {
   }
 }
 
-/** The compiled worker next to this file; from sources (tests), the .ts one run through tsx. */
-function workerScript(): { file: string; execArgv?: string[] } {
+/**
+ * The compiled worker next to this file, with no inherited loader flags (a parent run under tsx would
+ * otherwise boot tsx in every thread, ~150 ms each); from sources (tests), the .ts one run through tsx.
+ */
+function workerScript(): { file: string; execArgv: string[] } {
   const compiled = join(__dirname, 'solve.worker.js');
-  if (existsSync(compiled)) return { file: compiled };
+  if (existsSync(compiled)) return { file: compiled, execArgv: [] };
   return { file: join(__dirname, 'solve.worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
 }
 

@@ -55,10 +55,13 @@ export class SharedGram {
     return new Float64Array(this.memory.buffer, 0, this.c * this.stride);
   }
 
-  /** Grows the memory by one scratch slot for a solver and returns its byte offset. Main thread only. */
-  allocateSlot(): number {
+  /**
+   * Grows the memory by one scratch slot for a solver whose support holds up to `capacity` members (see
+   * `supportCapacity`) and returns its byte offset. Main thread only.
+   */
+  allocateSlot(capacity: number): number {
     const offset = this.memory.buffer.byteLength;
-    const bytes = slotBytes(this.stride);
+    const bytes = slotBytes(this.stride, capacity);
     if (offset + bytes > MAX_BYTES)
       throw new InvalidInputError('no room left for another solver thread next to this Gram matrix');
     this.memory.grow(Math.ceil(bytes / PAGE));
@@ -66,54 +69,85 @@ export class SharedGram {
   }
 }
 
-function slotBytes(stride: number): number {
-  return stride * (4 + 8 + 8 + 8) + 64;
+/** Largest support a solver can hold: its members are linearly independent, so at most min(c, d). */
+export function supportCapacity(c: number, d: number): number {
+  const k = Math.min(c, d);
+  return k + (k % 2);
 }
 
+function slotBytes(stride: number, capacity: number): number {
+  return 16 * 7 + stride * (4 + 8 * 5) + capacity * capacity * 8;
+}
+
+type KernelExports = {
+  gradient(stride: number, gram: number, rows: number, w: number, s: number, b: number, g: number): void;
+  forwardSolve(l: number, stride: number, k: number, v: number, y: number): void;
+  backSolve(l: number, stride: number, k: number, y: number): void;
+};
+
 /**
- * One solver's view of its scratch slot and the compiled kernel: `rows`/`weights` hold the support and its
- * weights, `b` the correlations C·z of the row being solved, `g` receives the gradient.
+ * One solver thread's scratch slot and the compiled kernels. Every buffer is a view of the shared memory,
+ * so a view's `byteOffset` is its address for the kernels. `rows`/`weights` hold the support and its
+ * weights, `b` the correlations C·z of the row being solved, `g` the gradient, `cholesky` the support's
+ * factor (capacity × capacity), `vecA`/`vecB` scratch vectors.
  */
-export class GradientKernel {
+export class SolverKernels {
   readonly rows: Int32Array;
   readonly weights: Float64Array;
   readonly b: Float64Array;
   readonly g: Float64Array;
+  readonly vecA: Float64Array;
+  readonly vecB: Float64Array;
+  readonly cholesky: Float64Array;
   readonly gram: Float64Array;
-  private readonly offsets: { rows: number; weights: number; b: number; g: number };
-  private readonly kernel: (
-    stride: number,
-    gram: number,
-    rows: number,
-    w: number,
-    s: number,
-    b: number,
-    g: number,
-  ) => void;
+  private readonly exports: KernelExports;
 
   constructor(
     private readonly shared: SharedGram,
     slotOffset: number,
+    readonly capacity: number,
   ) {
     const { stride, memory } = shared;
-    const rows = slotOffset;
-    const weights = align16(rows + 4 * stride);
-    const b = weights + 8 * stride;
-    const g = b + 8 * stride;
-    this.offsets = { rows, weights, b, g };
-    this.rows = new Int32Array(memory.buffer, rows, stride);
-    this.weights = new Float64Array(memory.buffer, weights, stride);
-    this.b = new Float64Array(memory.buffer, b, stride);
-    this.g = new Float64Array(memory.buffer, g, stride);
+    let at = slotOffset;
+    const take = <T>(make: (offset: number) => T, bytes: number): T => {
+      const view = make(at);
+      at = align16(at + bytes);
+      return view;
+    };
+    const f64 = (length: number) => take((o) => new Float64Array(memory.buffer, o, length), 8 * length);
+    this.rows = take((o) => new Int32Array(memory.buffer, o, stride), 4 * stride);
+    this.weights = f64(stride);
+    this.b = f64(stride);
+    this.g = f64(stride);
+    this.vecA = f64(stride);
+    this.vecB = f64(stride);
+    this.cholesky = f64(capacity * capacity);
     this.gram = shared.gram;
     const instance = new WebAssembly.Instance(gramKernelsModule(), { env: { memory } });
-    this.kernel = instance.exports.gradient as GradientKernel['kernel'];
+    this.exports = instance.exports as unknown as KernelExports;
   }
 
   /** g = b − Σ_{i<s} weights[i]·G[rows[i], :] */
   gradient(s: number): void {
-    const o = this.offsets;
-    this.kernel(this.shared.stride, 0, o.rows, o.weights, s, o.b, o.g);
+    this.exports.gradient(
+      this.shared.stride,
+      0,
+      this.rows.byteOffset,
+      this.weights.byteOffset,
+      s,
+      this.b.byteOffset,
+      this.g.byteOffset,
+    );
+  }
+
+  /** Solves L·y = v with the leading k×k block of `cholesky`; v and y are views of this slot. */
+  forwardSolve(k: number, v: Float64Array, y: Float64Array): void {
+    this.exports.forwardSolve(this.cholesky.byteOffset, this.capacity, k, v.byteOffset, y.byteOffset);
+  }
+
+  /** Solves Lᵀ·x = y in place. */
+  backSolve(k: number, y: Float64Array): void {
+    this.exports.backSolve(this.cholesky.byteOffset, this.capacity, k, y.byteOffset);
   }
 }
 

@@ -1,6 +1,6 @@
 import { ActiveSetSolver } from './active-set.solver';
 import type { ResolvedLassoOptions } from './lasso.options';
-import type { GradientKernel } from './shared-gram';
+import type { SolverKernels } from './shared-gram';
 
 /**
  * Shared-memory buffers of one batch. Threads claim chunks of rows through `nextRow` (an atomic counter),
@@ -25,7 +25,7 @@ export interface SolveJobBuffers {
 export const ROWS_PER_CLAIM = 8;
 
 export function runSolveJob(
-  kernel: GradientKernel,
+  kernel: SolverKernels,
   c: number,
   n: number,
   options: ResolvedLassoOptions,

@@ -1,11 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedLassoOptions } from './lasso.options';
-import { GradientKernel, SharedGram } from './shared-gram';
+import { SharedGram, SolverKernels } from './shared-gram';
 import { runSolveJob, type SolveJobBuffers } from './solve.job';
 
 /** Solver thread: attaches to the shared Gram memory and its own scratch slot, then runs solve jobs. */
-const { memory, c, slot } = workerData as { memory: WebAssembly.Memory; c: number; slot: number };
-const kernel = new GradientKernel(SharedGram.attach(memory, c), slot);
+const { memory, c, slot, capacity } = workerData as {
+  memory: WebAssembly.Memory;
+  c: number;
+  slot: number;
+  capacity: number;
+};
+const kernel = new SolverKernels(SharedGram.attach(memory, c), slot, capacity);
 
 parentPort!.on('message', (msg: { id: number; n: number; options: ResolvedLassoOptions; job: SolveJobBuffers }) => {
   try {

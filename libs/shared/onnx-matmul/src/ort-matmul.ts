@@ -32,6 +32,9 @@ export async function createOrtMatMul(options: OrtMatMulOptions = {}): Promise<O
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      // onnxruntime's pool threads busy-wait for more work after each run by default; between our GEMMs
+      // the solver threads need those cores (measured: spinning made two solver threads no faster than one).
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (cause) {
     throw new AudioConceptsError(`onnxruntime could not create the Gemm session: ${messageOf(cause)}`, { cause });
