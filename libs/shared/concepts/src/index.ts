@@ -1,0 +1,37 @@
+export {
+  AUDIO_MEAN_NORM_TOLERANCE,
+  ConceptSpace,
+  defaultConceptNames,
+  type AudioMeanSource,
+  type BuildConceptSpaceInput,
+  type ConceptDecomposition,
+  type ConceptSpaceMetadata,
+  type ConceptSpaceParts,
+  type ConceptSpaceRuntime,
+  type ConceptWeight,
+  type DecomposeOptions,
+  type GroupView,
+} from './concept-space';
+export {
+  CONCEPT_SPACE_FILES,
+  CONCEPT_SPACE_FORMAT,
+  CONCEPT_SPACE_MANIFEST,
+  CONCEPT_SPACE_VERSION,
+  STORED_DICTIONARY_TOLERANCE,
+  loadConceptSpace,
+  readConceptSpaceManifest,
+  saveConceptSpace,
+  type ConceptSpaceFileRole,
+  type ConceptSpaceManifest,
+} from './concept-space.store';
+export { centerConceptDictionary, computeAudioMean } from './concept-dictionary';
+export {
+  classifyZeroShot,
+  evaluateZeroShot,
+  type ZeroShotEvaluationInput,
+  type ZeroShotInput,
+  type ZeroShotPredictions,
+  type ZeroShotReport,
+} from './zero-shot';
+export { cosine, cosineRows, dot, l2NormalizeRows, meanRows, nrm2 } from './vector-math';
+export { gaussian, mulberry32 } from './random';
