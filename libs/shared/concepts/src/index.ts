@@ -35,3 +35,4 @@ export {
 } from './zero-shot';
 export { cosine, cosineRows, dot, l2NormalizeRows, meanRows, nrm2 } from './vector-math';
 export { gaussian, mulberry32 } from './random';
+export { PROJECTION_HEAD_FILE, ProjectionHead } from './projection-head';

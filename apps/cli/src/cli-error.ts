@@ -1,0 +1,37 @@
+import { AudioConceptsError } from '@audio-concepts/shared-errors';
+
+/** Exit codes of the command line (documented in the README). */
+export const EXIT = {
+  ok: 0,
+  /** bad input: a file that cannot be read, a malformed array, wrong dimensions, NaN, … */
+  badInput: 1,
+  /** wrong flags or arguments */
+  usage: 2,
+  /** a bug or an unexpected failure; run with --debug for the stack trace */
+  internal: 70,
+} as const;
+
+/** Wrong or missing flags, found after parsing (commander reports its own usage errors). */
+export class UsageError extends AudioConceptsError {}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, expected a file',
+  ENOTDIR: 'a component of the path is not a directory',
+  EMFILE: 'too many open files',
+  ENOSPC: 'no space left on the device',
+};
+
+/** One line for the user, and the exit code, for any error a command can throw. */
+export function describeError(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof UsageError) return { message: error.message, exitCode: EXIT.usage };
+  if (error instanceof AudioConceptsError) return { message: error.message, exitCode: EXIT.badInput };
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const path = (error as NodeJS.ErrnoException | undefined)?.path;
+  if (code && FILE_ERRORS[code]) return { message: `${path ?? 'file'}: ${FILE_ERRORS[code]}`, exitCode: EXIT.badInput };
+  if (error instanceof RangeError || error instanceof TypeError)
+    return { message: error.message, exitCode: EXIT.badInput };
+  const message = error instanceof Error ? error.message : String(error);
+  return { message: `internal error: ${message} (run with --debug for details)`, exitCode: EXIT.internal };
+}

@@ -1,0 +1,156 @@
+/**
+ * npm run bench:lasso — throughput of the batched non-negative Lasso on the paper's shape
+ * (d = 512, c = 2000 concepts, 1024 embeddings, λ = 0.05, ~80 non-zeros per row), side by side with
+ * scikit-learn's per-sample Lasso (the paper's and SpLiCE's solver) on the same problem when python3 with
+ * numpy and scikit-learn is available.
+ *
+ * Environment: BENCH_D (512), BENCH_C (2000), BENCH_N (1024), BENCH_LAMBDA (0.05), BENCH_RUNS (3),
+ * BENCH_SKLEARN_N (rows timed with scikit-learn, 40), BENCH_THREADS (all cores).
+ * The problem comes from tools/reference/perf_problem.py (numpy); without python it is generated here by the
+ * same recipe, and no scikit-learn figure is printed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LassoDictionary, NonNegativeLasso, checkOptimality } from '@audio-concepts/shared-lasso';
+import { asFloat64Matrix, readNpy, writeNpy } from '@audio-concepts/shared-npy';
+import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const d = env('BENCH_D', 512);
+const c = env('BENCH_C', 2000);
+const n = env('BENCH_N', 1024);
+const lambda = env('BENCH_LAMBDA', 0.05);
+const runs = env('BENCH_RUNS', 3);
+const sklearnRows = env('BENCH_SKLEARN_N', 40);
+const threads = env('BENCH_THREADS', availableParallelism());
+
+interface Reference {
+  sklearnSamplesPerS?: number;
+  sklearnWeights?: string;
+}
+
+function makeProblem(dir: string): Reference {
+  const script = join(__dirname, '..', 'reference', 'perf_problem.py');
+  const py = spawnSync('python3', [script, dir, String(d), String(c), String(n), '0', String(lambda), '--sklearn', String(sklearnRows)], {
+    encoding: 'utf8',
+  });
+  if (py.status === 0) {
+    const result = JSON.parse(py.stdout.trim().split('\n').pop()!);
+    return { sklearnSamplesPerS: result.sklearn_samples_per_s, sklearnWeights: join(dir, 'W_sklearn.npy') };
+  }
+  console.log(`scikit-learn reference unavailable (${(py.stderr || py.error?.message || '').trim().split('\n').pop()}); generating the problem in TypeScript`);
+  return {};
+}
+
+/** The recipe of perf_problem.py without numpy (different random numbers, same structure). */
+async function generateProblem(dir: string): Promise<void> {
+  let seed = 12345;
+  const rand = () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-300)) * Math.cos(2 * Math.PI * rand());
+  const r = 192;
+  const basis = Array.from({ length: r }, () => Float64Array.from({ length: d }, gauss));
+  const mu = Float64Array.from({ length: d }, gauss);
+  normalize(mu);
+  const T = new Float64Array(c * d);
+  for (let j = 0; j < c; j++) {
+    const row = T.subarray(j * d, (j + 1) * d);
+    for (let t = 0; t < d; t++) row[t] = 2 * mu[t] + 0.15 * gauss();
+    for (let k = 0; k < r; k++) {
+      const a = (gauss() / Math.sqrt(k + 1)) * 3 / Math.sqrt(d);
+      for (let t = 0; t < d; t++) row[t] += a * basis[k][t];
+    }
+    normalize(row);
+  }
+  const mean = new Float64Array(d);
+  for (let j = 0; j < c; j++) for (let t = 0; t < d; t++) mean[t] += T[j * d + t] / c;
+  for (let j = 0; j < c; j++) {
+    const row = T.subarray(j * d, (j + 1) * d);
+    for (let t = 0; t < d; t++) row[t] -= mean[t];
+    normalize(row);
+  }
+  const Z = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const z = Z.subarray(i * d, (i + 1) * d);
+    for (let k = 0; k < 15; k++) {
+      const j = Math.floor(rand() * c);
+      const w = rand();
+      for (let t = 0; t < d; t++) z[t] += w * T[j * d + t];
+    }
+    for (let t = 0; t < d; t++) z[t] += 0.05 * gauss();
+    normalize(z);
+  }
+  await writeNpy(join(dir, 'C.npy'), { data: Float32Array.from(T), shape: [c, d], dtype: 'float32' });
+  await writeNpy(join(dir, 'Z.npy'), { data: Float32Array.from(Z), shape: [n, d], dtype: 'float32' });
+}
+
+function normalize(v: Float64Array): void {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const inv = 1 / Math.sqrt(s);
+  for (let t = 0; t < v.length; t++) v[t] *= inv;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-lasso-'));
+  mkdirSync(dir, { recursive: true });
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`);
+  console.log(`problem: d = ${d}, c = ${c}, n = ${n}, λ = ${lambda}; solver threads ${threads}`);
+  const reference = makeProblem(dir);
+  if (!existsSync(join(dir, 'C.npy'))) await generateProblem(dir);
+
+  const perRun: number[] = [];
+  let lastWeights: Float64Array | undefined;
+  let C: Float64Array | undefined;
+  let Z: Float64Array | undefined;
+  for (let run = 1; run <= runs; run++) {
+    // Everything a user pays for is inside the timer: reading the arrays, the Gram matrix, C·z, the solves.
+    const t0 = performance.now();
+    const concepts = asFloat64Matrix(await readNpy(join(dir, 'C.npy')), 'C');
+    const embeddings = asFloat64Matrix(await readNpy(join(dir, 'Z.npy')), 'Z');
+    const matmul = await createOrtMatMul({ threads });
+    const t1 = performance.now();
+    const dictionary = await LassoDictionary.create(concepts.data, c, d, matmul);
+    const t2 = performance.now();
+    const solver = new NonNegativeLasso(dictionary, { threads, matmul });
+    const result = await solver.solve(embeddings.data, n, d, { lambda });
+    const t3 = performance.now();
+    await solver.close();
+    await matmul.close();
+    const seconds = (t3 - t0) / 1000;
+    perRun.push(n / seconds);
+    const l0 = result.l0.reduce((a, b) => a + b, 0) / n;
+    const converged = result.converged.reduce((a, b) => a + b, 0);
+    console.log(
+      `run ${run}: ${(n / seconds).toFixed(0)} samples/s (${(seconds * 1000).toFixed(0)} ms: load ${(t1 - t0).toFixed(0)}, ` +
+        `Gram ${(t2 - t1).toFixed(0)}, C·z + solve ${(t3 - t2).toFixed(0)}); mean l0 ${l0.toFixed(1)}; converged ${converged}/${n}`,
+    );
+    lastWeights = result.weights;
+    C = concepts.data;
+    Z = embeddings.data;
+  }
+  const median = [...perRun].sort((a, b) => a - b)[Math.floor(perRun.length / 2)];
+  console.log(`audio-concepts: median ${median.toFixed(0)} samples/s over ${runs} runs (whole run incl. set-up)`);
+
+  if (reference.sklearnSamplesPerS && reference.sklearnWeights && lastWeights && C && Z) {
+    const sk = asFloat64Matrix(await readNpy(reference.sklearnWeights), 'W_sklearn');
+    let worst = -Infinity;
+    for (let i = 0; i < sk.rows; i++) {
+      const ours = checkOptimality(C, c, d, Z.subarray(i * d, (i + 1) * d), lastWeights.subarray(i * c, (i + 1) * c), lambda);
+      const theirs = checkOptimality(C, c, d, Z.subarray(i * d, (i + 1) * d), sk.data.subarray(i * c, (i + 1) * c), lambda);
+      worst = Math.max(worst, (ours.objective - theirs.objective) / theirs.objective);
+    }
+    console.log(`scikit-learn Lasso(positive=True, tol=1e-6), one sample at a time: ${reference.sklearnSamplesPerS.toFixed(1)} samples/s (${sk.rows} rows)`);
+    console.log(`objective vs scikit-learn on those rows: worst relative difference ${worst.toExponential(2)} (negative = ours lower)`);
+    console.log(`speed-up: ${(median / reference.sklearnSamplesPerS).toFixed(0)}× scikit-learn`);
+  }
+}
+
+void main();
