@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LassoDictionary, NonNegativeLasso, checkOptimality } from '@audio-concepts/shared-lasso';
+import { NonNegativeLasso, checkOptimality } from '@audio-concepts/shared-lasso';
 import { asFloat64Matrix, readNpy, writeNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
 
@@ -33,14 +33,20 @@ interface Reference {
 
 function makeProblem(dir: string): Reference {
   const script = join(__dirname, '..', 'reference', 'perf_problem.py');
-  const py = spawnSync('python3', [script, dir, String(d), String(c), String(n), '0', String(lambda), '--sklearn', String(sklearnRows)], {
-    encoding: 'utf8',
-  });
+  const py = spawnSync(
+    'python3',
+    [script, dir, String(d), String(c), String(n), '0', String(lambda), '--sklearn', String(sklearnRows)],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (py.status === 0) {
     const result = JSON.parse(py.stdout.trim().split('\n').pop()!);
     return { sklearnSamplesPerS: result.sklearn_samples_per_s, sklearnWeights: join(dir, 'W_sklearn.npy') };
   }
-  console.log(`scikit-learn reference unavailable (${(py.stderr || py.error?.message || '').trim().split('\n').pop()}); generating the problem in TypeScript`);
+  console.log(
+    `scikit-learn reference unavailable (${(py.stderr || py.error?.message || '').trim().split('\n').pop()}); generating the problem in TypeScript`,
+  );
   return {};
 }
 
@@ -64,7 +70,7 @@ async function generateProblem(dir: string): Promise<void> {
     const row = T.subarray(j * d, (j + 1) * d);
     for (let t = 0; t < d; t++) row[t] = 2 * mu[t] + 0.15 * gauss();
     for (let k = 0; k < r; k++) {
-      const a = (gauss() / Math.sqrt(k + 1)) * 3 / Math.sqrt(d);
+      const a = ((gauss() / Math.sqrt(k + 1)) * 3) / Math.sqrt(d);
       for (let t = 0; t < d; t++) row[t] += a * basis[k][t];
     }
     normalize(row);
@@ -101,7 +107,9 @@ function normalize(v: Float64Array): void {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-lasso-'));
   mkdirSync(dir, { recursive: true });
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`);
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`,
+  );
   console.log(`problem: d = ${d}, c = ${c}, n = ${n}, λ = ${lambda}; solver threads ${threads}`);
   const reference = makeProblem(dir);
   if (!existsSync(join(dir, 'C.npy'))) await generateProblem(dir);
@@ -117,9 +125,8 @@ async function main(): Promise<void> {
     const embeddings = asFloat64Matrix(await readNpy(join(dir, 'Z.npy')), 'Z');
     const matmul = await createOrtMatMul({ threads });
     const t1 = performance.now();
-    const dictionary = await LassoDictionary.create(concepts.data, c, d, matmul);
+    const solver = await NonNegativeLasso.create(concepts.data, c, d, { threads, matmul });
     const t2 = performance.now();
-    const solver = new NonNegativeLasso(dictionary, { threads, matmul });
     const result = await solver.solve(embeddings.data, n, d, { lambda });
     const t3 = performance.now();
     await solver.close();
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
     const converged = result.converged.reduce((a, b) => a + b, 0);
     console.log(
       `run ${run}: ${(n / seconds).toFixed(0)} samples/s (${(seconds * 1000).toFixed(0)} ms: load ${(t1 - t0).toFixed(0)}, ` +
-        `Gram ${(t2 - t1).toFixed(0)}, C·z + solve ${(t3 - t2).toFixed(0)}); mean l0 ${l0.toFixed(1)}; converged ${converged}/${n}`,
+        `Gram + threads ${(t2 - t1).toFixed(0)}, C·z + solve ${(t3 - t2).toFixed(0)}); mean l0 ${l0.toFixed(1)}; converged ${converged}/${n}`,
     );
     lastWeights = result.weights;
     C = concepts.data;
@@ -143,12 +150,30 @@ async function main(): Promise<void> {
     const sk = asFloat64Matrix(await readNpy(reference.sklearnWeights), 'W_sklearn');
     let worst = -Infinity;
     for (let i = 0; i < sk.rows; i++) {
-      const ours = checkOptimality(C, c, d, Z.subarray(i * d, (i + 1) * d), lastWeights.subarray(i * c, (i + 1) * c), lambda);
-      const theirs = checkOptimality(C, c, d, Z.subarray(i * d, (i + 1) * d), sk.data.subarray(i * c, (i + 1) * c), lambda);
+      const ours = checkOptimality(
+        C,
+        c,
+        d,
+        Z.subarray(i * d, (i + 1) * d),
+        lastWeights.subarray(i * c, (i + 1) * c),
+        lambda,
+      );
+      const theirs = checkOptimality(
+        C,
+        c,
+        d,
+        Z.subarray(i * d, (i + 1) * d),
+        sk.data.subarray(i * c, (i + 1) * c),
+        lambda,
+      );
       worst = Math.max(worst, (ours.objective - theirs.objective) / theirs.objective);
     }
-    console.log(`scikit-learn Lasso(positive=True, tol=1e-6), one sample at a time: ${reference.sklearnSamplesPerS.toFixed(1)} samples/s (${sk.rows} rows)`);
-    console.log(`objective vs scikit-learn on those rows: worst relative difference ${worst.toExponential(2)} (negative = ours lower)`);
+    console.log(
+      `scikit-learn Lasso(positive=True, tol=1e-6), one sample at a time: ${reference.sklearnSamplesPerS.toFixed(1)} samples/s (${sk.rows} rows)`,
+    );
+    console.log(
+      `objective vs scikit-learn on those rows: worst relative difference ${worst.toExponential(2)} (negative = ours lower)`,
+    );
     console.log(`speed-up: ${(median / reference.sklearnSamplesPerS).toFixed(0)}× scikit-learn`);
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ShapeMismatchError } from '@audio-concepts/shared-errors';
-import { LassoDictionary, NonNegativeLasso } from '@audio-concepts/shared-lasso';
+import { NonNegativeLasso } from '@audio-concepts/shared-lasso';
 import { asFloat64Matrix, createNpyRowWriter, openNpyRows, readNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
 import { ConceptSpace } from '@audio-concepts/shared-concepts';
@@ -96,10 +96,7 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
   }
 
   const matmul = await createOrtMatMul({ threads: options.threads });
-  const solver = new NonNegativeLasso(await LassoDictionary.create(dictionary, c, d, matmul), {
-    threads: options.threads,
-    matmul,
-  });
+  const solver = await NonNegativeLasso.create(dictionary, c, d, { threads: options.threads, matmul });
   const writer = options.out ? await createNpyRowWriter(options.out, 'float64', [n, c]) : undefined;
   const objective: number[] = [];
   let l0Sum = 0;

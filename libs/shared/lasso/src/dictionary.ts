@@ -30,15 +30,28 @@ export class LassoDictionary {
     d: number,
     matmul: MatMul = jsMatMul,
   ): Promise<LassoDictionary> {
+    const dictionary = LassoDictionary.allocate(conceptsKxD, c, d);
+    await dictionary.computeGram(matmul);
+    return dictionary;
+  }
+
+  /**
+   * Checks C and reserves the shared memory, without computing G yet: solver threads can start (they only
+   * need the memory) while `computeGram` runs. Solve only after `computeGram` has resolved.
+   */
+  static allocate(conceptsKxD: ArrayLike<number>, c: number, d: number): LassoDictionary {
     if (!(c >= 1 && d >= 1))
       throw new InvalidInputError(
         `concept dictionary must have at least one concept and one dimension, got shape [${c}, ${d}]`,
       );
-    const concepts = checkedMatrix(conceptsKxD, c, d, 'concept dictionary');
-    const gram = SharedGram.create(c);
-    const product = await matmul.abt(concepts, concepts);
-    const view = gram.gram;
-    for (let j = 0; j < c; j++) view.set(product.data.subarray(j * c, (j + 1) * c), j * gram.stride);
-    return new LassoDictionary(concepts, gram);
+    return new LassoDictionary(checkedMatrix(conceptsKxD, c, d, 'concept dictionary'), SharedGram.create(c));
+  }
+
+  /** Fills G = C·Cᵀ (rows padded to the shared memory's stride). */
+  async computeGram(matmul: MatMul = jsMatMul): Promise<void> {
+    const product = await matmul.abt(this.concepts, this.concepts);
+    const view = this.gram.gram;
+    const { c } = this;
+    for (let j = 0; j < c; j++) view.set(product.data.subarray(j * c, (j + 1) * c), j * this.gram.stride);
   }
 }

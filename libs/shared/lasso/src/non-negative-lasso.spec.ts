@@ -195,6 +195,11 @@ describe('optimality on random problems (no reference)', () => {
     const one = await (await solverFor(C, c, d, 1)).solve(Z, n, d, { lambda: 0.05 });
     const again = await (await solverFor(C, c, d, 1)).solve(Z, n, d, { lambda: 0.05 });
     const two = await (await solverFor(C, c, d, 2)).solve(Z, n, d, { lambda: 0.05 });
+    // NonNegativeLasso.create starts the threads while the Gram matrix is computed: same answers.
+    const created = await NonNegativeLasso.create(C, c, d, { threads: 2 });
+    solvers.push(created);
+    const early = await created.solve(Z, n, d, { lambda: 0.05 });
+    expect(Buffer.from(early.weights.buffer).equals(Buffer.from(one.weights.buffer))).toBe(true);
     expect(Buffer.from(again.weights.buffer).equals(Buffer.from(one.weights.buffer))).toBe(true);
     expect(Buffer.from(two.weights.buffer).equals(Buffer.from(one.weights.buffer))).toBe(true);
     expect(Array.from(two.objective)).toEqual(Array.from(one.objective));

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AudioConceptsError, InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
-import type { LassoDictionary } from './dictionary';
+import { LassoDictionary } from './dictionary';
 import { resolveLassoOptions, type LassoOptions } from './lasso.options';
 import { checkedMatrix } from './matrix';
 import { jsMatMul, type MatMul } from './matmul';
@@ -52,6 +52,28 @@ export class NonNegativeLasso {
   ) {
     this.threads = Math.max(1, Math.floor(config.threads ?? availableParallelism()));
     this.matmul = config.matmul ?? jsMatMul;
+  }
+
+  /**
+   * Builds the dictionary and the solver together: the solver threads boot (~40 ms each) while the Gram
+   * matrix is computed, instead of at the first `solve`.
+   */
+  static async create(
+    conceptsKxD: ArrayLike<number>,
+    c: number,
+    d: number,
+    config: NonNegativeLassoConfig = {},
+  ): Promise<NonNegativeLasso> {
+    const dictionary = LassoDictionary.allocate(conceptsKxD, c, d);
+    const solver = new NonNegativeLasso(dictionary, config);
+    if (solver.threads > 1) solver.startWorkers();
+    try {
+      await dictionary.computeGram(solver.matmul);
+    } catch (error) {
+      await solver.close();
+      throw error;
+    }
+    return solver;
   }
 
   /** `embeddingsNxD`: row-major values of Z (n×d), used as given (no normalizing or centering). */

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm test`: builds every project, lints and tests them one at a time (Nx), then prints one closing line
+// with the totals of all vitest runs ("tests: N passed, N failed, N skipped"). Exits non-zero when anything
+// failed or when no test ran at all.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const results = join(root, '.test-results');
+const nx = (...args) => spawnSync('npx', ['nx', 'run-many', ...args, '--output-style=stream'], { cwd: root, stdio: 'inherit' }).status;
+
+rmSync(results, { recursive: true, force: true });
+const buildStatus = nx('-t', 'build');
+const testStatus = buildStatus === 0 ? nx('-t', 'lint', 'test', '--parallel=1') : 1;
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of existsSync(results) ? readdirSync(results) : []) {
+  const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + report.numTodoTests;
+}
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(buildStatus !== 0 || testStatus !== 0 || failed > 0 || passed === 0 ? 1 : 0);
