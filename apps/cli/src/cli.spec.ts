@@ -251,6 +251,40 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     expectCleanError(decompose(join(small, 'C.npy'), npy('big.npy', header('>f4', false))), 1, 'big.npy', 'big-endian');
   });
 
+  it('an object array and a header that lies about the shape', () => {
+    const raw = (name: string, descr: string, shape: string, dataBytes: number) => {
+      const text = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`.padEnd(117, ' ') + '\n';
+      const bytes = Buffer.concat([
+        Buffer.from([0x93]),
+        Buffer.from('NUMPY'),
+        Buffer.from([1, 0, text.length, 0]),
+        Buffer.from(text),
+        Buffer.alloc(dataBytes),
+      ]);
+      return npy(name, bytes);
+    };
+    expectCleanError(
+      decompose(join(small, 'C.npy'), raw('object.npy', '|O', '(2, 64)', 16)),
+      1,
+      'object.npy',
+      "unsupported dtype '|O'",
+    );
+    // the header says 2 rows of 64 float32, the file holds 3
+    expectCleanError(
+      decompose(join(small, 'C.npy'), raw('lying.npy', '<f4', '(2, 64)', 3 * 64 * 4)),
+      1,
+      'lying.npy',
+      'does not match the shape',
+    );
+  });
+
+  it('NaN in the concepts names the row and column', () => {
+    const C = asFloat64Matrix(readNpySync(join(small, 'C.npy')), 'C');
+    C.data[11 * 64 + 2] = Infinity;
+    const path = npy('C_inf.npy', encodeNpy({ data: C.data, shape: [200, 64], dtype: 'float64' }));
+    expectCleanError(decompose(path, join(small, 'Z.npy')), 1, 'Infinity at row 11, column 2');
+  });
+
   it('mismatched dimensions name both shapes', () => {
     expectCleanError(decompose(join(FIXTURES, 'medium', 'C.npy'), join(small, 'Z.npy')), 1, '[16, 64]', '[2000, 512]');
   });
