@@ -5,4 +5,4 @@ export {
   GEMM_ABT_OUTPUT,
   OnnxElemType,
   type GemmModelOptions,
-} from './onnx-graph.builder';
+} from './gemm-abt.model';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { AudioConceptsError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import type { Matrix, MatMul } from '@audio-concepts/shared-lasso';
 import * as ort from 'onnxruntime-node';
-import { GEMM_ABT_INPUTS, GEMM_ABT_OUTPUT, OnnxElemType, encodeGemmAbtModel } from './onnx-graph.builder';
+import { GEMM_ABT_INPUTS, GEMM_ABT_OUTPUT, OnnxElemType, encodeGemmAbtModel } from './gemm-abt.model';
 
 export interface OrtMatMulOptions {
   /** Threads of onnxruntime's intra-op pool, which MLAS splits a GEMM over (default: os.availableParallelism()). */

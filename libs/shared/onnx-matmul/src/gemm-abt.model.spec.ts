@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { GEMM_ABT_INPUTS, GEMM_ABT_OUTPUT, OnnxElemType, encodeGemmAbtModel, encodeVarint } from './onnx-graph.builder';
+import { GEMM_ABT_INPUTS, GEMM_ABT_OUTPUT, OnnxElemType, encodeGemmAbtModel } from './gemm-abt.model';
 
 /** A protobuf field as read back by `decode`: varints as numbers, length-delimited values as raw bytes. */
 type Field = { field: number; value: number | Uint8Array };
@@ -56,22 +56,6 @@ function valueInfo(bytes: number | Uint8Array): [string, number, (number | strin
   });
   return [str(one(vi, 1)), one(tensorType, 1) as number, dims];
 }
-
-describe('encodeVarint', () => {
-  it('writes base-128 little-endian groups', () => {
-    expect([...encodeVarint(0)]).toEqual([0]);
-    expect([...encodeVarint(1)]).toEqual([1]);
-    expect([...encodeVarint(127)]).toEqual([0x7f]);
-    expect([...encodeVarint(128)]).toEqual([0x80, 0x01]);
-    expect([...encodeVarint(300)]).toEqual([0xac, 0x02]);
-    expect([...encodeVarint(2 ** 35)]).toEqual([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
-  });
-
-  it('rejects negative and non-integer values', () => {
-    expect(() => encodeVarint(-1)).toThrow(RangeError);
-    expect(() => encodeVarint(1.5)).toThrow(RangeError);
-  });
-});
 
 describe('encodeGemmAbtModel', () => {
   it('encodes a ModelProto with one Gemm node (transB = 1), opset 13, ir_version 8', () => {
