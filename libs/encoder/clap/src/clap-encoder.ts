@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
+import { ClapFeatureExtraction, parseClapPreprocessorConfig } from './clap/feature-extraction';
+import { clapModelFiles, readClapModelDir, type ClapDtype } from './clap/model-files';
+import { ClapSessions, type ClapTokens } from './clap/session';
+import { type ClapDevice, type ExecutionProvider, type SessionDeps } from './execution-provider';
+import { l2NormalizeRows } from './maths';
+import { computeModelId } from './model-id';
+import { resolveModelDir } from './model-source';
+import { loadTransformersJs, type TransformersJs } from './transformers-js';
+
+export interface ClapLoadOptions {
+  /** Allow downloading a hub id (default false: a hub id then fails with NetworkNotAllowedError). */
+  allowNetwork?: boolean;
+  /** Where hub downloads go (default: transformers.js' env.cacheDir). */
+  cacheDir?: string;
+  /** 'auto' (default): CUDA when the installed onnxruntime-node has it, else CPU. 'cuda' fails without it. */
+  device?: ClapDevice;
+  /** 'fp32' (default): onnx/{audio,text}_model.onnx; 'quantized': onnx/{audio,text}_model_quantized.onnx. */
+  dtype?: ClapDtype;
+  /** Windows or texts per session run (default 8). */
+  maxBatch?: number;
+  /** Threads of onnxruntime's intra-op pool (default: onnxruntime's choice). */
+  intraOpThreads?: number;
+}
+
+export const DEFAULT_MAX_BATCH = 8;
+
+type Tokenizer = Awaited<ReturnType<TransformersJs['AutoTokenizer']['from_pretrained']>>;
+
+/**
+ * A CLAP model in the transformers.js layout (DESIGN §2): features and tokens from transformers.js, the two
+ * towers run by onnxruntime-node in batches of at most `maxBatch`. Every embedding row is L2-normalized.
+ */
+export class ClapEncoder {
+  private constructor(
+    /** Content hash of the model files (see computeModelId); stable across copies of the directory. */
+    readonly modelId: string,
+    /** The absolute model directory (a hub id's download folder for hub ids). */
+    readonly modelDir: string,
+    readonly maxBatch: number,
+    private readonly features: ClapFeatureExtraction,
+    private readonly tokenizer: Tokenizer,
+    private readonly sessions: ClapSessions,
+  ) {}
+
+  /** Embedding size D. */
+  get dimension(): number {
+    return this.sessions.dimension;
+  }
+
+  /** The execution provider onnxruntime actually gave the sessions. */
+  get provider(): ExecutionProvider {
+    return this.sessions.provider;
+  }
+
+  /** Samples per second the model expects (preprocessor_config sampling_rate). */
+  get sampleRate(): number {
+    return this.features.sampleRate;
+  }
+
+  /** Samples in one window (preprocessor_config nb_max_samples; 480000 = 10 s at 48 kHz). */
+  get windowSamples(): number {
+    return this.features.windowSamples;
+  }
+
+  /**
+   * Loads `model`: a model directory, or a Hugging Face hub id ("Xenova/clap-htsat-unfused") when
+   * `allowNetwork` is set. `deps` replaces onnxruntime's session factory in tests.
+   */
+  static async load(model: string, options: ClapLoadOptions = {}, deps?: SessionDeps): Promise<ClapEncoder> {
+    const opts = checkOptions(options);
+    const dir = await resolveModelDir(model, {
+      allowNetwork: opts.allowNetwork,
+      cacheDir: options.cacheDir,
+      files: clapModelFiles(opts.dtype),
+    });
+    const layout = await readClapModelDir(dir, opts.dtype);
+    const preprocessor = parseClapPreprocessorConfig(layout.preprocessorConfig, join(dir, 'preprocessor_config.json'));
+    const { AutoTokenizer } = await loadTransformersJs();
+    const [modelId, features, tokenizer] = await Promise.all([
+      computeModelId(dir, layout.files),
+      ClapFeatureExtraction.create(preprocessor),
+      // An absolute path: transformers.js reads a relative "owner/name" as a hub id under env.localModelPath.
+      AutoTokenizer.from_pretrained(dir, { local_files_only: true }),
+    ]);
+    const sessions = await ClapSessions.open(
+      { audio: join(dir, layout.onnx.audio), text: join(dir, layout.onnx.text) },
+      { device: opts.device, intraOpThreads: options.intraOpThreads },
+      deps,
+    );
+    return new ClapEncoder(modelId, dir, opts.maxBatch, features, tokenizer, sessions);
+  }
+
+  /**
+   * Audio embeddings, n × D row-major, each row unit-norm. Each window holds at most `windowSamples` samples
+   * at `sampleRate`; shorter ones are repeat-padded on their own (CLAP's "repeatpad"), so a window's
+   * embedding does not depend on its batch. Longer ones are rejected: the caller splits audio into windows.
+   */
+  async encodeAudio(windows: readonly Float32Array[]): Promise<Float32Array> {
+    checkWindows(windows, this.windowSamples, this.sampleRate);
+    const d = this.dimension;
+    const out = new Float32Array(windows.length * d);
+    for (let start = 0; start < windows.length; start += this.maxBatch) {
+      const batch = windows.slice(start, start + this.maxBatch);
+      const features = await this.features.extract(batch);
+      out.set(await this.sessions.runAudio(features), start * d);
+    }
+    l2NormalizeRows(out, d, (r) => `window ${r}`);
+    return out;
+  }
+
+  /** Text embeddings, n × D row-major, each row unit-norm; tokenized with padding and truncation per batch. */
+  async encodeText(texts: readonly string[]): Promise<Float32Array> {
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new InvalidInputError(`text ${i} is ${typeof t}, expected a string`);
+    });
+    const d = this.dimension;
+    const out = new Float32Array(texts.length * d);
+    for (let start = 0; start < texts.length; start += this.maxBatch) {
+      const batch = texts.slice(start, start + this.maxBatch);
+      out.set(await this.sessions.runText(this.tokenize(batch)), start * d);
+    }
+    l2NormalizeRows(out, d, (r) => `text ${r} (${JSON.stringify(texts[r])})`);
+    return out;
+  }
+
+  /** Releases both sessions; later encode calls fail. Idempotent. */
+  async close(): Promise<void> {
+    await this.sessions.close();
+  }
+
+  private tokenize(texts: string[]): ClapTokens {
+    const encoded = this.tokenizer(texts, { padding: true, truncation: true });
+    const ids = encoded.input_ids;
+    const mask = encoded.attention_mask;
+    return {
+      inputIds: ids.data as BigInt64Array,
+      attentionMask: mask.data as BigInt64Array,
+      shape: [ids.dims[0], ids.dims[1]],
+    };
+  }
+}
+
+function checkOptions(
+  options: ClapLoadOptions,
+): Required<Pick<ClapLoadOptions, 'allowNetwork' | 'device' | 'dtype' | 'maxBatch'>> {
+  const device = options.device ?? 'auto';
+  const dtype = options.dtype ?? 'fp32';
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  if (!['auto', 'cpu', 'cuda'].includes(device))
+    throw new InvalidInputError(`device must be 'auto', 'cpu' or 'cuda', got ${JSON.stringify(device)}`);
+  if (!['fp32', 'quantized'].includes(dtype))
+    throw new InvalidInputError(`dtype must be 'fp32' or 'quantized', got ${JSON.stringify(dtype)}`);
+  if (!Number.isInteger(maxBatch) || maxBatch < 1)
+    throw new InvalidInputError(`maxBatch must be a positive integer, got ${maxBatch}`);
+  const threads = options.intraOpThreads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+    throw new InvalidInputError(`intraOpThreads must be a positive integer, got ${threads}`);
+  return { allowNetwork: options.allowNetwork ?? false, device, dtype, maxBatch };
+}
+
+/** Checks every window before any work: kind, length (1 … windowSamples) and finiteness. */
+function checkWindows(windows: readonly Float32Array[], windowSamples: number, sampleRate: number): void {
+  windows.forEach((w, i) => {
+    if (!(w instanceof Float32Array))
+      throw new InvalidInputError(`window ${i} is ${kindOf(w)}, expected a Float32Array`);
+    if (w.length === 0) throw new InvalidInputError(`window ${i} is empty`);
+    if (w.length > windowSamples)
+      throw new ShapeMismatchError(
+        `window ${i} has ${w.length} samples, more than the model's window of ${windowSamples} ` +
+          `(${windowSamples / sampleRate} s at ${sampleRate} Hz); split the audio into windows of at most ${windowSamples} samples`,
+        [windowSamples],
+        [w.length],
+      );
+    for (let j = 0; j < w.length; j++)
+      if (!Number.isFinite(w[j]))
+        throw new NonFiniteValueError(`window ${i} has ${w[j]} at sample ${j}; audio samples must be finite`, i, j);
+  });
+}
+
+function kindOf(value: unknown): string {
+  return value === null || value === undefined ? String(value) : (value.constructor?.name ?? typeof value);
+}

@@ -1,0 +1,12 @@
+export { ClapEncoder, DEFAULT_MAX_BATCH, type ClapLoadOptions } from './clap-encoder';
+export type { ClapDtype } from './clap/model-files';
+export type { ClapDevice, ExecutionProvider, SessionDeps } from './execution-provider';
+export {
+  ExecutionProviderError,
+  MissingModelFileError,
+  ModelDownloadError,
+  ModelNotFoundError,
+  NetworkNotAllowedError,
+} from './model.errors';
+export { MODEL_ID_LENGTH } from './model-id';
+export { embedVocabulary, vocabularyCachePath, type VocabularyEncoder } from './text-embedding.cache';
