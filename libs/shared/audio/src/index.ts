@@ -1,0 +1,6 @@
+export { CLAP_SAMPLE_RATE } from './audio-stream';
+export type { AudioStream, OpenAudioOptions } from './audio-stream';
+export { AudioDecodeError } from './audio-decode.error';
+export { openAudio } from './audio.opener';
+export { windowAudio } from './audio-windows';
+export type { AudioWindow, WindowAudioOptions } from './audio-windows';
