@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { decomposeCommand } from './commands/decompose.command';
 import { evalCommand } from './commands/eval.command';
+import { tagCommand } from './commands/tag.command';
 
 /** The `audio-concepts` command tree (DESIGN §4); scripts outside the repo rely on its flags and JSON keys. */
 export function buildProgram(): Command {
@@ -9,6 +10,6 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [decomposeCommand(), evalCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [tagCommand(), decomposeCommand(), evalCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
