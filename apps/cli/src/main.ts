@@ -20,6 +20,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `audio-concepts tag … | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 void main(process.argv).then((code) => {
   process.exitCode = code;
 });

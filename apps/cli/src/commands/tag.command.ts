@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { openAudio } from '@audio-concepts/shared-audio';
+import { CLAP_SAMPLE_RATE, openAudio } from '@audio-concepts/shared-audio';
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
 import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
 import {
@@ -83,11 +83,15 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
   const isDemo = isDemoModel(modelPath);
   const say = (message: string) => process.stderr.write(`${message}\n`);
 
+  // Open the input first: a missing or unreadable file is reported before the model loads.
+  let audio = await openAudio(input, { sampleRate: CLAP_SAMPLE_RATE, stdin: process.stdin });
   const encoder = await ClapEncoder.load(modelPath, {
     allowNetwork: options.allowNetwork,
     device: options.device,
     cacheDir: join(options.cacheDir, 'models'),
   });
+  if (encoder.sampleRate !== CLAP_SAMPLE_RATE)
+    audio = await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin });
   const vocabulary = await loadVocabulary(options.vocab ?? (isDemo ? 'demo' : 'audioset'));
   const calibration: CalibrationSource = options.calibrate
     ? { kind: 'path', path: options.calibrate }
@@ -99,14 +103,18 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
     { encoder, vocabulary, calibration, cacheDir: options.cacheDir, log: say },
     { matmul, threads: 1 },
   );
-  if (!options.json) {
-    say(
-      `model ${isDemo ? 'demo (synthetic world, not CLAP)' : modelPath} [${encoder.modelId}] on ${encoder.provider.toUpperCase()}; vocabulary '${vocabulary.name}' (${vocabulary.terms.length} concepts); λ = ${options.lambda}`,
-    );
-  }
-  if (space.audioMeanSource === 'none') say('note: no calibration set: audio mean m_a = 0 (pass --calibrate DIR|FILE)');
+  // Said once the first frame is ready, so that an input that fails to decode gives one line, the error.
+  const notes = [
+    ...(options.json
+      ? []
+      : [
+          `model ${isDemo ? 'demo (synthetic world, not CLAP)' : modelPath} [${encoder.modelId}] on ${encoder.provider.toUpperCase()}; vocabulary '${vocabulary.name}' (${vocabulary.terms.length} concepts); λ = ${options.lambda}`,
+        ]),
+    ...(space.audioMeanSource === 'none'
+      ? ['note: no calibration set: audio mean m_a = 0 (pass --calibrate DIR|FILE)']
+      : []),
+  ];
 
-  const audio = await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin });
   const stream = input === '-' ? 'stdin' : input;
   const hopS = options.hop ?? options.window;
   const totalWindows = audio.durationS
@@ -123,6 +131,7 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
       stream,
     );
     for await (const frame of frames) {
+      if (windows === 0) notes.forEach(say);
       process.stdout.write(options.json ? `${conceptFrameJson(frame)}\n` : `${tableLine(frame)}\n`);
       windows++;
       if (options.progress && !options.json && process.stderr.isTTY) {

@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyClapModel } from '@audio-concepts/encoder-clap/testing';
+
+/** `tag` run as a user runs it (built CLI), on a tiny real model and files made by ffmpeg. */
+const ROOT = join(__dirname, '..', '..', '..');
+const BIN = join(ROOT, 'bin', 'audio-concepts');
+const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+
+let dir: string;
+let common: string[];
+
+function tag(input: string, extra: string[] = [], stdin?: Buffer) {
+  const r = spawnSync(process.execPath, [BIN, 'tag', input, ...common, ...extra], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input: stdin,
+    timeout: 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function synth(name: string, filter: string, seconds: number): string {
+  const path = join(dir, name);
+  const r = spawnSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `${filter}:duration=${seconds}:sample_rate=48000`,
+    '-ac',
+    '1',
+    path,
+  ]);
+  expect(r.status, String(r.stderr)).toBe(0);
+  return path;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tag-cli-'));
+  const model = await writeTinyClapModel(join(dir, 'model'), { dimension: 16 });
+  writeFileSync(join(dir, 'vocab.txt'), 'rain\nthunder\nmusic\nbirds\nwind\nwater\n');
+  common = ['--model', model.dir, '--vocab', join(dir, 'vocab.txt'), '--cache-dir', join(dir, 'cache')];
+});
+
+describe.skipIf(!hasFfmpeg)('tag', () => {
+  it('prints one JSON line per window with the DESIGN §4 keys: 35 s → 4 windows, the last one padded', () => {
+    const r = tag(synth('tone.ogg', 'sine=frequency=440', 35), ['--json', '--top', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    const frames = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(frames.map((f) => f.window_seq)).toEqual([0, 1, 2, 3]);
+    expect(frames.map((f) => [f.start_s, Math.round(f.end_s)])).toEqual([[0, 10], [10, 20], [20, 30], [30, 35]]); // prettier-ignore
+    for (const f of frames) {
+      expect(Object.keys(f)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0']);
+      expect(f.concepts.length).toBeLessThanOrEqual(2);
+      const weights = f.concepts.map((c: { weight: number }) => c.weight);
+      expect(weights).toEqual([...weights].sort((a, b) => b - a));
+      expect(f.l0).toBeGreaterThanOrEqual(f.concepts.length);
+    }
+    expect(r.stderr).toContain('audio mean m_a = 0');
+  });
+
+  it('reads stdin with -, and --window/--hop set the windows', () => {
+    const file = synth('noise.flac', 'anoisesrc=color=white:amplitude=0.2', 12);
+    const r = tag('-', ['--json', '--window', '4', '--hop', '2'], readFileSync(file));
+    expect(r.code, r.stderr).toBe(0);
+    const frames = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(frames[0].stream).toBe('stdin');
+    expect(frames.map((f) => f.start_s)).toEqual([0, 2, 4, 6, 8]);
+  });
+
+  it('prints a readable table by default', () => {
+    const r = tag(synth('short.wav', 'sine=frequency=1000', 3));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.replace(/\n$/, '')).toMatch(/^ +0\.0–3\.0 s {2}\w+ \d\.\d{3}.*\(cos \d\.\d\d, \d+ concepts?\)$/);
+    expect(r.stderr).toContain('vocabulary');
+  });
+
+  describe('bad input: one line on stderr naming the input, exit 1', () => {
+    const expectOneLine = (r: ReturnType<typeof tag>, ...fragments: string[]) => {
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      for (const f of fragments) expect(lines[0]).toContain(f);
+    };
+
+    it('a missing file', () => expectOneLine(tag(join(dir, 'missing.mp3')), 'missing.mp3', 'no such file'));
+
+    it('an empty file', () => {
+      writeFileSync(join(dir, 'empty.mp3'), '');
+      expectOneLine(tag(join(dir, 'empty.mp3')), 'empty.mp3', 'no audio');
+    });
+
+    it('a corrupt file', () => {
+      writeFileSync(join(dir, 'corrupt.mp3'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 251)));
+      expectOneLine(tag(join(dir, 'corrupt.mp3')), 'corrupt.mp3');
+    });
+
+    it('a truncated WAV', () => {
+      const bytes = readFileSync(synth('full.wav', 'sine=frequency=500', 2));
+      writeFileSync(join(dir, 'truncated.wav'), bytes.subarray(0, 30));
+      expectOneLine(tag(join(dir, 'truncated.wav')), 'truncated.wav');
+    });
+
+    it('a file that is not audio', () => {
+      writeFileSync(join(dir, 'notes.txt'), 'these are not the sounds you are looking for\n');
+      expectOneLine(tag(join(dir, 'notes.txt')), 'notes.txt');
+    });
+
+    it('an unreadable path (a directory)', () => {
+      mkdirSync(join(dir, 'folder.wav'));
+      expectOneLine(tag(join(dir, 'folder.wav')), 'folder.wav');
+    });
+  });
+});
