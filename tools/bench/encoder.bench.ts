@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
+import { mulberry32 } from '@audio-concepts/shared-random';
 
 const windows = Number(process.env.BENCH_WINDOWS ?? 64);
 const batch = Number(process.env.BENCH_BATCH ?? 8);
@@ -16,11 +17,7 @@ const device = (process.env.BENCH_DEVICE ?? 'auto') as 'auto' | 'cpu' | 'cuda';
 
 /** Ten-second windows of varied synthetic audio (tones, noise, silence), deterministic. */
 function makeWindows(sampleRate: number, samples: number): Float32Array[] {
-  let seed = 7;
-  const rand = () => {
-    seed = (seed * 1664525 + 1013904223) >>> 0;
-    return seed / 4294967296;
-  };
+  const rand = mulberry32(7);
   return Array.from({ length: windows }, (_, w) => {
     const x = new Float32Array(samples);
     const f = 100 + 3000 * rand();

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { NonNegativeLasso, checkOptimality } from '@audio-concepts/shared-lasso';
 import { asFloat64Matrix, readNpy, writeNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
+import { gaussian, mulberry32 } from '@audio-concepts/shared-random';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const d = env('BENCH_D', 512);
@@ -52,15 +53,8 @@ function makeProblem(dir: string): Reference {
 
 /** The recipe of perf_problem.py without numpy (different random numbers, same structure). */
 async function generateProblem(dir: string): Promise<void> {
-  let seed = 12345;
-  const rand = () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-300)) * Math.cos(2 * Math.PI * rand());
+  const rand = mulberry32(12345);
+  const gauss = gaussian(rand);
   const r = 192;
   const basis = Array.from({ length: r }, () => Float64Array.from({ length: d }, gauss));
   const mu = Float64Array.from({ length: d }, gauss);

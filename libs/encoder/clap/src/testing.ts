@@ -1,3 +1,4 @@
+import { mulberry32 } from '@audio-concepts/shared-random';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OnnxElemType, OnnxGraph, type Dim } from '@audio-concepts/shared-onnx-builder';
@@ -164,17 +165,5 @@ function tokenizerJson(vocab: readonly string[]): unknown {
       max_input_chars_per_word: 100,
       vocab: Object.fromEntries(vocab.map((token, id) => [token, id])),
     },
-  };
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

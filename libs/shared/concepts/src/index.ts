@@ -34,5 +34,5 @@ export {
   type ZeroShotReport,
 } from './zero-shot';
 export { cosine, cosineRows, dot, l2NormalizeRows, meanRows, nrm2 } from './vector-math';
-export { gaussian, mulberry32 } from './random';
+export { gaussian, mulberry32 } from '@audio-concepts/shared-random';
 export { PROJECTION_HEAD_FILE, ProjectionHead } from './projection-head';

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '@audio-concepts/shared-random';
 import { IncrementalCholesky } from './cholesky';
 import { SharedGram, SolverKernels } from './shared-gram';
-
-/** Deterministic pseudo-random numbers for test data (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Gram matrix of n random vectors in R^d (full rank when n ≤ d). */
 function gram(n: number, d: number, seed: number): number[][] {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, readNpySync } from '@audio-concepts/shared-npy';
+import { mulberry32 } from '@audio-concepts/shared-random';
 import { LassoDictionary } from './dictionary';
 import { NonNegativeLasso } from './non-negative-lasso';
 import { checkOptimality } from './optimality';
@@ -21,17 +22,6 @@ async function solverFor(C: Float64Array, c: number, d: number, threads = 1): Pr
   const solver = new NonNegativeLasso(await LassoDictionary.create(C, c, d), { threads });
   solvers.push(solver);
   return solver;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random problem shaped like the real one: unit, correlated concept rows and unit embeddings. */

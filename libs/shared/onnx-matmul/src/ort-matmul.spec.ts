@@ -1,20 +1,9 @@
+import { mulberry32 as rng } from '@audio-concepts/shared-random';
 import { AudioConceptsError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { type Matrix, jsMatMul } from '@audio-concepts/shared-lasso';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OrtMatMul, createOrtMatMul } from './ort-matmul';
-
-/** Deterministic pseudo-random numbers for test data (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomMatrix(rows: number, cols: number, seed: number): Matrix {
   const r = rng(seed);

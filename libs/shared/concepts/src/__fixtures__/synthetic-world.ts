@@ -1,5 +1,5 @@
 import type { ConceptSpace } from '../concept-space';
-import { gaussian, mulberry32 } from '../random';
+import { gaussian, mulberry32 } from '@audio-concepts/shared-random';
 
 /** A small random world for specs: concept text embeddings T and a varied, biased audio reference corpus. */
 export interface SyntheticWorld {

@@ -1,5 +1,5 @@
 /**
- * The one seedable PRNG of this library (tests, synthetic spaces). Nothing here is for cryptography.
+ * The one seedable PRNG of the project (tests, synthetic data, the demo model). Nothing here is for cryptography.
  * Pattern from transformers.js `utils/random.js`.
  */
 

@@ -1,0 +1,1 @@
+export { gaussian, mulberry32 } from './random';
