@@ -164,12 +164,12 @@ function isDemoModel(modelPath: string): boolean {
   }
 }
 
-/** `  0.0–10.0 s  hum 0.412, hiss 0.330   (cos 0.93, 2 concepts)` */
+/** `  0.0–10.0 s  hum 0.412; hiss 0.330   (cos 0.93, 2 concepts)`; "; " because AudioSet names contain commas */
 export function tableLine(frame: ConceptFrame): string {
   const span = `${frame.startS.toFixed(1)}–${frame.endS.toFixed(1)} s`.padStart(14);
   const concepts =
     frame.concepts.length > 0
-      ? frame.concepts.map((c) => `${c.label} ${c.weight.toFixed(3)}`).join(', ')
+      ? frame.concepts.map((c) => `${c.label} ${c.weight.toFixed(3)}`).join('; ')
       : '(no concept)';
   return `${span}  ${concepts}   (cos ${frame.cosine.toFixed(2)}, ${frame.l0} concept${frame.l0 === 1 ? '' : 's'})`;
 }
