@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { temporaryPathFor } from '@audio-concepts/shared-files';
 import { ModelDownloadError, NetworkNotAllowedError } from './model.errors';
 import { loadTransformersJs } from './transformers-js';
 
@@ -84,7 +84,7 @@ async function download(url: string, path: string, model: string): Promise<void>
     );
 
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
+  const tmp = temporaryPathFor(path);
   try {
     await pipeline(
       Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),

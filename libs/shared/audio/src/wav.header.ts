@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { readAt } from '@audio-concepts/shared-files';
 import { AudioDecodeError } from './audio-decode.error';
 
 /** How one sample is stored: the format tag (after WAVE_FORMAT_EXTENSIBLE is resolved) and its container size. */
@@ -37,18 +38,6 @@ const SAMPLE_FORMATS: Record<number, Record<number, WavSampleFormat>> = {
   [WAVE_FORMAT_PCM]: { 1: 'uint8', 2: 'int16', 3: 'int24', 4: 'int32' },
   [WAVE_FORMAT_IEEE_FLOAT]: { 4: 'float32', 8: 'float64' },
 };
-
-/** Reads up to `length` bytes at `position`; fewer only if the file ends first. */
-export async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const buffer = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) return buffer.subarray(0, filled);
-    filled += bytesRead;
-  }
-  return buffer;
-}
 
 function ascii(bytes: Uint8Array, start: number): string {
   return String.fromCharCode(...bytes.subarray(start, start + 4));

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { AudioDecodeError } from './audio-decode.error';
-import { readAt, type WavLayout, type WavProbe, type WavSampleFormat, readWavLayout } from './wav.header';
+import { readAt } from '@audio-concepts/shared-files';
+import { type WavLayout, type WavProbe, type WavSampleFormat, readWavLayout } from './wav.header';
 
 /** Reads the sample stored at byte `offset`, scaled to [-1, 1) as ffmpeg scales it. */
 type SampleReader = (view: DataView, offset: number) => number;

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@audio-concepts/shared-files';
 import { basename, join } from 'node:path';
 import { AudioConceptsError, FormatError } from '@audio-concepts/shared-errors';
 import { asFloat32Matrix, encodeNpy, parseNpy, type NdArray } from '@audio-concepts/shared-npy';
@@ -246,23 +247,5 @@ async function readExisting(path: string, context: string): Promise<Uint8Array> 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT')
       throw new FormatError(`${context}: ${path} does not exist`, path);
     throw new FormatError(`cannot read ${path}: ${(e as Error).message}`, path);
-  }
-}
-
-/** Writes to a temporary file next to `path`, flushes it and renames it over `path`: readers never see half a file. */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(tmp, 'wx');
-    await handle.writeFile(bytes);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
   }
 }

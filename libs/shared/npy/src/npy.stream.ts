@@ -1,5 +1,6 @@
 import { FormatError, InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { type FileHandle, open } from 'node:fs/promises';
+import { readAt } from '@audio-concepts/shared-files';
 import { DTYPE_INFO, type NdArray, type NpyDtype, assertLittleEndianHost, formatShape } from './nd-array';
 import { MAX_PREAMBLE_LENGTH, type NpyHeader, checkDataLength, parseNpyHeader, parseNpyPreamble } from './npy.header';
 
@@ -24,18 +25,6 @@ export interface OpenNpyRowsOptions {
 }
 
 const DEFAULT_ROWS_PER_CHUNK = 1024;
-
-/** Reads up to `length` bytes at `position`; fewer only if the file ends first. */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const buffer = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) return buffer.subarray(0, filled);
-    filled += bytesRead;
-  }
-  return buffer;
-}
 
 /** Reads and validates the header, and checks the file's size against it. */
 async function readLayout(handle: FileHandle, path: string): Promise<NpyHeader> {

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, rename, rm } from 'node:fs/promises';
+import { temporaryPathFor, writeFileAtomic } from '@audio-concepts/shared-files';
 import { type NdArray, assertLittleEndianHost, assertNdArray } from './nd-array';
 import { encodeNpyHeader } from './npy.header';
 
@@ -27,21 +26,7 @@ export function encodeNpy(arr: NdArray): Uint8Array {
  */
 export async function writeNpy(path: string, arr: NdArray): Promise<void> {
   const [header, data] = npyParts(arr, path);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(tmp, 'wx');
-    await handle.writeFile(header);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomic(path, header, data);
 }
 
 /** Writes a .npy file row chunk by row chunk (constant memory); see {@link createNpyRowWriter}. */
@@ -66,7 +51,7 @@ export async function createNpyRowWriter(
   assertLittleEndianHost();
   const header = encodeNpyHeader(dtype, shape);
   const total = shape.reduce((a, b) => a * b, 1);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = temporaryPathFor(path);
   const handle = await open(tmp, 'wx');
   await handle.writeFile(header);
   let written = 0;

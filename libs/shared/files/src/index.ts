@@ -1,0 +1,2 @@
+export { temporaryPathFor, writeFileAtomic } from './atomic-file.writer';
+export { readAt } from './file.reader';
