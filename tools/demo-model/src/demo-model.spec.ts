@@ -1,12 +1,14 @@
+import { padWindow } from '@audio-concepts/encoder-clap';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConceptSpace, cosine } from '@audio-concepts/shared-concepts';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLAP_PREPROCESSOR_CONFIG } from './clap-preprocessor';
+import { CLAP_PREPROCESSOR_CONFIG, createClapFeatureExtractor, logMelFeatures } from './clap-preprocessor';
 import { DEMO_FILES } from './demo-audio';
 import { generateDemoModel, repoRoot } from './generate';
+import { EncoderTagger } from './testing/encoder-tagger';
 import { ModelProbe } from './testing/model-probe';
 import {
   MIXTURE_SOUNDS,
@@ -17,7 +19,7 @@ import {
 } from './testing/test-sounds';
 import { readWav16 } from './testing/wav.reader';
 import { audioSetClassNames } from './vocabulary';
-import { CONCEPTS } from './world';
+import { loadDemoConcepts, SAMPLE_RATE, type Concept } from './world';
 
 const MODEL_DIR = join(repoRoot(), 'models', 'clap-demo');
 const EXAMPLES_DIR = join(repoRoot(), 'examples', 'audio');
@@ -43,18 +45,24 @@ async function topConcepts(
 
 let probe: ModelProbe;
 let space: ConceptSpace;
+let tagger: EncoderTagger;
+/** The demo concepts, in the order of the `demo` vocabulary. */
+let concepts: readonly Concept[];
 
 beforeAll(async () => {
   // `npm run build` (which nx runs before the tests) writes the model; build it here when it is missing.
   if (!existsSync(join(MODEL_DIR, 'config.json')))
     await generateDemoModel({ modelDir: MODEL_DIR, examplesDir: EXAMPLES_DIR });
+  concepts = await loadDemoConcepts();
   probe = await ModelProbe.load(MODEL_DIR);
   space = await probe.conceptSpace();
+  tagger = await EncoderTagger.load(MODEL_DIR);
 }, GENERATE_TIMEOUT_MS);
 
 afterAll(async () => {
   await space?.close();
   await probe?.dispose();
+  await tagger?.close();
 });
 
 describe('model directory (transformers.js layout)', () => {
@@ -77,7 +85,7 @@ describe('model directory (transformers.js layout)', () => {
     expect(JSON.parse(readFileSync(join(MODEL_DIR, 'preprocessor_config.json'), 'utf8'))).toEqual(
       CLAP_PREPROCESSOR_CONFIG,
     );
-    expect(readFileSync(join(MODEL_DIR, 'vocabulary.txt'), 'utf8')).toBe(CONCEPTS.map((c) => `${c}\n`).join(''));
+    expect(readFileSync(join(MODEL_DIR, 'vocabulary.txt'), 'utf8')).toBe(concepts.map((c) => `${c}\n`).join(''));
     expect(readFileSync(join(MODEL_DIR, 'README.md'), 'utf8')).toMatch(
       /not a CLAP model[\s\S]*Xenova\/clap-htsat-unfused/,
     );
@@ -90,8 +98,8 @@ describe('model directory (transformers.js layout)', () => {
 });
 
 describe('tokenizer (AutoTokenizer, offline)', () => {
-  it('knows every word of every AudioSet class name and of the demo concepts', () => {
-    const unknown = [...audioSetClassNames(), ...CONCEPTS].filter((name) => probe.tokenize(name).includes(1));
+  it('knows every word of every AudioSet class name (the `audioset` vocabulary) and of the demo concepts', async () => {
+    const unknown = [...(await audioSetClassNames()), ...concepts].filter((name) => probe.tokenize(name).includes(1));
     expect(unknown).toEqual([]);
   });
 
@@ -125,9 +133,9 @@ describe.skipIf(!soundToolsAvailable())('on sounds made by sox and ffmpeg', () =
   it('the text and audio towers agree: a 1 kHz sine is nearest to "tone" among the concept names and prompts', async () => {
     const audio = embeddings.get('tone')!;
     for (const template of ['{}', 'This is a sound of {}.']) {
-      const texts = await probe.embedTexts(CONCEPTS.map((c) => template.replace('{}', c)));
-      const cosines = CONCEPTS.map((_, k) => cosine(probe.d, audio, 1, 0, texts, 1, k * probe.d));
-      expect(CONCEPTS[cosines.indexOf(Math.max(...cosines))], template).toBe('tone');
+      const texts = await probe.embedTexts(concepts.map((c) => template.replace('{}', c)));
+      const cosines = concepts.map((_, k) => cosine(probe.d, audio, 1, 0, texts, 1, k * probe.d));
+      expect(concepts[cosines.indexOf(Math.max(...cosines))], template).toBe('tone');
     }
   });
 
@@ -140,6 +148,92 @@ describe.skipIf(!soundToolsAvailable())('on sounds made by sox and ffmpeg', () =
     const top = await topConcepts(space, embed(MIXTURE_SOUNDS), lambda, 3);
     const missing = MIXTURE_SOUNDS.map((s, i) => [s.name, s.concepts.filter((c) => !top[i].includes(c)), top[i]]);
     expect(missing.filter(([, m]) => m.length > 0)).toEqual([]);
+  });
+});
+
+/** The lengths checked through the encoder: short clips (repeat-padded), a full window, and a window plus a tail. */
+const DURATIONS_S = [1, 2.5, 4, 6, 7.5, 9.9, 10, 14];
+/** Mixtures are checked at a length the encoder pads with 4 s of digital silence. */
+const MIXTURE_SECONDS = 6;
+
+describe.skipIf(!soundToolsAvailable())('sounds of any length, as `audio-concepts tag` reads and encodes them', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'demo-model-lengths-'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the generator pads short training clips exactly as ClapEncoder pads a short window', async () => {
+    const session = await ort.InferenceSession.create(join(MODEL_DIR, 'onnx', 'audio_model.onnx'));
+    const extractor = createClapFeatureExtractor();
+    const window = CLAP_PREPROCESSOR_CONFIG.nb_max_samples;
+    const embedPadded = async (clip: Float32Array) => {
+      const mel = await logMelFeatures(extractor, clip);
+      const out = await session.run({
+        input_features: new ort.Tensor('float32', mel.data, [1, 1, mel.nFrames, 64]),
+      });
+      const e = out.audio_embeds.data as Float32Array;
+      const norm = Math.hypot(...e);
+      return e.map((v) => v / norm);
+    };
+    try {
+      // 1 s and 2.5 s divide the window (10 and 4 copies), 4 s and 6.5 s leave zeros after 2 copies and 1. Each
+      // clip is a tone for its first 40 % and silent after, so that its copies beep.
+      for (const seconds of [1, 2.5, 4, 6.5]) {
+        const n = seconds * SAMPLE_RATE;
+        const clip = Float32Array.from({ length: n }, (_, i) =>
+          i < 0.4 * n ? 0.3 * Math.sin((2 * Math.PI * 700 * i) / SAMPLE_RATE) : 0,
+        );
+        const encoder = await tagger.encoder.encodeAudio([clip]);
+        const ours = await embedPadded(padWindow(clip, window, 'repeatpad'));
+        expect(Math.max(...encoder.map((v, j) => Math.abs(v - ours[j]))), `${seconds} s`).toBeLessThan(1e-5);
+        // The check can fail: plain zero padding (one tone, then silence) would embed the 2.5 s clip differently.
+        if (seconds === 2.5) {
+          const zeroPadded = new Float32Array(window);
+          zeroPadded.set(clip);
+          const other = await embedPadded(zeroPadded);
+          expect(Math.max(...encoder.map((v, j) => Math.abs(v - other[j])))).toBeGreaterThan(1e-2);
+        }
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
+  it.each(DURATIONS_S)(
+    'each concept’s sound of %s s has that concept first in every window (at each λ)',
+    async (seconds) => {
+      const paths = makeTestSounds(join(dir, `${seconds}s`), { seconds, sounds: SINGLE_SOUNDS });
+      const wrong: string[] = [];
+      for (const sound of SINGLE_SOUNDS) {
+        const { windows, embeddingsNxD } = await tagger.embed(paths.get(sound.name)!);
+        expect(windows.map((w) => w.endS)).toEqual(seconds > 10 ? [10, seconds] : [seconds]);
+        for (const lambda of LAMBDAS) {
+          const top = await tagger.topConcepts(embeddingsNxD, lambda, 3);
+          windows.forEach((w, i) => {
+            if (top[i][0] !== sound.concepts[0])
+              wrong.push(`${sound.name} ${w.startS}–${w.endS} s, λ = ${lambda}: ${top[i].join(', ')}`);
+          });
+        }
+      }
+      expect(wrong).toEqual([]);
+    },
+  );
+
+  it(`a mixture of two, ${MIXTURE_SECONDS} s long, has both among its top 3 concepts (at each λ)`, async () => {
+    const paths = makeTestSounds(join(dir, 'mixtures'), { seconds: MIXTURE_SECONDS });
+    const wrong: string[] = [];
+    for (const sound of MIXTURE_SOUNDS) {
+      const { embeddingsNxD } = await tagger.embed(paths.get(sound.name)!);
+      for (const lambda of LAMBDAS) {
+        const [top] = await tagger.topConcepts(embeddingsNxD, lambda, 3);
+        if (!sound.concepts.every((c) => top.includes(c)))
+          wrong.push(`${sound.name}, λ = ${lambda}: ${top.join(', ')}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
@@ -162,30 +256,30 @@ describe('demo audio (examples/audio)', () => {
     }
   });
 
-  it('each 10 s window is tagged with what its README says sounds there', async () => {
-    const rows: string[] = [];
-    const expected: string[][] = [];
-    const windows: Float32Array[] = [];
-    for (const file of DEMO_FILES) {
-      const { samples } = readWav16(join(EXAMPLES_DIR, file.name));
-      for (let start = 0; start + 5 <= file.seconds; start += 10) {
-        const end = Math.min(start + 10, file.seconds);
-        // Ingredients sounding for at least 3 s of the window.
-        const present = file.layers
-          .filter((l) => Math.min(l.to, end) - Math.max(l.from, start) >= 3)
-          .map((l) => l.concept);
-        windows.push(await probe.embedAudio(samples.subarray(start * 48_000, end * 48_000)));
-        rows.push(`${file.name} ${start}–${end} s`);
-        expected.push(present);
+  it.each(LAMBDAS)(
+    'each window, tails included, is tagged with what its README says sounds there (encoder, λ = %s)',
+    async (lambda) => {
+      const wrong: string[] = [];
+      for (const file of DEMO_FILES) {
+        // As `audio-concepts tag` reads it: 10 s windows and a shorter tail (tone.wav: 2 s), repeat-padded.
+        const windows = await tagger.tag(join(EXAMPLES_DIR, file.name), lambda, 3);
+        expect(windows.map((w) => w.endS)).toEqual(
+          Array.from({ length: Math.ceil(file.seconds / 10) }, (_, i) => Math.min(10 * (i + 1), file.seconds)),
+        );
+        for (const { startS, endS, top } of windows) {
+          // Ingredients sounding for at least 3 s of the window (or half of a shorter tail).
+          const present = file.layers
+            .filter((l) => Math.min(l.to, endS) - Math.max(l.from, startS) >= Math.min(3, (endS - startS) / 2))
+            .map((l) => l.concept);
+          expect(present.length).toBeGreaterThan(0);
+          // Each of them among the top (number of ingredients + 1).
+          if (!present.every((c) => top.slice(0, present.length + 1).includes(c)))
+            wrong.push(`${file.name} ${startS}–${endS} s: expected ${present.join(' + ')}, got ${top.join(', ')}`);
+        }
       }
-    }
-    const embeddingsNxD = new Float32Array(windows.length * probe.d);
-    windows.forEach((w, i) => embeddingsNxD.set(w, i * probe.d));
-    const top = await topConcepts(space, embeddingsNxD, LAMBDA, 3);
-    rows.forEach((row, i) =>
-      expect(top[i].slice(0, Math.max(expected[i].length, 1) + 1), row).toEqual(expect.arrayContaining(expected[i])),
-    );
-  });
+      expect(wrong).toEqual([]);
+    },
+  );
 });
 
 describe('audio tower speed', () => {

@@ -1,5 +1,4 @@
 import type { Rng } from './random';
-import { CONCEPTS } from './world';
 
 /** The embedding dimension, as LAION CLAP's. */
 export const EMBEDDING_DIM = 512;
@@ -10,7 +9,7 @@ export const EMBEDDING_DIM = 512;
  */
 export interface EmbeddingSpace {
   readonly d: number;
-  /** conceptsKxD[k] is the direction of CONCEPTS[k], unit length. */
+  /** conceptsKxD[k] is the direction of the k-th demo concept (vocabulary order), unit length. */
   readonly conceptsKxD: Float32Array;
   /** Unit length, independent of the concepts. */
   readonly soundD: Float32Array;
@@ -28,9 +27,10 @@ export function randomDirection(rng: Rng, d: number): Float32Array {
   return Float32Array.from(v, (x) => x / norm);
 }
 
-export function createEmbeddingSpace(rng: Rng, d = EMBEDDING_DIM): EmbeddingSpace {
-  const conceptsKxD = new Float32Array(CONCEPTS.length * d);
+/** The space of `nConcepts` concepts (one direction each, drawn in order) in `d` dimensions. */
+export function createEmbeddingSpace(rng: Rng, nConcepts: number, d = EMBEDDING_DIM): EmbeddingSpace {
+  const conceptsKxD = new Float32Array(nConcepts * d);
   const concepts = rng.fork('concept directions');
-  for (let k = 0; k < CONCEPTS.length; k++) conceptsKxD.set(randomDirection(concepts, d), k * d);
+  for (let k = 0; k < nConcepts; k++) conceptsKxD.set(randomDirection(concepts, d), k * d);
   return { d, conceptsKxD, soundD: randomDirection(rng.fork('sound direction'), d) };
 }

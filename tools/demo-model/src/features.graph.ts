@@ -18,7 +18,21 @@ import { GraphOps } from './graph-ops';
  * and per clip loud = σ((max(S) + 65)/2), the level gate (below about −65 dB there is nothing but silence).
  * Every feature below except the last three (silent frames, loud, quiet) is multiplied by `loud`, so silence has
  * all-zero features.
+ *
+ * Padding. The encoder repeat-pads a clip shorter than 10 s as CLAP does (`repeat-pad.ts`): back-to-back copies,
+ * then digital zeros to the end of the window, so a 6 s clip arrives as 6 s of sound and 4 s of zeros. Zeros give
+ * exactly the extractor's floor (−100 dB) in every bin, which no sound does. The frames after the last frame above
+ * that floor ("trailing digital silence") are therefore taken as padding, not as part of the sound: every time
+ * average and sum below is over the frames up to the last one with any energy (all frames when there is none), so
+ * a padded 6 s tone has the features of a tone, not of a tone that stops. Digital silence between sounds (beep
+ * gaps, the space between clicks) is before the last sound and counts as usual.
  */
+
+/**
+ * What transformers.js' ClapFeatureExtractor gives a frame of digital zeros in every bin (its mel floor, 1e-10, in
+ * dB is −100); a frame whose loudest bin is above this has sound in it (±1 LSB of dither reaches about −82 dB).
+ */
+const SILENT_FLOOR_DB = -99.5;
 
 /** Mel-bin ranges (half-open) of the steady-tone concepts: ~50–130 Hz, 290–3100 Hz, 3–8.2 kHz (Slaney bins). */
 const TONE_RANGES: ReadonlyArray<readonly [number, number]> = [
@@ -70,6 +84,19 @@ export function addAudioFeatures(g: OnnxGraph, input: string): string {
   const loud = o.step(peak, -65, 2);
   const r = o.relu(o.add(o.sub(input, peak), 70));
 
+  // inSound [batch, 1, frames, 1]: 1 up to the last frame above the floor, 0 in the trailing digital silence (the
+  // encoder's padding); all 1 when the whole clip is digital silence.
+  const frameMax = o.reduceMax(input, [3]);
+  const allZero = o.oneMinus(o.above(peak, SILENT_FLOOR_DB));
+  const inSound = o.max(o.min(o.sumFromHereOn(o.above(frameMax, SILENT_FLOOR_DB)), o.scalar(1)), allZero);
+  /** The mask for a map whose first frame is frame `from` (a map cut by `lagPair(…, from)` or `slice(…, 2, from)`). */
+  const maskFrom = (from: number) => (from === 0 ? inSound : o.slice(inSound, 2, from));
+  /** Sum over the frames in the sound of a map starting at frame `from`, per bin. */
+  const timeSum = (x: string, from = 0) => o.reduceSum(o.mul(x, maskFrom(from)), [2]);
+  /** Mean over the frames in the sound of a map starting at frame `from`, per bin. */
+  const timeMean = (x: string, from = 0) => o.div(timeSum(x, from), o.add(o.reduceSum(maskFrom(from), [2]), 1e-6));
+  const soundFraction = o.reduceMean(inSound, [2]);
+
   // Peakiness: R minus the mean of the bins 2–4 away on both sides (Conv over the bin axis).
   const kernel = [-1, -1, -1, 0, 6, 0, -1, -1, -1].map((w) => w / 6);
   const k = g.op('Conv', [o.pad(r, 3, 4, 4, 'edge'), g.constant('peak_kernel', kernel, [1, 1, 1, 9])], {
@@ -83,35 +110,37 @@ export function addAudioFeatures(g: OnnxGraph, input: string): string {
 
   const features: string[] = [];
   // Steady tones: the fraction of time each bin holds a steady peak, high (> 0.75) in the tone's range.
-  const persistent = o.step(o.reduceMean(bridge(ts), [2]), 0.75, 0.05);
+  const persistent = o.step(timeMean(bridge(ts), 2), 0.75, 0.05);
   for (const [a, b] of TONE_RANGES) features.push(o.reduceMax(o.slice(persistent, 3, a, b), [3]));
   // Fraction of frames with a (bridged) peak in each range: beeps and sweeps pass through, tones stay.
-  for (const [a, b] of TONE_RANGES) features.push(o.reduceMean(o.reduceMax(o.slice(tb, 3, a, b), [3]), [2]));
+  for (const [a, b] of TONE_RANGES) features.push(timeMean(o.reduceMax(o.slice(tb, 3, a, b), [3])));
 
   // Peak motion: new peak pixels whose lower (higher) neighbours 1–3 bins away held a peak k frames earlier,
   // per peak pixel. Chirps move up fast (k = 1), sirens slowly both ways (k = 10).
-  const peakMass = o.add(o.reduceSum(tn, [1, 2, 3]), 20);
+  const peakMass = o.add(o.reduceSum(timeSum(tn), [3]), o.mul(soundFraction, 20));
   for (const lag of [1, 10]) {
     const [now, before] = o.lagPair(tn, lag);
     const fresh = o.mul(now, o.oneMinus(before));
     for (const fromBelow of [true, false])
-      features.push(o.div(o.reduceSum(o.mul(fresh, o.neighbourMax(before, 3, fromBelow)), [1, 2, 3]), peakMass));
+      features.push(
+        o.div(o.reduceSum(timeSum(o.mul(fresh, o.neighbourMax(before, 3, fromBelow)), lag), [3]), peakMass),
+      );
   }
 
   // Onsets: a peak pixel 20 dB louder than 20 ms before; "in place" when no peak was within ±6 bins before.
   const onset = o.mul(o.slice(tn, 2, 2), o.step(o.sub(r2, r2Before), 20, 3));
   const nearBefore = o.maxPool(o.slice(tn, 2, 0, -2), [1, 13], [0, 6, 0, 6]);
-  const perFrame = (x: string) => o.mul(o.reduceSum(o.reduceMean(x, [2]), [3]), 5);
+  const perFrame = (x: string) => o.mul(o.reduceSum(timeMean(x, 2), [3]), 5);
   features.push(perFrame(onset), perFrame(o.mul(onset, o.oneMinus(nearBefore))));
 
   // Frames with a strong peak (≥ 20 dB over its neighbours), and how often that switches on or off.
   const strong = bridge(o.step(o.reduceMax(k, [3]), 20, 3));
   const [strongNow, strongBefore] = o.lagPair(strong, 1);
-  features.push(o.reduceMean(strong, [2]), o.mul(o.reduceMean(o.abs(o.sub(strongNow, strongBefore)), [2]), 5));
+  features.push(timeMean(strong), o.mul(timeMean(o.abs(o.sub(strongNow, strongBefore)), 1), 5));
   // The same per band of 4 bins: beeps switch on and off in place.
   const bandPeak = o.maxPool(tb, [1, 4], [0, 0, 0, 0], [1, 4]);
   const [bandNow, bandBefore] = o.lagPair(bandPeak, 1);
-  const toggles = o.mul(o.reduceMean(o.abs(o.sub(bandNow, bandBefore)), [2]), 10);
+  const toggles = o.mul(timeMean(o.abs(o.sub(bandNow, bandBefore)), 1), 10);
   features.push(o.reduceMax(toggles, [3]), o.reduceMean(toggles, [3]));
 
   // Noise: fluctuating energy away from peaks. Amount per region, and the noise spectrum per region in dB relative
@@ -123,12 +152,12 @@ export function addAudioFeatures(g: OnnxGraph, input: string): string {
   const noiseLevel = o.mul(r3, noise);
   const regionLevels: string[] = [];
   for (const [a, b] of NOISE_REGIONS) {
-    const amount = o.reduceMean(o.slice(noise, 3, a, b), [2, 3]);
+    const amount = o.reduceMean(timeMean(o.slice(noise, 3, a, b), 3), [3]);
     features.push(amount);
-    regionLevels.push(o.div(o.reduceMean(o.slice(noiseLevel, 3, a, b), [2, 3]), o.add(amount, 0.001)));
+    regionLevels.push(o.div(o.reduceMean(timeMean(o.slice(noiseLevel, 3, a, b), 3), [3]), o.add(amount, 0.001)));
   }
   const levels = o.concat(regionLevels, 3);
-  const anyNoise = o.step(o.reduceMean(noise, [2, 3]), 0.02, 0.01);
+  const anyNoise = o.step(o.reduceMean(timeMean(noise, 3), [3]), 0.02, 0.01);
   const spectrum = o.mul(o.mul(o.relu(o.add(o.sub(levels, o.reduceMax(levels, [3])), 40)), 1 / 40), anyNoise);
   for (let i = 0; i < NOISE_REGIONS.length; i++) features.push(o.slice(spectrum, 3, i, i + 1));
 
@@ -136,10 +165,10 @@ export function addAudioFeatures(g: OnnxGraph, input: string): string {
   const padded = o.pad(r, 2, 3, 3, 'edge');
   const around = o.max(o.slice(padded, 2, 0, -6), o.slice(padded, 2, 6));
   const burstShare = o.reduceMean(o.step(o.sub(r, around), 10, 2), [3]);
-  features.push(o.mul(o.reduceMean(o.step(burstShare, 0.4, 0.08), [2]), 5));
-  features.push(o.mul(o.reduceMean(o.step(burstShare, 0.2, 0.05), [2]), 5));
+  features.push(o.mul(timeMean(o.step(burstShare, 0.4, 0.08)), 5));
+  features.push(o.mul(timeMean(o.step(burstShare, 0.2, 0.05)), 5));
 
-  for (const [a, b] of NOISE_REGIONS) features.push(o.mul(o.reduceMean(o.slice(r, 3, a, b), [2, 3]), 1 / 70));
+  for (const [a, b] of NOISE_REGIONS) features.push(o.mul(o.reduceMean(timeMean(o.slice(r, 3, a, b)), [3]), 1 / 70));
 
   const gated = o.mul(
     o.concat(
@@ -148,8 +177,9 @@ export function addAudioFeatures(g: OnnxGraph, input: string): string {
     ),
     o.flat(loud),
   );
-  // Frames whose loudest bin is below the silence level (absolute, like `loud`): partly silent clips.
-  const silentFrames = o.reduceMean(o.step(o.reduceMax(input, [3]), -65, -2), [2]);
+  // Frames whose loudest bin is below the silence level (absolute, like `loud`): partly silent clips. Padding is
+  // not silence: only the frames in the sound count.
+  const silentFrames = timeMean(o.step(frameMax, -65, -2));
   return o.concat([gated, o.flat(silentFrames), o.flat(loud), o.flat(o.oneMinus(loud))], 1);
 }
 

@@ -10,7 +10,7 @@ import { DEMO_MODEL_SEED, Rng } from './random';
 import { fitReadout, type Readout } from './readout.fit';
 import { buildTextTower, buildWordTable } from './text-tower';
 import { audioSetClassNames, buildTokenList } from './vocabulary';
-import { CONCEPTS } from './world';
+import { loadDemoConcepts } from './world';
 
 export interface GenerateOptions {
   /** Where the model goes (e.g. `<repo>/models/clap-demo`); replaced. */
@@ -34,17 +34,18 @@ export async function generateDemoModel(options: GenerateOptions): Promise<Gener
   const seed = options.seed ?? DEMO_MODEL_SEED;
   const started = Date.now();
   const rng = new Rng(seed);
-  const space = createEmbeddingSpace(rng.fork('space'));
-  const tokens = buildTokenList(audioSetClassNames());
-  const textModel = buildTextTower(buildWordTable(tokens, space, rng.fork('words')));
+  const concepts = await loadDemoConcepts();
+  const space = createEmbeddingSpace(rng.fork('space'), concepts.length);
+  const tokens = buildTokenList(await audioSetClassNames(), concepts);
+  const textModel = buildTextTower(buildWordTable(tokens, concepts, space, rng.fork('words')));
 
   // Readout: features of the training clips from the very graph the audio tower contains.
   const featureRunner = await OnnxRunner.create(buildFeatureModel());
-  const nTrain = clipCount(TRAINING_SET);
+  const nTrain = clipCount(TRAINING_SET, concepts);
   const features = new Float32Array(nTrain * N_FEATURES);
-  const targets = new Float64Array(nTrain * CONCEPTS.length);
+  const targets = new Float64Array(nTrain * concepts.length);
   let row = 0;
-  for await (const batch of clipBatches(TRAINING_SET, rng.fork('training clips'))) {
+  for await (const batch of clipBatches(TRAINING_SET, concepts, rng.fork('training clips'))) {
     const out = await featureRunner.runFloat(
       'input_features',
       batch.inputFeatures,
@@ -52,7 +53,7 @@ export async function generateDemoModel(options: GenerateOptions): Promise<Gener
       'features',
     );
     features.set(out.data, row * N_FEATURES);
-    targets.set(batch.targetsNxK, row * CONCEPTS.length);
+    targets.set(batch.targetsNxK, row * concepts.length);
     row += batch.n;
   }
   await featureRunner.release();
@@ -62,10 +63,10 @@ export async function generateDemoModel(options: GenerateOptions): Promise<Gener
 
   const audioModel = buildAudioTower(readout, space);
   const audioRunner = await OnnxRunner.create(audioModel);
-  const nCalibration = clipCount(CALIBRATION_SET);
+  const nCalibration = clipCount(CALIBRATION_SET, concepts);
   const calibrationNxD = new Float32Array(nCalibration * space.d);
   const descriptions: string[] = [];
-  for await (const batch of clipBatches(CALIBRATION_SET, rng.fork('calibration clips'))) {
+  for await (const batch of clipBatches(CALIBRATION_SET, concepts, rng.fork('calibration clips'))) {
     const out = await audioRunner.runFloat(
       'input_features',
       batch.inputFeatures,
@@ -81,6 +82,7 @@ export async function generateDemoModel(options: GenerateOptions): Promise<Gener
 
   await writeModelDirectory(options.modelDir, {
     seed,
+    concepts,
     d: space.d,
     tokens,
     audioModel,

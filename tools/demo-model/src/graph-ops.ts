@@ -1,4 +1,4 @@
-import { type OnnxGraph } from '@audio-concepts/shared-onnx-builder';
+import { OnnxElemType, type OnnxGraph } from '@audio-concepts/shared-onnx-builder';
 
 /** Slice end meaning "to the end of the axis". */
 const TO_END = 2 ** 53 - 1;
@@ -52,12 +52,26 @@ export class GraphOps {
     return this.g.op('Max', [a, b]);
   }
 
+  min(a: string, b: string): string {
+    return this.g.op('Min', [a, b]);
+  }
+
   abs(x: string): string {
     return this.g.op('Abs', [x]);
   }
 
   relu(x: string): string {
     return this.g.op('Relu', [x]);
+  }
+
+  /** A hard step: 1 where x > `at`, else 0 (float). */
+  above(x: string, at: number): string {
+    return this.g.op('Cast', [this.g.op('Greater', [x, this.scalar(at)])], { to: OnnxElemType.FLOAT });
+  }
+
+  /** Sum of x over frames t' ≥ t (a reversed cumulative sum along the time axis). */
+  sumFromHereOn(x: string): string {
+    return this.g.op('CumSum', [x, this.g.int64(`axis_${this.counter++}`, [2], [])], { reverse: 1 });
   }
 
   /** A soft step: σ((x − at) / width), 0.5 at `at`, going from ~0 to ~1 over a few `width`s. */

@@ -3,7 +3,7 @@ import type { EmbeddingSpace } from './embedding-space';
 import { randomDirection } from './embedding-space';
 import type { Rng } from './random';
 import { CONCEPT_WORDS, PROMPT_WORDS, SPECIAL_TOKENS } from './vocabulary';
-import { CONCEPTS } from './world';
+import type { Concept } from './world';
 
 /** Weight of a prompt word ("this", "is", "a", …) in the pooled text embedding, relative to 1 for other words. */
 export const PROMPT_WORD_WEIGHT = 0.1;
@@ -19,9 +19,15 @@ export interface WordTable {
 /**
  * Word vectors: a concept word gets its concept's direction (so "white noise" embeds exactly as the white-noise
  * direction, and "Beep, bleep" as the beep one); prompt words get the shared "sound" direction at low weight;
- * special tokens get weight 0; every other word ([UNK] included) its own random direction.
+ * special tokens get weight 0; every other word ([UNK] included) its own random direction. `concepts` are in the
+ * order of the space's directions.
  */
-export function buildWordTable(tokens: readonly string[], space: EmbeddingSpace, rng: Rng): WordTable {
+export function buildWordTable(
+  tokens: readonly string[],
+  concepts: readonly Concept[],
+  space: EmbeddingSpace,
+  rng: Rng,
+): WordTable {
   const { d } = space;
   const vectorsVxD = new Float32Array(tokens.length * d);
   const weightsV = new Float32Array(tokens.length);
@@ -32,7 +38,7 @@ export function buildWordTable(tokens: readonly string[], space: EmbeddingSpace,
     const concept = CONCEPT_WORDS[token];
     if (special.has(token) && token !== '[UNK]') return;
     if (concept !== undefined) {
-      const k = CONCEPTS.indexOf(concept);
+      const k = concepts.indexOf(concept);
       vectorsVxD.set(space.conceptsKxD.subarray(k * d, (k + 1) * d), id * d);
       weightsV[id] = 1;
     } else if (prompt.has(token)) {

@@ -1,12 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './generate';
 import { CONCEPT_WORDS, SPECIAL_TOKENS, audioSetClassNames, buildTokenList, splitWords } from './vocabulary';
-import { CONCEPTS } from './world';
-
-/** The ontology in the shared reference data next to the repository (DESIGN §6), where it is checked out. */
-const SHARED_ONTOLOGY = join(repoRoot(), '..', 'shared', 'data', 'audioset-ontology', 'ontology.json');
+import { CONCEPT_DEFINITIONS, loadDemoConcepts } from './world';
 
 describe('vocabulary', () => {
   it('splits like BERT’s normalizer and pre-tokenizer: lowercase, no accents, punctuation apart', () => {
@@ -24,21 +19,25 @@ describe('vocabulary', () => {
     expect(splitWords('Café Rub-a-dub')).toEqual(['cafe', 'rub', '-', 'a', '-', 'dub']);
   });
 
-  it('has all 632 AudioSet class names', () => {
-    const names = audioSetClassNames();
-    expect(names).toHaveLength(632);
-    expect(names.slice(0, 2)).toEqual(['Human sounds', 'Human voice']);
+  it('takes the AudioSet class names from the `audioset` vocabulary of @audio-concepts/shared-vocabulary', async () => {
+    const names = await audioSetClassNames();
+    expect(names).toEqual((await loadVocabulary('audioset')).terms);
+    expect(names).toHaveLength(543);
+    // The AudioSet names of demo concepts are among them.
+    expect(names).toEqual(expect.arrayContaining(['Beep, bleep', 'Sine wave', 'Clicking', 'Noise']));
   });
 
-  it.skipIf(!existsSync(SHARED_ONTOLOGY))('has the names of the shared ontology.json, in its order', () => {
-    const ontology = JSON.parse(readFileSync(SHARED_ONTOLOGY, 'utf8')) as Array<{ name: string }>;
-    expect(audioSetClassNames()).toEqual(ontology.map((c) => c.name));
+  it('takes the demo concepts, in order, from the `demo` vocabulary, each with a definition', async () => {
+    const concepts = await loadDemoConcepts();
+    expect(concepts).toEqual((await loadVocabulary('demo')).terms);
+    expect([...concepts].sort()).toEqual(Object.keys(CONCEPT_DEFINITIONS).sort());
   });
 
-  it('lists special tokens first, then prompt and concept words, each token once', () => {
-    const tokens = buildTokenList(audioSetClassNames());
+  it('lists special tokens first, then prompt and concept words, each token once', async () => {
+    const concepts = await loadDemoConcepts();
+    const tokens = buildTokenList(await audioSetClassNames(), concepts);
     expect(tokens.slice(0, SPECIAL_TOKENS.length)).toEqual([...SPECIAL_TOKENS]);
     expect(new Set(tokens).size).toBe(tokens.length);
-    for (const concept of CONCEPTS) for (const word of splitWords(concept)) expect(CONCEPT_WORDS[word]).toBe(concept);
+    for (const concept of concepts) for (const word of splitWords(concept)) expect(CONCEPT_WORDS[word]).toBe(concept);
   });
 });

@@ -1,12 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CONCEPTS, type Concept } from './world';
-
-/**
- * The class names of the AudioSet ontology (CC BY-SA 4.0), one per line, copied into this package so that the
- * generator needs nothing outside the repository: they give the tokenizer its words.
- */
-export const AUDIOSET_CLASS_NAMES_PATH = join(__dirname, '..', 'data', 'audioset-class-names.txt');
+import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
+import type { Concept } from './world';
 
 /** Special tokens, ids 0–4, BERT-style. They carry no meaning: the text tower gives them weight 0. */
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
@@ -51,21 +44,23 @@ export function splitWords(text: string): string[] {
   return folded.match(/[\p{L}\p{N}]+|[^\p{L}\p{N}\s]/gu) ?? [];
 }
 
-/** Names of all AudioSet classes, in ontology order (the lines of the names file that are not `#` comments). */
-export function audioSetClassNames(path = AUDIOSET_CLASS_NAMES_PATH): string[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'));
+/**
+ * The AudioSet class names `audio-concepts tag` uses by default: the `audioset` vocabulary of
+ * `@audio-concepts/shared-vocabulary` (the ontology's names, CC BY-SA 4.0, without abstract and blacklisted
+ * classes). They give the tokenizer its words, so that `--vocab audioset` has no unknown words with the demo model.
+ */
+export async function audioSetClassNames(): Promise<string[]> {
+  return (await loadVocabulary('audioset')).terms;
 }
 
 /**
  * The token list (index = id): special tokens, prompt words, concept words, then every other word of the AudioSet
- * class names in sorted order. Deterministic for a given ontology.
+ * class names and of the demo concepts in sorted order. Deterministic for given names.
  */
-export function buildTokenList(classNames: readonly string[]): string[] {
+export function buildTokenList(classNames: readonly string[], concepts: readonly Concept[]): string[] {
   const fixed = [...SPECIAL_TOKENS, ...PROMPT_WORDS, ...Object.keys(CONCEPT_WORDS)];
   const seen = new Set<string>(fixed);
   const rest = new Set<string>();
-  for (const name of [...classNames, ...CONCEPTS]) for (const w of splitWords(name)) if (!seen.has(w)) rest.add(w);
+  for (const name of [...classNames, ...concepts]) for (const w of splitWords(name)) if (!seen.has(w)) rest.add(w);
   return [...fixed, ...[...rest].sort()];
 }

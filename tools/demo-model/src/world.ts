@@ -10,31 +10,13 @@ import {
   toPcm16,
   whiteNoise,
 } from './dsp';
+import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
 import type { Rng } from './random';
 
 /** Everything is made at CLAP's rate. */
 export const SAMPLE_RATE = 48_000;
 /** One CLAP window: 10 s. */
 export const CLIP_SECONDS = 10;
-
-/**
- * The demo concepts, in vocabulary order. Each is defined by how it sounds (see `CONCEPT_DEFINITIONS`), so any
- * sound that matches the definition — not only the generator's own — is tagged with it.
- */
-export const CONCEPTS = [
-  'hum',
-  'tone',
-  'whistle',
-  'beep',
-  'siren',
-  'chirp',
-  'white noise',
-  'rumble',
-  'hiss',
-  'click',
-  'silence',
-] as const;
-export type Concept = (typeof CONCEPTS)[number];
 
 export interface ConceptDefinition {
   /** What the concept sounds like, for the model README. */
@@ -161,7 +143,12 @@ function click(rng: Rng, n: number): Float64Array {
   return normalizePeak(x);
 }
 
-export const CONCEPT_DEFINITIONS: Readonly<Record<Concept, ConceptDefinition>> = {
+/**
+ * What each demo concept sounds like. Each is defined by how it sounds, so any sound that matches the definition —
+ * not only the generator's own — is tagged with it. The names and their order are the `demo` vocabulary's
+ * (`@audio-concepts/shared-vocabulary`): see `loadDemoConcepts`.
+ */
+export const CONCEPT_DEFINITIONS = {
   hum: { definition: 'a steady low tone, 50–120 Hz (mains hum)', synthesize: hum },
   tone: { definition: 'a steady pure tone, 300–3000 Hz', synthesize: steadyTone(290, 3100) },
   whistle: { definition: 'a steady high pure tone, 3–8 kHz', synthesize: steadyTone(3100, 8200) },
@@ -176,12 +163,32 @@ export const CONCEPT_DEFINITIONS: Readonly<Record<Concept, ConceptDefinition>> =
   hiss: { definition: 'noise above about 4 kHz', synthesize: hiss },
   click: { definition: 'periodic impulses, 2–20 per second', synthesize: click },
   silence: { definition: 'digital silence or a very low level', synthesize: (_rng, n) => new Float64Array(n) },
-};
+} as const satisfies Record<string, ConceptDefinition>;
+
+/** A demo concept: a name with a definition. */
+export type Concept = keyof typeof CONCEPT_DEFINITIONS;
+
+/**
+ * The demo concepts in the order of the `demo` vocabulary (`loadVocabulary('demo')`, the list `audio-concepts tag`
+ * uses), which is the one list of their names. Each must have a definition here and each definition a name there.
+ */
+export async function loadDemoConcepts(): Promise<readonly Concept[]> {
+  const { terms } = await loadVocabulary('demo');
+  const undefinedTerms = terms.filter((t) => !Object.hasOwn(CONCEPT_DEFINITIONS, t));
+  const unlisted = Object.keys(CONCEPT_DEFINITIONS).filter((c) => !terms.includes(c));
+  if (undefinedTerms.length > 0 || unlisted.length > 0)
+    throw new Error(
+      `the demo vocabulary (@audio-concepts/shared-vocabulary, data/demo.txt) and the concept definitions ` +
+        `(tools/demo-model/src/world.ts) differ: without a definition: [${undefinedTerms.join(', ')}]; ` +
+        `not in the vocabulary: [${unlisted.join(', ')}]`,
+    );
+  return terms as Concept[];
+}
 
 /** One synthetic clip: float32 samples (as decoded from a 16-bit WAV or not) and its multi-hot concept targets. */
 export interface WorldClip {
   samples: Float32Array;
-  /** Per concept (CONCEPTS order): 1 when present throughout, the fraction of time when present for part of it. */
+  /** Per concept (in the order given): 1 when present throughout, the fraction of time when present for part of it. */
   targets: Float64Array;
   /** e.g. "tone + rumble @ -12 dBFS". */
   description: string;
@@ -189,37 +196,45 @@ export interface WorldClip {
 
 export type ClipKind = 'single' | 'mixture' | 'sequence';
 
-const LOUD_CONCEPTS = CONCEPTS.filter((c) => c !== 'silence');
-
 /**
- * A random clip of the world. `single`: one concept; `mixture`: 2–3 concepts at once (peak levels within 10 dB of
- * each other); `sequence`: one concept, then another. The whole clip gets a random peak level (−45…−1 dBFS) and is
- * stored as 16-bit PCM (dithered or not) most of the time, as files are.
+ * A random clip of the world, `nSamples` long (10 s by default). `single`: one concept; `mixture`: 2–3 concepts at
+ * once (peak levels within 10 dB of each other); `sequence`: one concept, then another. The whole clip gets a random
+ * peak level (−45…−1 dBFS) and is stored as 16-bit PCM (dithered or not) most of the time, as files are. Targets
+ * are per concept of `concepts`.
+ *
+ * A sound that stops in digital silence ends in exact zeros, which is what the encoder's padding adds after a short
+ * clip: the audio tower cannot tell the two apart and takes both as padding (see `features.graph.ts`), so such a
+ * clip is labelled with its sound alone.
  */
 export function synthesizeClip(
+  concepts: readonly Concept[],
   rng: Rng,
   kind: ClipKind,
   { concept: single, nSamples = CLIP_SECONDS * SAMPLE_RATE }: { concept?: Concept; nSamples?: number } = {},
 ): WorldClip {
-  const targets = new Float64Array(CONCEPTS.length);
+  const index = (c: Concept) => concepts.indexOf(c);
+  const loudConcepts = concepts.filter((c) => c !== 'silence');
+  const targets = new Float64Array(concepts.length);
   let x: Float64Array;
   let description: string;
+  /** The sound of a sequence that stops in silence. */
+  let beforeSilence: Concept | undefined;
   if (kind === 'single') {
-    const concept = single ?? rng.pick(CONCEPTS);
+    const concept = single ?? rng.pick(concepts);
     x = CONCEPT_DEFINITIONS[concept].synthesize(rng, nSamples);
-    targets[CONCEPTS.indexOf(concept)] = 1;
+    targets[index(concept)] = 1;
     description = concept;
   } else if (kind === 'mixture') {
-    const parts = rng.sample(LOUD_CONCEPTS, rng.chance(0.75) ? 2 : 3);
+    const parts = rng.sample(loudConcepts, rng.chance(0.75) ? 2 : 3);
     x = new Float64Array(nSamples);
     for (const concept of parts) {
       addScaled(x, CONCEPT_DEFINITIONS[concept].synthesize(rng, nSamples), dbToGain(rng.between(-10, 0)));
-      targets[CONCEPTS.indexOf(concept)] = 1;
+      targets[index(concept)] = 1;
     }
     description = parts.join(' + ');
   } else {
     // Sounds may also stop (or start) in silence.
-    const [first, second] = rng.sample(rng.chance(0.2) ? CONCEPTS : LOUD_CONCEPTS, 2);
+    const [first, second] = rng.sample(rng.chance(0.2) ? concepts : loudConcepts, 2);
     const split = Math.round(nSamples * rng.between(0.3, 0.7));
     const a = CONCEPT_DEFINITIONS[first].synthesize(rng, nSamples);
     const b = CONCEPT_DEFINITIONS[second].synthesize(rng, nSamples);
@@ -230,11 +245,12 @@ export function synthesizeClip(
       const w = Math.min(1, Math.max(0, (i - split + fade / 2) / fade));
       x[i] = (1 - w) * a[i] + w * gainB * b[i];
     }
-    targets[CONCEPTS.indexOf(first)] = split / nSamples;
-    targets[CONCEPTS.indexOf(second)] = 1 - split / nSamples;
+    targets[index(first)] = split / nSamples;
+    targets[index(second)] = 1 - split / nSamples;
     description = `${first} then ${second}`;
+    if (second === 'silence') beforeSilence = first;
   }
-  const silent = targets[CONCEPTS.indexOf('silence')] === 1;
+  const silent = targets[index('silence')] === 1;
   let levelDb = rng.between(-45, -1);
   if (silent && rng.chance(0.5)) {
     // "A very low level": faint noise far below anything else in the world.
@@ -243,5 +259,11 @@ export function synthesizeClip(
   }
   normalizePeak(x, dbToGain(levelDb));
   const samples = rng.chance(0.7) ? toPcm16(x, rng.chance(0.6), rng.uniform) : Float32Array.from(x);
+  if (beforeSilence !== undefined && samples.subarray(-seconds(0.1)).every((v) => v === 0)) {
+    // Trailing digital silence: as good as padding (see above).
+    targets.fill(0);
+    targets[index(beforeSilence)] = 1;
+    description += ' (digital: as padding)';
+  }
   return { samples, targets, description: `${description} @ ${levelDb.toFixed(0)} dBFS` };
 }

@@ -1,5 +1,6 @@
 export { ClapEncoder, DEFAULT_MAX_BATCH, type ClapLoadOptions } from './clap-encoder';
 export type { ClapDtype } from './clap/model-files';
+export { padWindow } from './clap/feature-extraction';
 export type { ClapDevice, ExecutionProvider, SessionDeps } from './execution-provider';
 export {
   ExecutionProviderError,

@@ -1,8 +1,8 @@
 import { basename, dirname } from 'node:path';
 import { ConceptSpace } from '@audio-concepts/shared-concepts';
 import { readNpy } from '@audio-concepts/shared-npy';
+import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
 import { transformers } from '../transformers';
-import { CONCEPTS } from '../world';
 
 /**
  * The demo model as a consumer loads it: transformers.js' AutoTokenizer, AutoProcessor and the CLAP model classes
@@ -59,9 +59,10 @@ export class ModelProbe {
 
   /** The concept space of DESIGN §1 over the demo vocabulary, m_a from the calibration embeddings. */
   async conceptSpace(): Promise<ConceptSpace> {
+    const { terms } = await loadVocabulary('demo');
     return ConceptSpace.build({
-      names: [...CONCEPTS],
-      textEmbeddingsCxD: await this.embedTexts(CONCEPTS),
+      names: terms,
+      textEmbeddingsCxD: await this.embedTexts(terms),
       d: this.d,
       audioReferenceNxD: this.calibrationNxD,
       modelId: 'clap-demo',

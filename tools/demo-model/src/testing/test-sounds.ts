@@ -1,18 +1,19 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Concept } from '../world';
 
 /**
  * Sounds made by sox and ffmpeg, not by the generator, to check that the demo model recognizes a concept by its
- * definition rather than by the generator's own synthesis. 10 s, 48 kHz mono 16-bit. `mixture` files are two of
- * them mixed with `sox -m` (each at half amplitude).
+ * definition rather than by the generator's own synthesis. 10 s by default (any length of at least 1 s), 48 kHz
+ * mono 16-bit. `mixture` files are two of them mixed with `sox -m` (each at half amplitude).
  */
 export interface TestSound {
   name: string;
   /** The concepts in it (one for a single sound). */
   concepts: Concept[];
-  /** Argument lists of the commands that make `<dir>/<name>.wav` (sox or ffmpeg, run in `dir`). */
-  commands: (file: string) => string[][];
+  /** Argument lists of the commands that make `<dir>/<name>.wav`, `seconds` long (sox or ffmpeg, run in `dir`). */
+  commands: (file: string, seconds: number) => string[][];
 }
 
 const sox = (file: string, ...effects: string[]) => [
@@ -27,7 +28,7 @@ const sox = (file: string, ...effects: string[]) => [
   file,
   ...effects,
 ];
-const aevalsrc = (file: string, expr: string) => [
+const aevalsrc = (file: string, expr: string, seconds: number) => [
   'ffmpeg',
   '-v',
   'error',
@@ -35,7 +36,7 @@ const aevalsrc = (file: string, expr: string) => [
   '-f',
   'lavfi',
   '-i',
-  `aevalsrc='${expr}':s=48000:d=10`,
+  `aevalsrc='${expr}':s=48000:d=${seconds}`,
   '-ac',
   '1',
   '-c:a',
@@ -44,51 +45,62 @@ const aevalsrc = (file: string, expr: string) => [
 ];
 
 export const SINGLE_SOUNDS: readonly TestSound[] = [
-  { name: 'hum', concepts: ['hum'], commands: (f) => [sox(f, 'synth', '10', 'sine', '80', 'vol', '0.5')] },
-  { name: 'tone', concepts: ['tone'], commands: (f) => [sox(f, 'synth', '10', 'sine', '1000', 'vol', '0.5')] },
-  { name: 'whistle', concepts: ['whistle'], commands: (f) => [sox(f, 'synth', '10', 'sine', '5000', 'vol', '0.5')] },
-  // 1 kHz, 0.2 s on, 0.3 s off.
-  { name: 'beep', concepts: ['beep'], commands: (f) => [aevalsrc(f, '0.5*sin(2*PI*1000*t)*lt(mod(t\\,0.5)\\,0.2)')] },
+  { name: 'hum', concepts: ['hum'], commands: (f, s) => [sox(f, 'synth', `${s}`, 'sine', '80', 'vol', '0.5')] },
+  { name: 'tone', concepts: ['tone'], commands: (f, s) => [sox(f, 'synth', `${s}`, 'sine', '1000', 'vol', '0.5')] },
   {
-    // 600→1400 Hz in 1 s, back in 1 s, five times.
+    name: 'whistle',
+    concepts: ['whistle'],
+    commands: (f, s) => [sox(f, 'synth', `${s}`, 'sine', '5000', 'vol', '0.5')],
+  },
+  // 1 kHz, 0.2 s on, 0.3 s off.
+  {
+    name: 'beep',
+    concepts: ['beep'],
+    commands: (f, s) => [aevalsrc(f, '0.5*sin(2*PI*1000*t)*lt(mod(t\\,0.5)\\,0.2)', s)],
+  },
+  {
+    // 600→1400 Hz in 1 s, back in 1 s, again and again.
     name: 'siren',
     concepts: ['siren'],
-    commands: (f) => [
+    commands: (f, s) => [
       sox('up.wav', 'synth', '1', 'sine', '600-1400', 'vol', '0.5'),
       sox('down.wav', 'synth', '1', 'sine', '1400-600', 'vol', '0.5'),
       ['sox', 'up.wav', 'down.wav', 'cycle.wav'],
-      ['sox', 'cycle.wav', f, 'repeat', '4'],
+      ['sox', 'cycle.wav', f, 'repeat', `${Math.ceil(s / 2) - 1}`, 'trim', '0', `${s}`],
     ],
   },
   // 100 ms sweeps 1→4 kHz every 250 ms.
   {
     name: 'chirp',
     concepts: ['chirp'],
-    commands: (f) => [sox(f, 'synth', '0.1', 'sine', '1000-4000', 'vol', '0.5', 'pad', '0', '0.15', 'repeat', '39')],
+    commands: (f, s) => [
+      sox('unit.wav', 'synth', '0.1', 'sine', '1000-4000', 'vol', '0.5', 'pad', '0', '0.15'),
+      ['sox', 'unit.wav', f, 'repeat', `${Math.ceil(s / 0.25) - 1}`, 'trim', '0', `${s}`],
+    ],
   },
   {
     name: 'white-noise',
     concepts: ['white noise'],
-    commands: (f) => [sox(f, 'synth', '10', 'whitenoise', 'vol', '0.5')],
+    commands: (f, s) => [sox(f, 'synth', `${s}`, 'whitenoise', 'vol', '0.5')],
   },
   {
     name: 'rumble',
     concepts: ['rumble'],
-    commands: (f) => [sox(f, 'synth', '10', 'brownnoise', 'vol', '0.5', 'lowpass', '150')],
+    commands: (f, s) => [sox(f, 'synth', `${s}`, 'brownnoise', 'vol', '0.5', 'lowpass', '150')],
   },
   {
     name: 'hiss',
     concepts: ['hiss'],
-    commands: (f) => [sox(f, 'synth', '10', 'whitenoise', 'vol', '0.3', 'highpass', '5000')],
+    commands: (f, s) => [sox(f, 'synth', `${s}`, 'whitenoise', 'vol', '0.3', 'highpass', '5000')],
   },
   // Single-sample impulses, 10 per second.
-  { name: 'click', concepts: ['click'], commands: (f) => [aevalsrc(f, '0.9*lt(mod(n\\,4800)\\,1)')] },
+  { name: 'click', concepts: ['click'], commands: (f, s) => [aevalsrc(f, '0.9*lt(mod(n\\,4800)\\,1)', s)] },
   // sox dithers its 16-bit output, so this is ±1 LSB noise; anullsrc gives exact zeros.
-  { name: 'silence', concepts: ['silence'], commands: (f) => [sox(f, 'trim', '0', '10')] },
+  { name: 'silence', concepts: ['silence'], commands: (f, s) => [sox(f, 'trim', '0', `${s}`)] },
   {
     name: 'silence-zeros',
     concepts: ['silence'],
-    commands: (f) => [
+    commands: (f, s) => [
       [
         'ffmpeg',
         '-v',
@@ -99,7 +111,7 @@ export const SINGLE_SOUNDS: readonly TestSound[] = [
         '-i',
         'anullsrc=r=48000:cl=mono',
         '-t',
-        '10',
+        `${s}`,
         '-c:a',
         'pcm_s16le',
         f,
@@ -132,12 +144,22 @@ export function soundToolsAvailable(): boolean {
   ].every(([tool, flag]) => spawnSync(tool, [flag], { stdio: 'ignore' }).status === 0);
 }
 
-/** Makes every sound (singles first: the mixtures are made from them) in `dir`; returns name → path. */
-export function makeTestSounds(dir: string): Map<string, string> {
+/**
+ * Makes `sounds` (every single and mixture by default; a mixture needs its two singles before it), `seconds` long,
+ * in `dir`; returns name → path.
+ */
+export function makeTestSounds(
+  dir: string,
+  {
+    seconds = 10,
+    sounds = [...SINGLE_SOUNDS, ...MIXTURE_SOUNDS],
+  }: { seconds?: number; sounds?: readonly TestSound[] } = {},
+): Map<string, string> {
+  mkdirSync(dir, { recursive: true });
   const paths = new Map<string, string>();
-  for (const sound of [...SINGLE_SOUNDS, ...MIXTURE_SOUNDS]) {
+  for (const sound of sounds) {
     const file = `${sound.name}.wav`;
-    for (const [tool, ...args] of sound.commands(file)) {
+    for (const [tool, ...args] of sound.commands(file, seconds)) {
       const result = spawnSync(tool, args, { cwd: dir, encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
     }
