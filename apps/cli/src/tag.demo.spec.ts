@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { aevalsrcCommand, makeAudio, soxCommand, soxMixCommand } from '@audio-concepts/shared-audio/testing';
 
 /**
  * The whole embedded pipeline on the demo model (built by `npm run build`), fed with sounds made by other
@@ -31,41 +32,10 @@ function tag(file: string, ...extra: string[]): Frame[] {
     .map((line) => JSON.parse(line));
 }
 
-function run(command: string, args: string[]): void {
-  const r = spawnSync(command, args, { encoding: 'utf8' });
-  expect(r.status, `${command} ${args.join(' ')}: ${r.stderr}`).toBe(0);
-}
-
-/** sox: `sox -n -r 48000 -c 1 out.wav synth …` (or any effects chain). */
-function sox(name: string, ...effects: string[]): string {
-  const path = join(dir, name);
-  run('sox', ['-n', '-r', '48000', '-c', '1', path, ...effects]);
-  return path;
-}
-
-/** ffmpeg's aevalsrc: a signal written as an expression of t. */
-function expression(name: string, expr: string, seconds: number): string {
-  const path = join(dir, name);
-  run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `aevalsrc='${expr}':s=48000:d=${seconds}`,
-    '-ac',
-    '1',
-    path,
-  ]);
-  return path;
-}
-
-function mix(name: string, a: string, b: string): string {
-  const path = join(dir, name);
-  run('sox', ['-m', a, b, path]);
-  return path;
-}
+const sox = (name: string, ...effects: string[]) => makeAudio(soxCommand(join(dir, name), ...effects));
+const expression = (name: string, expr: string, seconds: number) =>
+  makeAudio(aevalsrcCommand(join(dir, name), expr, seconds));
+const mix = (name: string, a: string, b: string) => makeAudio(soxMixCommand(join(dir, name), a, b));
 
 const labels = (frame: Frame) => frame.concepts.map((c) => c.label);
 

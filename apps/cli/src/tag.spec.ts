@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyClapModel } from '@audio-concepts/encoder-clap/testing';
+import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/shared-audio/testing';
 
 /** `tag` run as a user runs it (built CLI), on a tiny real model and files made by ffmpeg. */
 const ROOT = join(__dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'audio-concepts');
-const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 
 let dir: string;
 let common: string[];
@@ -23,23 +23,8 @@ function tag(input: string, extra: string[] = [], stdin?: Buffer) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function synth(name: string, filter: string, seconds: number): string {
-  const path = join(dir, name);
-  const r = spawnSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `${filter}:duration=${seconds}:sample_rate=48000`,
-    '-ac',
-    '1',
-    path,
-  ]);
-  expect(r.status, String(r.stderr)).toBe(0);
-  return path;
-}
+const synth = (name: string, source: string, seconds: number) =>
+  makeAudio(lavfiCommand(join(dir, name), source, seconds));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tag-cli-'));
@@ -48,7 +33,7 @@ beforeAll(async () => {
   common = ['--model', model.dir, '--vocab', join(dir, 'vocab.txt'), '--cache-dir', join(dir, 'cache')];
 });
 
-describe.skipIf(!hasFfmpeg)('tag', () => {
+describe.skipIf(!HAS_FFMPEG)('tag', () => {
   it('prints one JSON line per window with the DESIGN §4 keys: 35 s → 4 windows, the last one padded', () => {
     const r = tag(synth('tone.ogg', 'sine=frequency=440', 35), ['--json', '--top', '2']);
     expect(r.code, r.stderr).toBe(0);

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAudio, windowAudio } from '@audio-concepts/shared-audio';
+import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/shared-audio/testing';
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
 import { writeTinyClapModel } from '@audio-concepts/encoder-clap/testing';
 import { parseVocabulary } from '@audio-concepts/shared-vocabulary';
@@ -11,7 +11,6 @@ import { conceptFrameJson, type ConceptFrame } from './concept-frame';
 import { buildConceptSpace } from './concept-space.provider';
 import { tagAudio } from './tag.pipeline';
 
-const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 let dir: string;
 let encoder: ClapEncoder;
 const vocabulary = parseVocabulary(
@@ -19,24 +18,8 @@ const vocabulary = parseVocabulary(
   'tiny',
 );
 
-/** A file made by ffmpeg from a synthesized signal (never committed). */
-function synth(name: string, filter: string, seconds: number): string {
-  const path = join(dir, name);
-  const r = spawnSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `${filter}:duration=${seconds}:sample_rate=48000`,
-    '-ac',
-    '1',
-    path,
-  ]);
-  expect(r.status, String(r.stderr)).toBe(0);
-  return path;
-}
+const synth = (name: string, source: string, seconds: number) =>
+  makeAudio(lavfiCommand(join(dir, name), source, seconds));
 
 async function collect(frames: AsyncIterable<ConceptFrame>): Promise<ConceptFrame[]> {
   const out: ConceptFrame[] = [];
@@ -52,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => encoder?.close());
 
-describe.skipIf(!hasFfmpeg)('tagAudio (the embedded pipeline)', () => {
+describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
   it('a 35 s file gives exactly 4 frames in order, the last one a 5 s tail, each equal to decomposing its window alone', async () => {
     const file = synth('tone.mp3', 'sine=frequency=440', 35);
     const space = await buildConceptSpace(

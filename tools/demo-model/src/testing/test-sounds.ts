@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { aevalsrcCommand, soxCommand } from '@audio-concepts/shared-audio/testing';
 import type { Concept } from '../world';
 
 /**
@@ -16,33 +17,8 @@ export interface TestSound {
   commands: (file: string, seconds: number) => string[][];
 }
 
-const sox = (file: string, ...effects: string[]) => [
-  'sox',
-  '-n',
-  '-r',
-  '48000',
-  '-c',
-  '1',
-  '-b',
-  '16',
-  file,
-  ...effects,
-];
-const aevalsrc = (file: string, expr: string, seconds: number) => [
-  'ffmpeg',
-  '-v',
-  'error',
-  '-y',
-  '-f',
-  'lavfi',
-  '-i',
-  `aevalsrc='${expr}':s=48000:d=${seconds}`,
-  '-ac',
-  '1',
-  '-c:a',
-  'pcm_s16le',
-  file,
-];
+const sox = (file: string, ...effects: string[]) => soxCommand(file, ...effects).argv;
+const aevalsrc = (file: string, expr: string, seconds: number) => aevalsrcCommand(file, expr, seconds).argv;
 
 export const SINGLE_SOUNDS: readonly TestSound[] = [
   { name: 'hum', concepts: ['hum'], commands: (f, s) => [sox(f, 'synth', `${s}`, 'sine', '80', 'vol', '0.5')] },
