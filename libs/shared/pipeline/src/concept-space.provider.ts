@@ -79,7 +79,14 @@ async function calibrationEmbeddings(
   if (files.length === 0) throw new InvalidInputError(`calibration set ${calibration.path}: no audio files in it`);
   const key = createHash('sha256')
     .update(encoder.modelId)
-    .update(files.map((f) => `${f}\t${statSync(f).size}\t${statSync(f).mtimeMs}`).join('\n'))
+    .update(
+      files
+        .map((f) => {
+          const { size, mtimeMs } = statSync(f);
+          return `${f}\t${size}\t${mtimeMs}`;
+        })
+        .join('\n'),
+    )
     .digest('hex')
     .slice(0, 24);
   const cached = join(request.cacheDir, 'calibration', `${key}.npy`);
