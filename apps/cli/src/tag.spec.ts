@@ -72,6 +72,25 @@ describe.skipIf(!HAS_FFMPEG)('tag', () => {
     expect(r.stderr).toContain('vocabulary');
   });
 
+  it('shows progress on stderr for a file, and --calibrate DIR replaces m_a = 0', () => {
+    const file = synth('progress.mp3', 'sine=frequency=300', 25);
+    const plain = tag(file);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toContain(`${file}: 3/3 windows (100%`);
+    expect(plain.stderr).toContain('audio mean m_a = 0');
+    mkdirSync(join(dir, 'calibration'));
+    synth(join('calibration', 'pink.wav'), 'anoisesrc=color=pink:amplitude=0.3', 12);
+    synth(join('calibration', 'tone.flac'), 'sine=frequency=2000', 5);
+    const calibrated = tag(file, ['--calibrate', join(dir, 'calibration')]);
+    expect(calibrated.code, calibrated.stderr).toBe(0);
+    expect(calibrated.stderr).toContain('encoding the calibration set (2 files)');
+    expect(calibrated.stderr).not.toContain('m_a = 0');
+    expect(calibrated.stdout).not.toBe(plain.stdout);
+    const again = tag(file, ['--calibrate', join(dir, 'calibration')]);
+    expect(again.stderr).not.toContain('encoding the calibration set'); // cached
+    expect(again.stdout).toBe(calibrated.stdout);
+  });
+
   describe('bad input: one line on stderr naming the input, exit 1', () => {
     const expectOneLine = (r: ReturnType<typeof tag>, ...fragments: string[]) => {
       expect(r.code).toBe(1);

@@ -15,6 +15,7 @@ import {
 import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
 import { UsageError } from '../cli-error';
 import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';
+import { Progress } from '../progress';
 
 interface TagCommandOptions {
   model?: string;
@@ -117,10 +118,9 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
 
   const stream = input === '-' ? 'stdin' : input;
   const hopS = options.hop ?? options.window;
-  const totalWindows = audio.durationS
-    ? Math.max(1, Math.ceil((audio.durationS - options.window) / hopS) + 1)
-    : undefined;
+  const totalWindows = audio.durationS === undefined ? undefined : windowCount(audio.durationS, options.window, hopS);
   const started = performance.now();
+  const progress = new Progress(stream, totalWindows, options.progress && !options.json, ' windows');
   let windows = 0;
   try {
     const frames = tagAudio(
@@ -132,26 +132,30 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
     );
     for await (const frame of frames) {
       if (windows === 0) notes.forEach(say);
+      progress.clear();
       process.stdout.write(options.json ? `${conceptFrameJson(frame)}\n` : `${tableLine(frame)}\n`);
       windows++;
-      if (options.progress && !options.json && process.stderr.isTTY) {
-        const seconds = (performance.now() - started) / 1000;
-        const speed = seconds > 0 ? frame.endS / seconds : 0;
-        process.stderr.write(
-          `\r${stream}: window ${windows}${totalWindows ? `/${totalWindows}` : ''}, ${speed.toFixed(1)}× real time  `,
-        );
-      }
+      const seconds = (performance.now() - started) / 1000;
+      progress.update(windows, `${(frame.endS / Math.max(seconds, 1e-3)).toFixed(1)}× real time`);
     }
   } finally {
-    if (options.progress && !options.json && process.stderr.isTTY) process.stderr.write('\n');
+    progress.done();
     await space.close();
     await matmul.close();
     await encoder.close();
   }
-  if (!options.json && options.progress) {
-    const seconds = (performance.now() - started) / 1000;
-    say(`${windows} window${windows === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`);
-  }
+  if (!options.json && options.progress)
+    say(`${windows} window${windows === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * How many windows `windowAudio` cuts from `durationS` seconds, for the progress line. Container durations
+ * run a few milliseconds long (codec padding), hence the 50 ms slack.
+ */
+function windowCount(durationS: number, windowS: number, hopS: number): number {
+  const d = durationS - 0.05;
+  if (hopS >= windowS) return Math.max(1, Math.ceil(d / hopS));
+  return Math.max(1, Math.ceil((d - windowS) / hopS) + 1);
 }
 
 function isDemoModel(modelPath: string): boolean {
