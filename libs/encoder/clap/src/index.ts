@@ -1,6 +1,7 @@
 export { ClapEncoder, DEFAULT_MAX_BATCH, type ClapLoadOptions } from './clap-encoder';
 export type { ClapDtype } from './clap/model-files';
 export { padWindow } from './clap/feature-extraction';
+export { wordPieceTokenizerFiles, type TokenizerFiles } from './clap/wordpiece-tokenizer.files';
 export type { ClapDevice, ExecutionProvider, SessionDeps } from './execution-provider';
 export {
   ExecutionProviderError,

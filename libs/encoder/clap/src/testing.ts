@@ -1,3 +1,4 @@
+import { wordPieceTokenizerFiles } from './clap/wordpiece-tokenizer.files';
 import { mulberry32 } from '@audio-concepts/shared-random';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,16 +81,8 @@ export async function writeTinyClapModel(dir: string, options: TinyClapModelOpti
     writeFile(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
   await json('config.json', { model_type: 'clap', architectures: ['ClapModel'], projection_dim: d });
   await json('preprocessor_config.json', TINY_CLAP_PREPROCESSOR_CONFIG);
-  await json('tokenizer.json', tokenizerJson(vocab));
-  await json('tokenizer_config.json', {
-    tokenizer_class: 'BertTokenizer',
-    do_lower_case: true,
-    model_max_length: options.modelMaxLength ?? 16,
-    pad_token: '[PAD]',
-    unk_token: '[UNK]',
-    cls_token: '[CLS]',
-    sep_token: '[SEP]',
-  });
+  for (const [name, content] of Object.entries(wordPieceTokenizerFiles(vocab, options.modelMaxLength ?? 16)))
+    await json(name, content);
   const outDim = options.symbolicDimension ? 'embedding_dim' : d;
   await writeFile(join(dir, 'onnx/audio_model.onnx'), audioTower(projection64xD, d, outDim));
   await writeFile(join(dir, 'onnx/text_model.onnx'), textTower(wordVectorsVxD, vocab.length, d, outDim));
@@ -130,40 +123,4 @@ function textTower(wordVectorsVxD: Float32Array, v: number, d: number, outDim: D
   const count = g.op('ReduceSum', [maskF, g.int64('axis1b', [1])], { keepdims: 1 }); // [b, 1]
   g.output(g.op('Div', [sum, count]), 'text_embeds', OnnxElemType.FLOAT, ['batch_size', outDim]);
   return g.encode();
-}
-
-/** A `tokenizer.json` (Hugging Face tokenizers format) that @huggingface/tokenizers reads. */
-function tokenizerJson(vocab: readonly string[]): unknown {
-  const special = TINY_CLAP_SPECIAL_TOKENS.map((content, id) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: special,
-    normalizer: {
-      type: 'BertNormalizer',
-      clean_text: true,
-      handle_chinese_chars: true,
-      strip_accents: null,
-      lowercase: true,
-    },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: { type: 'BertProcessing', sep: ['[SEP]', 3], cls: ['[CLS]', 2] },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: {
-      type: 'WordPiece',
-      unk_token: '[UNK]',
-      continuing_subword_prefix: '##',
-      max_input_chars_per_word: 100,
-      vocab: Object.fromEntries(vocab.map((token, id) => [token, id])),
-    },
-  };
 }
