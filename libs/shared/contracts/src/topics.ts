@@ -1,0 +1,18 @@
+/** Kafka topics of the pipeline (DESIGN §2), versioned with their message type; key = stream id. */
+export const TOPICS = {
+  /** AudioWindow */
+  windows: 'audio.windows.v1',
+  /** AudioEmbedding */
+  embeddings: 'audio.embeddings.v1',
+  /** ConceptFrame */
+  concepts: 'audio.concepts.v1',
+  /** HeadVersion (keyed by concept space id) */
+  heads: 'control.heads.v1',
+} as const;
+
+export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** The dead-letter topic of `topic`: poison messages land there with the error in headers. */
+export function deadLetterTopic(topic: Topic): `${Topic}.dlq` {
+  return `${topic}.dlq`;
+}
