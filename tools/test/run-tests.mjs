@@ -17,11 +17,15 @@ const testStatus = buildStatus === 0 ? nx('-t', 'lint', 'test', '--parallel=1') 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let brokenSuites = 0;
 for (const file of existsSync(results) ? readdirSync(results) : []) {
   const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + report.numTodoTests;
+  // A spec file that fails to load has no failed tests, only a failed suite.
+  brokenSuites += report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
 }
-console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(buildStatus !== 0 || testStatus !== 0 || failed > 0 || passed === 0 ? 1 : 0);
+const broken = brokenSuites > 0 ? `, ${brokenSuites} spec files failed to load` : '';
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped${broken}`);
+process.exit(buildStatus !== 0 || testStatus !== 0 || failed > 0 || brokenSuites > 0 || passed === 0 ? 1 : 0);
