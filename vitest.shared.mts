@@ -1,7 +1,7 @@
 import { relative, join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const root = __dirname;
+const root = import.meta.dirname;
 /** Each project's results also go to .test-results/<project>.json, which `npm test` totals in one line. */
 const resultsFile = join(root, '.test-results', `${relative(root, process.cwd()).replaceAll('/', '_') || 'root'}.json`);
 
@@ -10,6 +10,8 @@ const resultsFile = join(root, '.test-results', `${relative(root, process.cwd())
 export const sharedTestConfig = defineConfig({
   resolve: { conditions: ['@audio-concepts/source'] },
   ssr: { resolve: { conditions: ['@audio-concepts/source'] } },
+  // NestJS decorators, as tsc compiles them (tsconfig.base.json: experimentalDecorators, emitDecoratorMetadata)
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     include: ['src/**/*.spec.ts', '*.spec.ts'],
     testTimeout: 60_000,

@@ -1,0 +1,1 @@
+export { isReady, launchService, LaunchedService, type LaunchOptions } from './service.launcher';
