@@ -1,18 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CLAP_SAMPLE_RATE, openAudio } from '@audio-concepts/shared-audio';
-import { ClapEncoder } from '@audio-concepts/encoder-clap';
-import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
-import {
-  buildConceptSpace,
-  conceptFrameJson,
-  tagAudio,
-  type CalibrationSource,
-  type ConceptFrame,
-} from '@audio-concepts/shared-pipeline';
-import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
+import { conceptFrameJson, openConceptSpace, tagAudio, type ConceptFrame } from '@audio-concepts/shared-pipeline';
 import { UsageError } from '../cli-error';
 import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';
 import { Progress } from '../progress';
@@ -81,29 +72,22 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
     throw new UsageError(
       `the demo model is not built yet (${DEMO_MODEL_DIR}); run \`npm run build\` in the repo root, or pass --model`,
     );
-  const isDemo = isDemoModel(modelPath);
   const say = (message: string) => process.stderr.write(`${message}\n`);
 
   // Open the input first: a missing or unreadable file is reported before the model loads.
   let audio = await openAudio(input, { sampleRate: CLAP_SAMPLE_RATE, stdin: process.stdin });
-  const encoder = await ClapEncoder.load(modelPath, {
-    allowNetwork: options.allowNetwork,
+  const opened = await openConceptSpace({
+    modelPath,
+    vocab: options.vocab,
+    calibrate: options.calibrate,
     device: options.device,
-    cacheDir: join(options.cacheDir, 'models'),
+    cacheDir: options.cacheDir,
+    allowNetwork: options.allowNetwork,
+    log: say,
   });
+  const { encoder, space, vocabulary, isDemo } = opened;
   if (encoder.sampleRate !== CLAP_SAMPLE_RATE)
     audio = await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin });
-  const vocabulary = await loadVocabulary(options.vocab ?? (isDemo ? 'demo' : 'audioset'));
-  const calibration: CalibrationSource = options.calibrate
-    ? { kind: 'path', path: options.calibrate }
-    : existsSync(modelPath)
-      ? { kind: 'model', modelDir: modelPath }
-      : { kind: 'none' };
-  const matmul = await createOrtMatMul({ threads: 1 });
-  const space = await buildConceptSpace(
-    { encoder, vocabulary, calibration, cacheDir: options.cacheDir, log: say },
-    { matmul, threads: 1 },
-  );
   // Said once the first frame is ready, so that an input that fails to decode gives one line, the error.
   const notes = [
     ...(options.json
@@ -140,9 +124,7 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
     }
   } finally {
     progress.done();
-    await space.close();
-    await matmul.close();
-    await encoder.close();
+    await opened.close();
   }
   if (!options.json && options.progress)
     say(`${windows} window${windows === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -156,16 +138,6 @@ function windowCount(durationS: number, windowS: number, hopS: number): number {
   const d = durationS - 0.05;
   if (hopS >= windowS) return Math.max(1, Math.ceil(d / hopS));
   return Math.max(1, Math.ceil((d - windowS) / hopS) + 1);
-}
-
-function isDemoModel(modelPath: string): boolean {
-  const config = join(modelPath, 'config.json');
-  if (!existsSync(config)) return false;
-  try {
-    return JSON.parse(readFileSync(config, 'utf8')).demo === true;
-  } catch {
-    return false;
-  }
 }
 
 /** `  0.0–10.0 s  hum 0.412; hiss 0.330   (cos 0.93, 2 concepts)`; "; " because AudioSet names contain commas */

@@ -5,6 +5,12 @@ export {
   type CalibrationSource,
   type ConceptSpaceRequest,
 } from './concept-space.provider';
+export {
+  isDemoModel,
+  openConceptSpace,
+  type OpenConceptSpaceOptions,
+  type OpenedConceptSpace,
+} from './concept-space.open';
 export { decomposeBatches, type DecomposeStageOptions } from './decompose.stage';
 export { encodeWindows, type EncodedBatch } from './encode.stage';
 export { tagAudio, type TagOptions } from './tag.pipeline';

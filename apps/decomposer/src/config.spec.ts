@@ -1,0 +1,86 @@
+import { ConfigError } from '@audio-concepts/service-runtime';
+import { describe, expect, it } from 'vitest';
+import { DEMO_MODEL_DIR, readDecomposerConfig } from './config';
+
+describe('readDecomposerConfig', () => {
+  it('has the service contract defaults', () => {
+    expect(readDecomposerConfig({ AUDIO_CONCEPTS_CACHE: '/cache' })).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      kafkaClientId: 'audio-concepts-decomposer',
+      host: '127.0.0.1',
+      port: 8082,
+      grpcHost: '127.0.0.1',
+      grpcPort: 50051,
+      modelDir: DEMO_MODEL_DIR,
+      vocab: undefined,
+      device: 'cpu',
+      cacheDir: '/cache',
+      lambda: 0.15,
+      topK: 5,
+      threads: 1,
+      kafka: true,
+      groupId: 'audio-concepts-decomposer',
+      maxBatch: 32,
+      maxWaitMs: 50,
+      inputTopic: 'audio.embeddings.v1',
+      outputTopic: 'audio.concepts.v1',
+      grpcMaxMessageBytes: 16 * 1024 * 1024,
+      grpcMaxEmbeddings: 1024,
+    });
+  });
+
+  it('reads every variable; GRPC_HOST follows HOST', () => {
+    const config = readDecomposerConfig({
+      KAFKA_BROKERS: 'a:1,b:2',
+      HOST: '0.0.0.0',
+      PORT: '9000',
+      GRPC_PORT: '0',
+      MODEL_DIR: '/models/clap',
+      VOCAB: 'audioset',
+      LAMBDA: '0.05',
+      TOP_K: '10',
+      DECOMPOSER_KAFKA: 'off',
+      DECOMPOSER_GROUP: 'g',
+      DECOMPOSER_MAX_BATCH: '64',
+      DECOMPOSER_MAX_WAIT_MS: '0',
+      DECOMPOSER_INPUT_TOPIC: 'in',
+      DECOMPOSER_OUTPUT_TOPIC: 'out',
+      CACHE_DIR: '/c',
+      GRPC_MAX_MESSAGE_BYTES: '1048576',
+      GRPC_MAX_EMBEDDINGS: '256',
+    });
+    expect(config).toMatchObject({
+      brokers: ['a:1', 'b:2'],
+      host: '0.0.0.0',
+      grpcHost: '0.0.0.0',
+      port: 9000,
+      grpcPort: 0,
+      modelDir: '/models/clap',
+      vocab: 'audioset',
+      lambda: 0.05,
+      topK: 10,
+      kafka: false,
+      groupId: 'g',
+      maxBatch: 64,
+      maxWaitMs: 0,
+      inputTopic: 'in',
+      outputTopic: 'out',
+      cacheDir: '/c',
+      grpcMaxMessageBytes: 1048576,
+      grpcMaxEmbeddings: 256,
+    });
+  });
+
+  it('lists every bad variable in one error', () => {
+    expect(() =>
+      readDecomposerConfig({ LAMBDA: '-1', TOP_K: 'five', GRPC_PORT: '70000', DECOMPOSER_KAFKA: 'maybe' }),
+    ).toThrow(
+      new ConfigError([
+        'GRPC_PORT="70000" is not a number in [0, 65535]',
+        'LAMBDA="-1" is not a number in [0.000001, 1000]',
+        'TOP_K="five" is not a number in [1, 100000]',
+        'DECOMPOSER_KAFKA="maybe" is not one of on, off',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decomposeEmbeddings, type Decomposer } from '@audio-concepts/decomposer-service';
+import { startService } from '@audio-concepts/service-runtime';
+import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
+import { gaussian, mulberry32 } from '@audio-concepts/shared-concepts';
+import { DEFAULT_BROKERS, decodeMessage, encodeMessage } from '@audio-concepts/streaming-kafka';
+import { AppModule } from './app.module';
+import { ConceptSpaceLoader } from './concept-space.loader';
+import { DEMO_MODEL_DIR, readDecomposerConfig } from './config';
+
+/** The Kafka path of the decomposer app on the real broker (deploy/local/kafka.sh), with topics of its own. */
+
+const READY_TIMEOUT_MS = 60_000;
+const WIRE_TOLERANCE = 1e-6;
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function embeddingsOf(n: number, d: number, stream: string): AudioEmbedding[] {
+  const normal = gaussian(mulberry32(3));
+  return Array.from({ length: n }, (_, i) => ({
+    streamId: stream,
+    windowSeq: i,
+    startMs: 10_000 * i,
+    durationMs: 10_000,
+    modelId: 'demo',
+    vector: Array.from({ length: d }, () => Math.fround(normal())),
+    ingestedAtMs: 1_700_000_000_000 + i,
+  }));
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+describe('decomposer Kafka path', () => {
+  const prefix = `test.${randomBytes(4).toString('hex')}`;
+  const topics = { input: `${prefix}.audio.embeddings.v1`, output: `${prefix}.audio.concepts.v1` };
+  const cacheDir = mkdtempSync(join(tmpdir(), 'decomposer-handler-'));
+  const kafka = new Kafka({
+    clientId: 'decomposer-handler-spec',
+    brokers: DEFAULT_BROKERS,
+    logLevel: logLevel.NOTHING,
+  });
+  let admin: Admin;
+  let producer: Producer;
+  let consumer: Consumer;
+  let app: INestApplication | undefined;
+  let base: string;
+  let decomposer: Decomposer;
+  const frames: ConceptFrame[] = [];
+  const deadLetters: { headers: Record<string, string>; value: Buffer | null }[] = [];
+
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [topics.input, topics.output, `${topics.input}.dlq`].map((topic) => ({ topic, numPartitions: 2 })),
+    });
+    const config = readDecomposerConfig({
+      PORT: '0',
+      GRPC_PORT: '0',
+      MODEL_DIR: DEMO_MODEL_DIR,
+      CACHE_DIR: cacheDir,
+      DECOMPOSER_GROUP: `${prefix}.decomposer`,
+      DECOMPOSER_INPUT_TOPIC: topics.input,
+      DECOMPOSER_OUTPUT_TOPIC: topics.output,
+      DECOMPOSER_MAX_WAIT_MS: '20',
+    });
+    app = await startService(AppModule.forRoot(config), {
+      name: 'decomposer',
+      host: '127.0.0.1',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = await app.getUrl();
+    decomposer = (await app.get(ConceptSpaceLoader).loaded(new AbortController().signal))!;
+    producer = kafka.producer();
+    await producer.connect();
+    consumer = kafka.consumer({ groupId: `${prefix}.reader` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topics.output, `${topics.input}.dlq`], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (topic === topics.output)
+          frames.push(decodeMessage(ConceptFrame, 'audio_concepts.v1.ConceptFrame', message.value));
+        else deadLetters.push({ headers: headersOf(message.headers), value: message.value });
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await producer?.disconnect();
+    await app?.close();
+    await admin?.deleteTopics({ topics: [topics.input, topics.output, `${topics.input}.dlq`] }).catch(() => undefined);
+    await admin?.disconnect();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('is ready once the concept space is loaded, Kafka joined and gRPC listens', async () => {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, '/readyz', READY_TIMEOUT_MS);
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('turns embeddings into the library frames and dead-letters a bad one alone', async () => {
+    const space = decomposer.defaultSpace;
+    const embeddings = embeddingsOf(6, space.d, 'stream-a');
+    const bad = { ...embeddings[5], windowSeq: 99, vector: embeddings[5].vector.slice(0, 7) };
+    await producer.send({
+      topic: topics.input,
+      acks: -1,
+      messages: [...embeddings, bad].map((e) => ({
+        key: e.streamId,
+        value: encodeMessage(AudioEmbedding, e),
+        headers: { 'content-type': 'application/x-protobuf', 'message-type': 'audio_concepts.v1.AudioEmbedding' },
+      })),
+    });
+    await waitFor(() => frames.length >= embeddings.length && deadLetters.length >= 1, 'frames and a dead letter');
+
+    const expected = (await decomposeEmbeddings(space, embeddings, { lambda: 0.15, topK: 5 })) as ConceptFrame[];
+    const bySeq = new Map(frames.map((f) => [f.windowSeq, f]));
+    expect([...bySeq.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const want of expected) {
+      const frame = bySeq.get(want.windowSeq)!;
+      expect({ ...frame, concepts: [], cosine: 0, lambda: 0 }).toEqual({ ...want, concepts: [], cosine: 0, lambda: 0 });
+      expect(frame.concepts.map((c) => c.label)).toEqual(want.concepts.map((c) => c.label));
+      frame.concepts.forEach((c, k) =>
+        expect(Math.abs(c.weight - want.concepts[k].weight)).toBeLessThan(WIRE_TOLERANCE),
+      );
+      expect(Math.abs(frame.cosine - want.cosine)).toBeLessThan(WIRE_TOLERANCE);
+    }
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0].headers).toMatchObject({
+      'error-type': 'ShapeMismatchError',
+      'error-message': `embedding of stream "stream-a" window 99 has 7 values, expected d = ${space.d} (model ${space.metadata.modelId})`,
+      'source-topic': topics.input,
+      'failed-stage': 'decomposer',
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/audio_concepts_decomposer_frames_total\{transport="kafka",service="decomposer"\} 6/);
+  });
+});

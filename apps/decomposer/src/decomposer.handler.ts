@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { Readiness } from '@audio-concepts/service-runtime';
+import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
+import { BatchStage, backoffDelayMs, createKafka, sleep } from '@audio-concepts/streaming-kafka';
+import { ConceptSpaceLoader, messageOf } from './concept-space.loader';
+import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
+
+const START_RETRY_INITIAL_MS = 1_000;
+const START_RETRY_MAX_MS = 30_000;
+
+/**
+ * The Kafka transport: audio.embeddings.v1 → audio.concepts.v1 in micro-batches, one `decomposeBatch` call per
+ * batch; an embedding that cannot be decomposed goes to the dead-letter topic alone (BatchStage).
+ */
+@Injectable()
+export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('decomposer');
+  private readonly stopSignal = new AbortController();
+  private stage: BatchStage<AudioEmbedding, ConceptFrame> | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(DECOMPOSER_CONFIG) private readonly config: DecomposerConfig,
+    @Inject(ConceptSpaceLoader) private readonly loader: ConceptSpaceLoader,
+    @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Registry) private readonly registry: Registry,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.config.kafka) {
+      this.logger.log('Kafka path off (DECOMPOSER_KAFKA=off): serving gRPC only');
+      return;
+    }
+    this.readiness.add('kafka', () => this.stage?.readiness() ?? 'waiting for the concept space');
+    this.running = this.run();
+  }
+
+  /** Finishes the batch in flight, commits, leaves the group. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopSignal.abort();
+    await this.running;
+    await this.stage?.stop();
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.stopSignal;
+    const decomposer = await this.loader.loaded(signal).catch(() => undefined);
+    if (!decomposer) return;
+    const { config } = this;
+    this.stage = new BatchStage<AudioEmbedding, ConceptFrame>({
+      kafka: createKafka({ brokers: config.brokers, clientId: config.kafkaClientId }),
+      name: 'decomposer',
+      groupId: config.groupId,
+      inputTopic: config.inputTopic,
+      outputTopic: config.outputTopic,
+      input: AudioEmbedding,
+      inputTypeName: 'audio_concepts.v1.AudioEmbedding',
+      output: ConceptFrame,
+      outputTypeName: 'audio_concepts.v1.ConceptFrame',
+      maxBatch: config.maxBatch,
+      maxWaitMs: config.maxWaitMs,
+      process: (embeddings) => decomposer.decomposeBatch(embeddings),
+      keyOf: (embedding) => embedding.streamId,
+      seqOf: (embedding) => embedding.windowSeq,
+      registry: this.registry,
+      logger: this.logger,
+    });
+    // The broker may come up after the service: keep trying, /readyz says why it is not ready meanwhile.
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.stage.start();
+        this.logger.log(
+          `consuming ${config.inputTopic} in group ${config.groupId} → ${config.outputTopic} ` +
+            `(batches of up to ${config.maxBatch}, waiting at most ${config.maxWaitMs} ms)`,
+        );
+        return;
+      } catch (error) {
+        const delay = backoffDelayMs(attempt, START_RETRY_INITIAL_MS, START_RETRY_MAX_MS);
+        this.logger.warn(`${messageOf(error)}; trying again in ${(delay / 1000).toFixed(1)} s`);
+        await sleep(delay, signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import type { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
+import type { ConceptSpace } from '@audio-concepts/shared-concepts';
+import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { embeddingsOf, matrixOf, smallSpace } from './__fixtures__/small-space';
+import { decomposeEmbeddings } from './decompose-embeddings';
+
+const spaces: ConceptSpace[] = [];
+function track(space: ConceptSpace): ConceptSpace {
+  spaces.push(space);
+  return space;
+}
+afterAll(async () => {
+  await Promise.all(spaces.map((s) => s.close()));
+});
+
+/** What the frames must be: the library's batched decomposition of `embeddings` and its top-k. */
+async function expectedFrames(space: ConceptSpace, embeddings: AudioEmbedding[], lambda: number, topK: number) {
+  const result = await space.decompose(matrixOf(embeddings, space.d), embeddings.length, { lambda });
+  return embeddings.map((e, i): ConceptFrame => ({
+    streamId: e.streamId,
+    windowSeq: e.windowSeq,
+    startMs: e.startMs,
+    durationMs: e.durationMs,
+    conceptSpaceId: space.id,
+    headId: '',
+    lambda,
+    concepts: space.topConcepts(result.weights.subarray(i * space.c, (i + 1) * space.c), topK),
+    cosine: result.cosine[i],
+    l0: result.l0[i],
+    ingestedAtMs: e.ingestedAtMs,
+  }));
+}
+
+describe('decomposeEmbeddings', () => {
+  const space = track(smallSpace());
+  const embeddings = embeddingsOf(7, space.d);
+
+  it('gives the library decomposition and top-k of each embedding, in order, carrying the window through', async () => {
+    const frames = await decomposeEmbeddings(space, embeddings, { lambda: 0.15, topK: 3 });
+    expect(frames).toEqual(await expectedFrames(space, embeddings, 0.15, 3));
+    const first = frames[0] as ConceptFrame;
+    expect(first.concepts.length).toBeGreaterThan(0);
+    expect(first.concepts.length).toBeLessThanOrEqual(3);
+    expect(frames.some((f) => (f as ConceptFrame).l0 > 3)).toBe(true);
+    for (const frame of frames as ConceptFrame[])
+      for (let k = 1; k < frame.concepts.length; k++)
+        expect(frame.concepts[k - 1].weight).toBeGreaterThanOrEqual(frame.concepts[k].weight);
+  });
+
+  it('decomposes the whole batch in one call of the concept space', async () => {
+    const decompose = vi.spyOn(space, 'decompose');
+    try {
+      await decomposeEmbeddings(space, embeddings, { lambda: 0.1, topK: 5 });
+      expect(decompose).toHaveBeenCalledTimes(1);
+      expect(decompose.mock.calls[0][1]).toBe(embeddings.length);
+    } finally {
+      decompose.mockRestore();
+    }
+  });
+
+  it('lists every concept with topK Infinity and none with topK 0, and copies the head id', async () => {
+    const all = (await decomposeEmbeddings(space, embeddings, {
+      lambda: 0.05,
+      topK: Infinity,
+      headId: 'h1',
+    })) as ConceptFrame[];
+    const none = (await decomposeEmbeddings(space, embeddings, { lambda: 0.05, topK: 0 })) as ConceptFrame[];
+    all.forEach((frame, i) => {
+      expect(frame.concepts).toHaveLength(frame.l0);
+      expect(frame.headId).toBe('h1');
+      expect(none[i].concepts).toEqual([]);
+      expect(none[i].l0).toBe(frame.l0);
+    });
+  });
+
+  it('reports each bad embedding in its slot and still decomposes the others in one call', async () => {
+    const bad = embeddingsOf(6, space.d, 9);
+    bad[1] = { ...bad[1], vector: bad[1].vector.slice(0, 10) };
+    bad[2] = { ...bad[2], vector: [] };
+    bad[3] = { ...bad[3], vector: bad[3].vector.map((x, t) => (t === 4 ? NaN : x)) };
+    bad[4] = { ...bad[4], vector: new Array(space.d).fill(0) };
+    const decompose = vi.spyOn(space, 'decompose');
+    let results: (ConceptFrame | Error)[];
+    try {
+      results = await decomposeEmbeddings(space, bad, { lambda: 0.15, topK: 5 });
+      expect(decompose).toHaveBeenCalledTimes(1);
+    } finally {
+      decompose.mockRestore();
+    }
+    const good = await expectedFrames(space, [bad[0], bad[5]], 0.15, 5);
+    expect(results[0]).toEqual(good[0]);
+    expect(results[5]).toEqual(good[1]);
+
+    expect(results[1]).toBeInstanceOf(ShapeMismatchError);
+    expect((results[1] as Error).message).toBe(
+      `embedding of stream "s1" window 101 has 10 values, expected d = 16 (model small-11)`,
+    );
+    expect([(results[1] as ShapeMismatchError).expected, (results[1] as ShapeMismatchError).actual]).toEqual([
+      [16],
+      [10],
+    ]);
+    expect(results[2]).toBeInstanceOf(ShapeMismatchError);
+    expect((results[2] as Error).message).toBe(
+      `embedding of stream "s2" window 102 is empty: expected d = 16 values (model small-11)`,
+    );
+    expect(results[3]).toBeInstanceOf(NonFiniteValueError);
+    expect((results[3] as Error).message).toBe(
+      'embedding of stream "s0" window 103 has NaN at index 4: expected finite values',
+    );
+    expect([(results[3] as NonFiniteValueError).row, (results[3] as NonFiniteValueError).column]).toEqual([3, 4]);
+    expect(results[4]).toBeInstanceOf(InvalidInputError);
+    expect((results[4] as Error).message).toBe(
+      'embedding of stream "s1" window 104 is all zeros: there is nothing to decompose',
+    );
+  });
+
+  it('names an embedding the space refuses (equal to m_a) and keeps the frames of the others', async () => {
+    // m_a of norm 1: an embedding along m_a has z = L2(L2(e) − m_a) undefined.
+    const meanD = Float64Array.from({ length: space.d }, (_, t) => (t === 0 ? 1 : 0));
+    const unitMeanSpace = track(smallSpace({ audioMeanD: meanD }));
+    const batch = embeddingsOf(3, space.d, 21);
+    batch[1] = { ...batch[1], vector: Array.from({ length: space.d }, (_, t) => (t === 0 ? 2 : 0)) };
+    const results = await decomposeEmbeddings(unitMeanSpace, batch, { lambda: 0.15, topK: 5 });
+    const good = await expectedFrames(unitMeanSpace, [batch[0], batch[2]], 0.15, 5);
+    expect(results[0]).toEqual(good[0]);
+    expect(results[2]).toEqual(good[1]);
+    expect(results[1]).toBeInstanceOf(InvalidInputError);
+    expect((results[1] as Error).message).toMatch(
+      /^embedding of stream "s1" window 101: embeddings row 0 equals the audio mean m_a after normalization/,
+    );
+  });
+
+  it('returns nothing for no embeddings, and rejects a bad lambda or topK as a whole', async () => {
+    expect(await decomposeEmbeddings(space, [], { lambda: 0.15, topK: 5 })).toEqual([]);
+    await expect(decomposeEmbeddings(space, embeddings, { lambda: -1, topK: 5 })).rejects.toThrow(
+      'lambda is -1, expected a finite number ≥ 0',
+    );
+    await expect(decomposeEmbeddings(space, embeddings, { lambda: NaN, topK: 5 })).rejects.toThrow(InvalidInputError);
+    await expect(decomposeEmbeddings(space, embeddings, { lambda: 0.1, topK: 1.5 })).rejects.toThrow(
+      'topK is 1.5, expected a non-negative integer or Infinity',
+    );
+  });
+});

@@ -1,0 +1,85 @@
+import type { ConceptFrame } from '@audio-concepts/shared-contracts';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** The decomposer's metric names (DESIGN §5: audio_concepts_<service>_<what>_<unit>; no stream ids as labels). */
+export const DECOMPOSER_METRICS = {
+  frames: 'audio_concepts_decomposer_frames_total',
+  rejected: 'audio_concepts_decomposer_rejected_embeddings_total',
+  decomposeDuration: 'audio_concepts_decomposer_decompose_duration_seconds',
+  l0: 'audio_concepts_decomposer_frame_l0',
+  grpcRequests: 'audio_concepts_decomposer_grpc_requests_total',
+  grpcDuration: 'audio_concepts_decomposer_grpc_request_duration_seconds',
+} as const;
+
+/** Which transport asked for a decomposition: the `transport` label. */
+export type DecomposerTransport = 'kafka' | 'grpc';
+
+/** The decomposer's Prometheus metrics, registered on the service's registry. */
+export class DecomposerMetrics {
+  private readonly frames: Counter<'transport'>;
+  private readonly rejected: Counter<'transport' | 'error'>;
+  private readonly decomposeDuration: Histogram<'transport'>;
+  private readonly l0: Histogram;
+  private readonly grpcRequests: Counter<'method' | 'code'>;
+  private readonly grpcDuration: Histogram<'method'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.frames = new Counter({
+      name: DECOMPOSER_METRICS.frames,
+      help: 'concept frames produced',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.rejected = new Counter({
+      name: DECOMPOSER_METRICS.rejected,
+      help: 'embeddings that could not be decomposed (wrong dimension, non-finite, zero), by error class',
+      labelNames: ['transport', 'error'],
+      registers,
+    });
+    this.decomposeDuration = new Histogram({
+      name: DECOMPOSER_METRICS.decomposeDuration,
+      help: 'time to decompose one batch of embeddings',
+      labelNames: ['transport'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.l0 = new Histogram({
+      name: DECOMPOSER_METRICS.l0,
+      help: 'non-zero concepts per frame',
+      buckets: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    });
+    this.grpcRequests = new Counter({
+      name: DECOMPOSER_METRICS.grpcRequests,
+      help: 'gRPC requests by method and status code',
+      labelNames: ['method', 'code'],
+      registers,
+    });
+    this.grpcDuration = new Histogram({
+      name: DECOMPOSER_METRICS.grpcDuration,
+      help: 'gRPC request handling time',
+      labelNames: ['method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+  }
+
+  /** One decomposed batch: its duration, its frames (counted, l0 observed) and its rejected embeddings. */
+  observeBatch(transport: DecomposerTransport, seconds: number, results: readonly (ConceptFrame | Error)[]): void {
+    this.decomposeDuration.observe({ transport }, seconds);
+    for (const result of results) {
+      if (result instanceof Error) this.rejected.inc({ transport, error: result.name });
+      else {
+        this.frames.inc({ transport });
+        this.l0.observe(result.l0);
+      }
+    }
+  }
+
+  /** One finished gRPC call: `code` is the status name (OK, INVALID_ARGUMENT, …). */
+  observeGrpcCall(method: string, code: string, seconds: number): void {
+    this.grpcRequests.inc({ method, code });
+    this.grpcDuration.observe({ method }, seconds);
+  }
+}

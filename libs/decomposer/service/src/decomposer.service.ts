@@ -1,0 +1,121 @@
+import type {
+  AudioEmbedding,
+  ConceptFrame,
+  ConceptSpaceInfo,
+  DecomposeRequest,
+} from '@audio-concepts/shared-contracts';
+import type { ConceptSpace } from '@audio-concepts/shared-concepts';
+import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { decomposeEmbeddings } from './decompose-embeddings';
+import { RejectedEmbeddingError, UnknownConceptSpaceError } from './decomposer.errors';
+import type { DecomposerMetrics } from './decomposer.metrics';
+
+/** Embeddings one Decompose request may carry, by default (a full batch of d = 512 is ~2.1 MB on the wire). */
+export const DEFAULT_MAX_EMBEDDINGS_PER_REQUEST = 1024;
+
+export interface DecomposerOptions {
+  /** The loaded concept spaces; the first is the default ("" in a request, and the Kafka path's). */
+  spaces: readonly ConceptSpace[];
+  /** λ when a request gives 0, and the Kafka path's */
+  lambda: number;
+  /** concepts per frame when a request gives 0, and the Kafka path's */
+  topK: number;
+  /** most embeddings in one Decompose request (default 1024) */
+  maxEmbeddingsPerRequest?: number;
+  metrics?: DecomposerMetrics;
+}
+
+/**
+ * The decomposer's rules for both transports. The Kafka path decomposes a batch over the default space with the
+ * default λ and top-K, a failure per item (`decomposeBatch`); a gRPC request picks its space, λ and top-K and is
+ * rejected as a whole when one of its embeddings is bad (`decompose`).
+ */
+export class Decomposer {
+  readonly lambda: number;
+  readonly topK: number;
+  readonly maxEmbeddingsPerRequest: number;
+  private readonly spaces: readonly ConceptSpace[];
+  private readonly metrics: DecomposerMetrics | undefined;
+
+  constructor(options: DecomposerOptions) {
+    if (options.spaces.length === 0) throw new InvalidInputError('a decomposer needs at least one concept space');
+    if (!Number.isFinite(options.lambda) || options.lambda <= 0)
+      throw new InvalidInputError(`default lambda is ${options.lambda}, expected a finite number > 0`);
+    if (!Number.isInteger(options.topK) || options.topK < 1)
+      throw new InvalidInputError(`default topK is ${options.topK}, expected an integer ≥ 1`);
+    const max = options.maxEmbeddingsPerRequest ?? DEFAULT_MAX_EMBEDDINGS_PER_REQUEST;
+    if (!Number.isInteger(max) || max < 1)
+      throw new InvalidInputError(`maxEmbeddingsPerRequest is ${max}, expected an integer ≥ 1`);
+    this.spaces = [...options.spaces];
+    this.lambda = options.lambda;
+    this.topK = options.topK;
+    this.maxEmbeddingsPerRequest = max;
+    this.metrics = options.metrics;
+  }
+
+  get defaultSpace(): ConceptSpace {
+    return this.spaces[0];
+  }
+
+  /** The space with this id; "" is the default. */
+  space(conceptSpaceId: string): ConceptSpace {
+    if (conceptSpaceId === '') return this.defaultSpace;
+    const space = this.spaces.find((s) => s.id === conceptSpaceId);
+    if (!space)
+      throw new UnknownConceptSpaceError(
+        conceptSpaceId,
+        this.spaces.map((s) => s.id),
+      );
+    return space;
+  }
+
+  listConceptSpaces(): ConceptSpaceInfo[] {
+    return this.spaces.map((space) => ({
+      id: space.id,
+      modelId: space.metadata.modelId,
+      vocabulary: space.metadata.vocabulary,
+      concepts: space.c,
+      dimension: space.d,
+    }));
+  }
+
+  /** The Kafka path: the default space, λ and top-K; each slot is a frame or the item's Error. */
+  async decomposeBatch(embeddings: readonly AudioEmbedding[]): Promise<Array<ConceptFrame | Error>> {
+    const started = performance.now();
+    const results = await decomposeEmbeddings(this.defaultSpace, embeddings, { lambda: this.lambda, topK: this.topK });
+    this.metrics?.observeBatch('kafka', secondsSince(started), results);
+    return results;
+  }
+
+  /**
+   * A Decompose request: space "" (default) or a loaded id, λ 0 → the default (else finite and > 0), top-K 0 → the
+   * default, at most `maxEmbeddingsPerRequest` embeddings. Frames in request order; one bad embedding rejects the
+   * request with a `RejectedEmbeddingError` naming it.
+   */
+  async decompose(request: DecomposeRequest): Promise<ConceptFrame[]> {
+    const space = this.space(request.conceptSpaceId);
+    const lambda = request.lambda === 0 ? this.lambda : request.lambda;
+    if (!Number.isFinite(lambda) || lambda < 0)
+      throw new InvalidInputError(
+        `lambda is ${request.lambda}, expected a finite number > 0 (or 0 for the default ${this.lambda})`,
+      );
+    const topK = request.topK === 0 ? this.topK : request.topK;
+    const n = request.embeddings.length;
+    if (n > this.maxEmbeddingsPerRequest)
+      throw new InvalidInputError(
+        `${n} embeddings in one request, at most ${this.maxEmbeddingsPerRequest}: split it into smaller requests`,
+      );
+    const started = performance.now();
+    const results = await decomposeEmbeddings(space, request.embeddings, { lambda, topK });
+    const rejected = results.filter((result) => result instanceof Error);
+    // A rejected request delivers no frames: only its rejections count.
+    this.metrics?.observeBatch('grpc', secondsSince(started), rejected.length > 0 ? rejected : results);
+    if (rejected.length > 0)
+      throw new RejectedEmbeddingError(results.indexOf(rejected[0]), rejected.length, rejected[0]);
+    return results as ConceptFrame[];
+  }
+}
+
+function secondsSince(started: number): number {
+  return (performance.now() - started) / 1000;
+}

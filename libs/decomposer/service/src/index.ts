@@ -1,0 +1,14 @@
+export { decomposeEmbeddings, itemName, type DecomposeEmbeddingsOptions } from './decompose-embeddings';
+export { RejectedEmbeddingError, UnknownConceptSpaceError } from './decomposer.errors';
+export {
+  DECOMPOSER_GRPC_SERVICE,
+  DecomposerGrpcServer,
+  DEFAULT_GRPC_LIMITS,
+  unaryHandler,
+  type DecomposerGrpcServerOptions,
+  type GrpcLimits,
+} from './decomposer.grpc-server';
+export { DECOMPOSER_METRICS, DecomposerMetrics, type DecomposerTransport } from './decomposer.metrics';
+export { Decomposer, DEFAULT_MAX_EMBEDDINGS_PER_REQUEST, type DecomposerOptions } from './decomposer.service';
+export { GRPC_STATUS_OF_ERROR, grpcStatusName, grpcStatusOf } from './grpc-status.table';
+export { checkGrpcHealth } from './health.client';
