@@ -1,10 +1,12 @@
 import { AudioEmbedding, AudioWindow, ConceptFrame, HeadVersion } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 
 /** A ts-proto message type: what the codec needs of the generated code. */
 export interface MessageType<T> {
   encode(message: T): { finish(): Uint8Array };
-  decode(bytes: Uint8Array): T;
+  /** ts-proto's decode: reads from `input` (a reader is left where the message ended). */
+  decode(input: BinaryReader | Uint8Array): T;
 }
 
 /** The protobuf message of each topic's value (DESIGN §2); the key is always the stream id (UTF-8). */
@@ -30,13 +32,25 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Decodes a value, turning protobuf's low-level errors (truncated, bad wire type) into one clear error. */
+/**
+ * Decodes a value, turning protobuf's low-level errors (truncated, bad wire type) into one clear error. Bytes
+ * left after the message are an error too: protobuf stops at a stray end-group tag, so without this check much
+ * garbage would "decode" to an empty message.
+ */
 export function decodeMessage<T>(type: MessageType<T>, typeName: string, value: Buffer | null): T {
   if (value === null || value.length === 0) throw new MessageDecodeError(`empty ${typeName} message`, typeName);
+  const reader = new BinaryReader(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  let message: T;
   try {
-    return type.decode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    message = type.decode(reader);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new MessageDecodeError(`not a valid ${typeName} (${value.length} bytes): ${reason}`, typeName);
   }
+  if (reader.pos !== reader.len)
+    throw new MessageDecodeError(
+      `not a valid ${typeName} (${value.length} bytes): it ends at byte ${reader.pos} (a stray end-group tag)`,
+      typeName,
+    );
+  return message;
 }

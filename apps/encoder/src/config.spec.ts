@@ -1,0 +1,69 @@
+import { ConfigError } from '@audio-concepts/service-runtime';
+import { describe, expect, it } from 'vitest';
+import { DEMO_MODEL_DIR, readEncoderConfig } from './config';
+
+describe('readEncoderConfig', () => {
+  it('has the service contract defaults', () => {
+    expect(readEncoderConfig({})).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      kafkaClientId: 'audio-concepts-encoder',
+      host: '127.0.0.1',
+      port: 8081,
+      modelDir: DEMO_MODEL_DIR,
+      device: 'auto',
+      threads: undefined,
+      groupId: 'audio-concepts-encoder',
+      maxBatch: 8,
+      maxWaitMs: 50,
+      inputTopic: 'audio.windows.v1',
+      outputTopic: 'audio.embeddings.v1',
+      sessionTimeoutMs: 30_000,
+    });
+    expect(DEMO_MODEL_DIR).toMatch(/models[/\\]clap-demo$/);
+  });
+
+  it('reads every variable', () => {
+    expect(
+      readEncoderConfig({
+        KAFKA_BROKERS: 'a:1, b:2',
+        HOST: '0.0.0.0',
+        PORT: '0',
+        MODEL_DIR: '/models/clap',
+        DEVICE: 'cuda',
+        ENCODER_THREADS: '2',
+        ENCODER_GROUP: 'g',
+        ENCODER_MAX_BATCH: '16',
+        ENCODER_MAX_WAIT_MS: '0',
+        ENCODER_INPUT_TOPIC: 'in',
+        ENCODER_OUTPUT_TOPIC: 'out',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+      }),
+    ).toMatchObject({
+      brokers: ['a:1', 'b:2'],
+      host: '0.0.0.0',
+      port: 0,
+      modelDir: '/models/clap',
+      device: 'cuda',
+      threads: 2,
+      groupId: 'g',
+      maxBatch: 16,
+      maxWaitMs: 0,
+      inputTopic: 'in',
+      outputTopic: 'out',
+      sessionTimeoutMs: 6000,
+    });
+  });
+
+  it('lists every bad variable in one error', () => {
+    expect(() =>
+      readEncoderConfig({ PORT: 'http', DEVICE: 'tpu', ENCODER_MAX_BATCH: '0', KAFKA_SESSION_TIMEOUT_MS: '100' }),
+    ).toThrow(
+      new ConfigError([
+        'PORT="http" is not a number in [0, 65535]',
+        'DEVICE="tpu" is not one of auto, cpu, cuda',
+        'ENCODER_MAX_BATCH="0" is not a number in [1, 1024]',
+        'KAFKA_SESSION_TIMEOUT_MS="100" is not a number in [6000, 300000]',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { EnvReader } from '@audio-concepts/service-runtime';
+import { TOPICS } from '@audio-concepts/shared-contracts';
+import { DEFAULT_BROKERS } from '@audio-concepts/streaming-kafka';
+
+/** The demo model built by `npm run build` (tools/demo-model): the default MODEL_DIR. */
+export const DEMO_MODEL_DIR = resolve(__dirname, '..', '..', '..', 'models', 'clap-demo');
+
+/** Injection token of the `EncoderConfig`. */
+export const ENCODER_CONFIG = Symbol('ENCODER_CONFIG');
+
+/** The encoder's settings, from environment variables (the service contract). */
+export interface EncoderConfig {
+  brokers: string[];
+  kafkaClientId: string;
+  /** HTTP (health, readiness, metrics) */
+  host: string;
+  port: number;
+  modelDir: string;
+  device: 'auto' | 'cpu' | 'cuda';
+  /** onnxruntime intra-op threads; undefined: onnxruntime's choice (one per physical core) */
+  threads: number | undefined;
+  groupId: string;
+  maxBatch: number;
+  maxWaitMs: number;
+  inputTopic: string;
+  outputTopic: string;
+  /** how soon the group moves a crashed encoder's partitions to the others */
+  sessionTimeoutMs: number;
+}
+
+/** Parses the environment, listing every bad variable in one ConfigError. */
+export function readEncoderConfig(env: NodeJS.ProcessEnv): EncoderConfig {
+  const read = new EnvReader(env);
+  const threads = read.string('ENCODER_THREADS');
+  const config: EncoderConfig = {
+    brokers: read.list('KAFKA_BROKERS', DEFAULT_BROKERS),
+    kafkaClientId: read.string('KAFKA_CLIENT_ID', 'audio-concepts-encoder'),
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.int('PORT', 8081, { min: 0, max: 65535 }),
+    modelDir: resolve(read.string('MODEL_DIR', DEMO_MODEL_DIR)),
+    device: read.oneOf('DEVICE', ['auto', 'cpu', 'cuda'] as const, 'auto'),
+    threads: threads === undefined ? undefined : read.int('ENCODER_THREADS', 1, { min: 1, max: 256 }),
+    groupId: read.string('ENCODER_GROUP', 'audio-concepts-encoder'),
+    maxBatch: read.int('ENCODER_MAX_BATCH', 8, { min: 1, max: 1024 }),
+    maxWaitMs: read.int('ENCODER_MAX_WAIT_MS', 50, { min: 0, max: 60_000 }),
+    inputTopic: read.string('ENCODER_INPUT_TOPIC', TOPICS.windows),
+    outputTopic: read.string('ENCODER_OUTPUT_TOPIC', TOPICS.embeddings),
+    // The broker's group.min.session.timeout.ms is 6 s by default.
+    sessionTimeoutMs: read.int('KAFKA_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
+  };
+  read.check();
+  return config;
+}
+
+let cached: EncoderConfig | undefined;
+
+/** The process's configuration, parsed once. */
+export function encoderConfig(): EncoderConfig {
+  cached ??= readEncoderConfig(process.env);
+  return cached;
+}
+
+/** Forgets the parsed configuration (tests). */
+export function resetEncoderConfig(): void {
+  cached = undefined;
+}

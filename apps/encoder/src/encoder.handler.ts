@@ -1,0 +1,118 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { ClapEncoder } from '@audio-concepts/encoder-clap';
+import { Readiness } from '@audio-concepts/service-runtime';
+import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
+import { BatchStage, backoffDelayMs, createKafka, describeError, sleep } from '@audio-concepts/streaming-kafka';
+import { ENCODER_CONFIG, type EncoderConfig } from './config';
+import { EncoderMetrics } from './encoder.metrics';
+import { WindowEncoder } from './window-encoder';
+
+const START_RETRY_INITIAL_MS = 1_000;
+const START_RETRY_MAX_MS = 30_000;
+
+/**
+ * The Kafka transport of the encoder: audio.windows.v1 → audio.embeddings.v1 in micro-batches, one model call per
+ * batch (BatchStage: at-least-once, dead-letter topic for windows that cannot be encoded). Loads the model in the
+ * background; /readyz says "model: loading …" and "kafka: …" until both are there.
+ */
+@Injectable()
+export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('encoder');
+  private readonly stopSignal = new AbortController();
+  private modelState: true | string = 'not loading yet';
+  private encoder: ClapEncoder | undefined;
+  private windows: WindowEncoder | undefined;
+  private stage: BatchStage<AudioWindow, AudioEmbedding> | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(ENCODER_CONFIG) private readonly config: EncoderConfig,
+    @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Registry) private readonly registry: Registry,
+    @Inject(EncoderMetrics) private readonly metrics: EncoderMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.add('model', () => this.modelState);
+    this.readiness.add('kafka', () => this.stage?.readiness() ?? 'waiting for the model');
+    this.running = this.run();
+  }
+
+  /** SIGTERM: finishes the batch in flight, commits, leaves the group, then releases the model. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopSignal.abort();
+    await this.running;
+    await this.stage?.stop();
+    await this.encoder?.close();
+  }
+
+  /** The stage's process(): windows → embeddings, or an error for each window that cannot be encoded. */
+  handleWindows(windows: AudioWindow[]): Promise<Array<AudioEmbedding | Error>> {
+    return (this.windows as WindowEncoder).encode(windows);
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await this.loadModel();
+    } catch (error) {
+      // The service cannot work without its model: exit so that the supervisor shows or restarts it.
+      this.logger.fatal(`cannot load the model in ${this.config.modelDir}: ${describeError(error).message}`);
+      process.exit(1);
+    }
+    if (!this.stopSignal.signal.aborted) await this.startStage();
+  }
+
+  private async loadModel(): Promise<void> {
+    const { modelDir, device, maxBatch, threads } = this.config;
+    this.modelState = `loading ${modelDir}`;
+    const encoder = await ClapEncoder.load(modelDir, { device, maxBatch, intraOpThreads: threads });
+    this.encoder = encoder;
+    this.windows = new WindowEncoder(encoder, this.metrics);
+    const fallback = device !== 'cpu' && encoder.provider === 'cpu' ? ` (DEVICE=${device}: no CUDA, so CPU)` : '';
+    this.logger.log(
+      `model ${modelDir} [${encoder.modelId}] on execution provider ${encoder.provider}${fallback}: ` +
+        `D = ${encoder.dimension}, ${encoder.sampleRate} Hz, windows of up to ${encoder.windowSamples} samples`,
+    );
+    this.modelState = true;
+  }
+
+  private async startStage(): Promise<void> {
+    const { config } = this;
+    const { signal } = this.stopSignal;
+    this.stage = new BatchStage<AudioWindow, AudioEmbedding>({
+      kafka: createKafka({ brokers: config.brokers, clientId: config.kafkaClientId }),
+      name: 'encoder',
+      groupId: config.groupId,
+      inputTopic: config.inputTopic,
+      outputTopic: config.outputTopic,
+      input: AudioWindow,
+      inputTypeName: 'audio_concepts.v1.AudioWindow',
+      output: AudioEmbedding,
+      outputTypeName: 'audio_concepts.v1.AudioEmbedding',
+      maxBatch: config.maxBatch,
+      maxWaitMs: config.maxWaitMs,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      process: (windows) => this.handleWindows(windows),
+      keyOf: (window) => window.streamId,
+      seqOf: (window) => window.windowSeq,
+      registry: this.registry,
+      logger: this.logger,
+    });
+    // The broker may come up after the service: keep trying; /readyz says why it is not ready meanwhile.
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.stage.start();
+        this.logger.log(
+          `consuming ${config.inputTopic} in group ${config.groupId} → ${config.outputTopic} ` +
+            `(batches of up to ${config.maxBatch}, waiting at most ${config.maxWaitMs} ms)`,
+        );
+        return;
+      } catch (error) {
+        const delay = backoffDelayMs(attempt, START_RETRY_INITIAL_MS, START_RETRY_MAX_MS);
+        this.logger.warn(`${describeError(error).message}; trying again in ${(delay / 1000).toFixed(1)} s`);
+        await sleep(delay, signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
+import { startService } from '@audio-concepts/service-runtime';
+import { AppModule } from './app.module';
+import { encoderConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = encoderConfig();
+  await startService(AppModule.forRoot(config), { name: 'encoder', host: config.host, port: config.port });
+}
+
+main().catch((error: unknown) => {
+  new ConsoleLogger('encoder', { json: true }).fatal(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
