@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { decomposeCommand } from './commands/decompose.command';
 import { evalCommand } from './commands/eval.command';
+import { stackCommand } from './commands/stack.command';
 import { tagCommand } from './commands/tag.command';
+import { tailCommand } from './commands/tail.command';
 
 /** The `audio-concepts` command tree (DESIGN §4); scripts outside the repo rely on its flags and JSON keys. */
 export function buildProgram(): Command {
@@ -10,6 +12,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [tagCommand(), decomposeCommand(), evalCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [tagCommand(), decomposeCommand(), evalCommand(), stackCommand(), tailCommand()])
+    program.addCommand(command.exitOverride());
   return program;
 }

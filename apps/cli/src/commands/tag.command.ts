@@ -6,6 +6,7 @@ import { CLAP_SAMPLE_RATE, openAudio } from '@audio-concepts/shared-audio';
 import { conceptFrameJson, openConceptSpace, tagAudio, type ConceptFrame } from '@audio-concepts/shared-pipeline';
 import { UsageError } from '../cli-error';
 import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';
+import { tableLine } from '../frame-format';
 import { Progress } from '../progress';
 
 interface TagCommandOptions {
@@ -138,14 +139,4 @@ function windowCount(durationS: number, windowS: number, hopS: number): number {
   const d = durationS - 0.05;
   if (hopS >= windowS) return Math.max(1, Math.ceil(d / hopS));
   return Math.max(1, Math.ceil((d - windowS) / hopS) + 1);
-}
-
-/** `  0.0–10.0 s  hum 0.412; hiss 0.330   (cos 0.93, 2 concepts)`; "; " because AudioSet names contain commas */
-export function tableLine(frame: ConceptFrame): string {
-  const span = `${frame.startS.toFixed(1)}–${frame.endS.toFixed(1)} s`.padStart(14);
-  const concepts =
-    frame.concepts.length > 0
-      ? frame.concepts.map((c) => `${c.label} ${c.weight.toFixed(3)}`).join('; ')
-      : '(no concept)';
-  return `${span}  ${concepts}   (cos ${frame.cosine.toFixed(2)}, ${frame.l0} concept${frame.l0 === 1 ? '' : 's'})`;
 }

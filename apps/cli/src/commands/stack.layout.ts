@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+
+export type ServiceKind = 'ingest' | 'encoder' | 'decomposer';
+
+/** One service process of the local stack: where it listens and how it is started. */
+export interface StackService {
+  name: string;
+  kind: ServiceKind;
+  /** its entry script, `<repo>/apps/<kind>/dist/main.js` */
+  script: string;
+  host: string;
+  port: number;
+  /** the decomposer's gRPC port */
+  grpcPort?: number;
+  url: string;
+  readyUrl: string;
+  metricsUrl: string;
+  logFile: string;
+}
+
+export interface StackLayoutOptions {
+  root: string;
+  stackDir: string;
+  host: string;
+  /** ingest's HTTP port; the others follow it */
+  port: number;
+  /** the first decomposer's gRPC port; the others follow it */
+  grpcPort: number;
+  encoders: number;
+  decomposers: number;
+}
+
+/**
+ * The services of `stack up` and their ports: ingest on `port`, the first encoder on `port + 1` and the first
+ * decomposer on `port + 2` (8080/8081/8082, the services' own defaults), then the extra encoders and decomposers
+ * on the ports after those. Extra decomposers take the gRPC ports after `grpcPort`.
+ */
+export function stackLayout(options: StackLayoutOptions): StackService[] {
+  const { root, stackDir, host, port } = options;
+  const service = (kind: ServiceKind, index: number, httpPort: number, grpcPort?: number): StackService => {
+    const name = kind === 'ingest' ? 'ingest' : `${kind}-${index}`;
+    const url = `http://${host}:${httpPort}`;
+    return {
+      name,
+      kind,
+      script: join(root, 'apps', kind, 'dist', 'main.js'),
+      host,
+      port: httpPort,
+      ...(grpcPort === undefined ? {} : { grpcPort }),
+      url,
+      readyUrl: `${url}/readyz`,
+      metricsUrl: `${url}/metrics`,
+      logFile: join(stackDir, 'logs', `${name}.log`),
+    };
+  };
+  const services = [service('ingest', 1, port), service('encoder', 1, port + 1)];
+  services.push(service('decomposer', 1, port + 2, options.grpcPort));
+  let next = port + 3;
+  for (let i = 2; i <= options.encoders; i++) services.push(service('encoder', i, next++));
+  for (let i = 2; i <= options.decomposers; i++)
+    services.push(service('decomposer', i, next++, options.grpcPort + i - 1));
+  return services.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.port - b.port);
+}
+
+const KIND_ORDER: Record<ServiceKind, number> = { ingest: 0, encoder: 1, decomposer: 2 };
+
+/** The environment of one service (the service contract of each app's config.ts). */
+export function serviceEnv(
+  service: StackService,
+  common: { brokers: string[]; token: string; modelDir?: string; device?: string },
+): Record<string, string> {
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: common.brokers.join(','),
+    HOST: service.host,
+    PORT: String(service.port),
+  };
+  if (service.kind === 'ingest') env.INGEST_TOKEN = common.token;
+  if (service.kind !== 'ingest' && common.modelDir) env.MODEL_DIR = common.modelDir;
+  if (service.kind === 'encoder' && common.device) env.DEVICE = common.device;
+  if (service.grpcPort !== undefined) env.GRPC_PORT = String(service.grpcPort);
+  return env;
+}

@@ -1,0 +1,170 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConceptFrame } from '@audio-concepts/shared-contracts';
+import { createKafka, DEFAULT_BROKERS, encodeMessage } from '@audio-concepts/streaming-kafka';
+
+/**
+ * `tail` run as a user runs it (the built CLI) against the real local broker (deploy/local/kafka.sh start),
+ * on a topic of its own filled with ConceptFrames, duplicates and one message that is not a frame.
+ */
+const ROOT = join(__dirname, '..', '..', '..');
+const MAIN = join(ROOT, 'apps', 'cli', 'dist', 'main.js');
+const TOPIC = `test.${randomBytes(4).toString('hex')}.audio.concepts.v1`;
+const WAIT_MS = 30_000;
+
+const kafka = createKafka({ brokers: DEFAULT_BROKERS, clientId: 'cli-tail-spec' });
+let admin: Admin;
+let producer: Producer;
+
+const frame = (streamId: string, windowSeq: number, label = 'rain') =>
+  ConceptFrame.fromPartial({
+    streamId,
+    windowSeq,
+    startMs: windowSeq * 10_000,
+    durationMs: 10_000,
+    conceptSpaceId: 'space',
+    lambda: 0.15,
+    concepts: [
+      { index: 0, label, weight: 0.25 },
+      { index: 1, label: 'white noise', weight: 0.125 },
+    ],
+    cosine: 0.875,
+    l0: 2,
+    ingestedAtMs: Date.now(),
+  });
+
+async function send(frames: ConceptFrame[]): Promise<void> {
+  await producer.send({
+    topic: TOPIC,
+    acks: -1,
+    messages: frames.map((f) => ({ key: f.streamId, value: encodeMessage(ConceptFrame, f) })),
+  });
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the CLI; `stderrSeen` resolves when its stderr contains `text`. */
+function tail(args: string[]) {
+  const child = spawn(process.execPath, [MAIN, 'tail', '--topic', TOPIC, ...args], { cwd: ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
+  const done = new Promise<Run>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    }),
+  );
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  return { child, done, exited, stderr: () => stderr };
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+
+beforeAll(async () => {
+  admin = kafka.admin();
+  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await admin.connect();
+  await producer.connect();
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
+  // stream a: 0, 1, 1 again (a redelivery), 2; stream b: 0, 1; plus a message that is not a ConceptFrame
+  await send([frame('a', 0), frame('a', 1), frame('a', 1), frame('b', 0)]);
+  await producer.send({ topic: TOPIC, acks: -1, messages: [{ key: 'a', value: Buffer.from([0xff, 0xff, 0xff]) }] });
+  await send([frame('a', 2), frame('b', 1, 'hum')]);
+});
+
+afterAll(async () => {
+  await admin?.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
+  await producer?.disconnect();
+  await admin?.disconnect();
+});
+
+describe('tail', () => {
+  it("--stream --json --from-beginning --count: the stream's frames, once each, as `tag --json` prints them", async () => {
+    const r = await tail(['--stream', 'a', '--count', '3', '--json', '--from-beginning']).done;
+    expect(r.code, r.stderr).toBe(0);
+    const frames = lines(r.stdout).map((l) => JSON.parse(l));
+    expect(frames).toEqual(
+      [0, 1, 2].map((seq) => ({
+        stream: 'a',
+        window_seq: seq,
+        start_s: seq * 10,
+        end_s: seq * 10 + 10,
+        concepts: [
+          { label: 'rain', weight: 0.25 },
+          { label: 'white noise', weight: 0.125 },
+        ],
+        cosine: 0.875,
+        l0: 2,
+      })),
+    );
+    expect(r.stderr).toMatch(/skipped partition \d+ offset \d+: not a valid audio_concepts\.v1\.ConceptFrame/);
+  });
+
+  it('without --stream: every stream, duplicates dropped, table lines that start with the stream', async () => {
+    const r = await tail(['--count', '5', '--from-beginning']).done;
+    expect(r.code, r.stderr).toBe(0);
+    const printed = lines(r.stdout);
+    expect(printed).toHaveLength(5);
+    expect(printed).toContain('a     10.0–20.0 s  rain 0.250; white noise 0.125   (cos 0.88, 2 concepts)');
+    expect(printed).toContain('b     10.0–20.0 s  hum 0.250; white noise 0.125   (cos 0.88, 2 concepts)');
+    const seen = printed.map((l) => `${l.split(' ')[0]}@${l.match(/(\d+)\.0–/)?.[1]}`).sort();
+    expect(seen).toEqual(['a@0', 'a@10', 'a@20', 'b@0', 'b@10']);
+  });
+
+  it('without --from-beginning it shows only frames produced after it started', async () => {
+    const run = tail(['--count', '1', '--json']);
+    await waitFor(() => run.stderr().includes('tail: reading'), 'tail to join its group');
+    // The consumer takes the latest offsets just after joining: keep sending the same new frame until it
+    // shows (duplicates are dropped, so it prints once).
+    while (!run.exited()) {
+      await send([frame('c', 7, 'siren')]);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(r.stdout).map((l) => JSON.parse(l))).toMatchObject([{ stream: 'c', window_seq: 7 }]);
+  });
+
+  it('stops cleanly on SIGINT', async () => {
+    const run = tail(['--stream', 'nobody']);
+    await waitFor(() => run.stderr().includes('tail: reading'), 'tail to join its group');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
+  it('names an unreachable broker in one line and exits 1', async () => {
+    const r = await tail(['--brokers', '127.0.0.1:1', '--connect-timeout', '3']).done;
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^audio-concepts: error: cannot reach Kafka at 127\.0\.0\.1:1/);
+  });
+
+  it('names a missing topic in one line and exits 1', async () => {
+    const child = spawn(process.execPath, [MAIN, 'tail', '--topic', `${TOPIC}.missing`], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(code).toBe(1);
+    expect(lines(stderr)).toEqual([`audio-concepts: error: topic ${TOPIC}.missing does not exist on 127.0.0.1:9092`]);
+  });
+});

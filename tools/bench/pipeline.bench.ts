@@ -1,0 +1,336 @@
+/**
+ * npm run bench:pipeline — the whole pipeline as services over Kafka (ingest → encoder → decomposer), from
+ * HTTP upload to concept frame: audio-seconds per wall-second, end-to-end latency and per-stage throughput.
+ *
+ *   npm run bench:pipeline -- [--streams N] [--seconds S] [--realtime] [--timeout S]
+ *
+ * It uses the stack of `audio-concepts stack up` (.stack/state.json, or $AUDIO_CONCEPTS_STACK_DIR); when none is
+ * up it starts one and stops it at the end. N streams of S seconds each (demo audio from examples/audio, looped)
+ * are POSTed to ingest at once: as fast as possible by default, or paced at real time with --realtime.
+ * A consumer of its own reads audio.windows.v1, audio.embeddings.v1 and audio.concepts.v1 (from the offsets
+ * they had before the upload, only this run's streams) and measures
+ *   - latency: Kafka timestamp of the concept frame − ingestedAtMs (when the window closed at ingest),
+ *   - per-stage throughput: messages / (last − first message time) for windows, embeddings and frames,
+ *   - audio-seconds per wall-second: the audio's length / (last frame − start of the uploads).
+ * It prints a small table and, last, one JSON line.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConceptFrame, TOPICS } from '@audio-concepts/shared-contracts';
+import { createKafka, decodeMessage } from '@audio-concepts/streaming-kafka';
+
+const ROOT = resolve(__dirname, '..', '..');
+const CLI = join(ROOT, 'bin', 'audio-concepts');
+const SAMPLE_RATE = 48_000;
+
+const { values: args } = parseArgs({
+  options: {
+    streams: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '60' },
+    realtime: { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '900' },
+  },
+});
+const streams = positive('streams', args.streams);
+const seconds = positive('seconds', args.seconds);
+const timeoutS = positive('timeout', args.timeout);
+
+interface StackState {
+  token: string;
+  brokers: string[];
+  services: { name: string; kind: string; url: string }[];
+}
+
+function positive(name: string, value: string): number {
+  const x = Number(value);
+  if (!Number.isFinite(x) || x <= 0) throw new Error(`--${name}: expected a number > 0, got '${value}'`);
+  return x;
+}
+
+const stackDir = () => resolve(process.env.AUDIO_CONCEPTS_STACK_DIR ?? join(ROOT, '.stack'));
+const say = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+function cli(...argv: string[]): void {
+  const r = spawnSync(process.execPath, [CLI, ...argv], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`audio-concepts ${argv.join(' ')} failed (exit ${r.status})`);
+}
+
+/** The stack's state; starts a stack first when none is up (and says how to stop it: `stop`). */
+function useStack(): { state: StackState; stop?: () => void } {
+  const file = join(stackDir(), 'state.json');
+  if (existsSync(file)) return { state: JSON.parse(readFileSync(file, 'utf8')) };
+  const kafkaWasUp = spawnSync(join(ROOT, 'deploy', 'local', 'kafka.sh'), ['status'], { stdio: 'ignore' }).status === 0;
+  say('no stack is up: starting one (audio-concepts stack up)');
+  cli('stack', 'up');
+  const stop = () => cli('stack', 'down', ...(kafkaWasUp ? ['--keep-kafka'] : []));
+  try {
+    return { state: JSON.parse(readFileSync(file, 'utf8')), stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+/** 16-bit mono 48 kHz PCM of the demo files, concatenated (each stream starts at another file). */
+function demoPcm(): Int16Array[] {
+  const dir = join(ROOT, 'examples', 'audio');
+  if (!existsSync(dir)) throw new Error(`${dir} is missing; run \`npm run build\` (it makes the demo audio)`);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()
+    .map((f) => wavPcm(join(dir, f)));
+}
+
+function wavPcm(file: string): Int16Array {
+  const bytes = readFileSync(file);
+  let at = 12;
+  let format: { channels: number; rate: number; bits: number } | undefined;
+  while (at + 8 <= bytes.length) {
+    const id = bytes.toString('ascii', at, at + 4);
+    const size = bytes.readUInt32LE(at + 4);
+    if (id === 'fmt ')
+      format = {
+        channels: bytes.readUInt16LE(at + 10),
+        rate: bytes.readUInt32LE(at + 12),
+        bits: bytes.readUInt16LE(at + 22),
+      };
+    if (id === 'data') {
+      if (!format || format.channels !== 1 || format.rate !== SAMPLE_RATE || format.bits !== 16)
+        throw new Error(`${file}: expected 16-bit mono ${SAMPLE_RATE} Hz WAV`);
+      const data = bytes.subarray(at + 8, at + 8 + size);
+      return new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    }
+    at += 8 + size + (size % 2);
+  }
+  throw new Error(`${file}: no data chunk`);
+}
+
+/** A WAV file of `seconds` of demo audio, looped, starting with file `first`. */
+function streamWav(clips: Int16Array[], first: number, seconds: number): Buffer {
+  const samples = Math.round(seconds * SAMPLE_RATE);
+  const pcm = new Int16Array(samples);
+  for (let filled = 0, k = first; filled < samples; k++) {
+    const clip = clips[k % clips.length];
+    const n = Math.min(clip.length, samples - filled);
+    pcm.set(clip.subarray(0, n), filled);
+    filled += n;
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + pcm.byteLength, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(SAMPLE_RATE, 24);
+  header.writeUInt32LE(SAMPLE_RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(pcm.byteLength, 40);
+  return Buffer.concat([header, Buffer.from(pcm.buffer)]);
+}
+
+/** The body of a real-time upload: the header at once, then the audio at the pace it would be heard. */
+function pacedBody(wav: Buffer): ReadableStream<Uint8Array> {
+  const bytesPerSecond = SAMPLE_RATE * 2;
+  const chunk = bytesPerSecond / 10;
+  let sent = 0;
+  const started = Date.now();
+  return new ReadableStream({
+    async pull(controller) {
+      if (sent >= wav.length) return controller.close();
+      const due = started + (Math.max(0, sent - 44) / bytesPerSecond) * 1000;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      const end = sent === 0 ? 44 + chunk : Math.min(wav.length, sent + chunk);
+      controller.enqueue(wav.subarray(sent, end));
+      sent = end;
+    },
+  });
+}
+
+async function upload(ingestUrl: string, token: string, stream: string, wav: Buffer, realtime: boolean): Promise<void> {
+  const response = await fetch(`${ingestUrl}/v1/streams/${encodeURIComponent(stream)}/audio`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav' },
+    body: realtime ? pacedBody(wav) : wav,
+    ...(realtime ? { duplex: 'half' } : {}),
+  } as RequestInit);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${stream}: HTTP ${response.status} ${text.slice(0, 200)}`);
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+interface StageCount {
+  count: number;
+  first: number;
+  last: number;
+}
+
+async function main(): Promise<void> {
+  const { state, stop } = useStack();
+  try {
+    await bench(state);
+  } finally {
+    stop?.();
+  }
+}
+
+async function bench(state: StackState): Promise<void> {
+  const ingest = state.services.find((s) => s.kind === 'ingest');
+  if (!ingest) throw new Error('the stack has no ingest service');
+  const encoders = state.services.filter((s) => s.kind === 'encoder').length;
+  const decomposers = state.services.filter((s) => s.kind === 'decomposer').length;
+  const run = randomBytes(3).toString('hex');
+  const ids = Array.from({ length: streams }, (_, i) => `bench-${run}-${i}`);
+  const mine = new Set(ids);
+  const clips = demoPcm();
+  const wavs = ids.map((_, i) => streamWav(clips, i, seconds));
+
+  const kafka = createKafka({ brokers: state.brokers, clientId: 'audio-concepts-bench' });
+  const admin = kafka.admin();
+  const consumer = kafka.consumer({ groupId: `audio-concepts-bench-${run}`, maxWaitTimeInMs: 100, maxBytes: 64 << 20 });
+  const topics = [TOPICS.windows, TOPICS.embeddings, TOPICS.concepts];
+  const stages = new Map<string, StageCount>(topics.map((t) => [t, { count: 0, first: Infinity, last: 0 }]));
+  const windowsPerStream = new Map<string, number>();
+  const framesPerStream = new Map<string, Set<number>>();
+  const latencies: number[] = [];
+  let allUploaded = false;
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  const complete = () =>
+    allUploaded && ids.every((id) => (framesPerStream.get(id)?.size ?? 0) >= (windowsPerStream.get(id) ?? Infinity));
+
+  try {
+    await admin.connect();
+    // Where each topic ends now: the consumer starts there, so it sees all of this run and nothing older.
+    const start = new Map(await Promise.all(topics.map(async (t) => [t, await admin.fetchTopicOffsets(t)] as const)));
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: false });
+    const joined = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
+    await consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachMessage: async ({ topic, message }) => {
+        const stream = message.key?.toString('utf8') ?? '';
+        if (!mine.has(stream)) return;
+        const at = Number(message.timestamp);
+        const stage = stages.get(topic)!;
+        stage.count++;
+        stage.first = Math.min(stage.first, at);
+        stage.last = Math.max(stage.last, at);
+        if (topic === TOPICS.windows) windowsPerStream.set(stream, (windowsPerStream.get(stream) ?? 0) + 1);
+        if (topic === TOPICS.concepts) {
+          const frame = decodeMessage(ConceptFrame, 'audio_concepts.v1.ConceptFrame', message.value);
+          const seen = framesPerStream.get(stream) ?? new Set<number>();
+          framesPerStream.set(stream, seen);
+          if (!seen.has(frame.windowSeq)) {
+            seen.add(frame.windowSeq);
+            latencies.push(at - frame.ingestedAtMs);
+          }
+        }
+        if (complete()) finished();
+      },
+    });
+    await joined;
+    for (const [topic, offsets] of start)
+      for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+
+    say(
+      `${streams} stream${streams === 1 ? '' : 's'} × ${seconds} s → ${ingest.url} (${args.realtime ? 'real time' : 'as fast as possible'}); ` +
+        `${encoders} encoder${encoders === 1 ? '' : 's'}, ${decomposers} decomposer${decomposers === 1 ? '' : 's'}`,
+    );
+    const began = Date.now();
+    await Promise.all(ids.map((id, i) => upload(ingest.url, state.token, id, wavs[i], args.realtime)));
+    const uploadedS = (Date.now() - began) / 1000;
+    allUploaded = true;
+    if (complete()) finished();
+    const timer = setTimeout(finished, timeoutS * 1000);
+    const progress = setInterval(() => {
+      const frames = [...framesPerStream.values()].reduce((n, s) => n + s.size, 0);
+      say(
+        `${stages.get(TOPICS.windows)!.count} windows, ${stages.get(TOPICS.embeddings)!.count} embeddings, ${frames} frames so far`,
+      );
+    }, 10_000);
+    await done;
+    clearTimeout(timer);
+    clearInterval(progress);
+
+    const frames = [...framesPerStream.values()].reduce((n, s) => n + s.size, 0);
+    const windows = [...windowsPerStream.values()].reduce((n, c) => n + c, 0);
+    const lastFrame = stages.get(TOPICS.concepts)!.last;
+    const wallS = (lastFrame - began) / 1000;
+    const audioS = streams * seconds;
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const rate = (s: StageCount) =>
+      s.count > 1 && s.last > s.first ? (s.count - 1) / ((s.last - s.first) / 1000) : NaN;
+    const rows: [string, StageCount][] = [
+      ['windows (ingest)', stages.get(TOPICS.windows)!],
+      ['embeddings (encoder)', stages.get(TOPICS.embeddings)!],
+      ['frames (decomposer)', stages.get(TOPICS.concepts)!],
+    ];
+    const secondsFrom = (t: number) => (Number.isFinite(t) ? ((t - began) / 1000).toFixed(2) : '-');
+    console.log(
+      `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`,
+    );
+    console.log(
+      `${streams} streams × ${seconds} s, ${args.realtime ? 'real time' : 'as fast as possible'}; ${encoders} encoder(s), ${decomposers} decomposer(s); uploads took ${uploadedS.toFixed(2)} s`,
+    );
+    console.log('stage                  messages   first (s)   last (s)   per second');
+    for (const [name, s] of rows)
+      console.log(
+        `${name.padEnd(21)}  ${String(s.count).padStart(8)}  ${secondsFrom(s.first).padStart(10)}  ${secondsFrom(s.last).padStart(9)}  ${rate(s).toFixed(2).padStart(11)}`,
+      );
+    console.log(
+      `audio: ${audioS} s in ${wallS.toFixed(2)} s → ${(audioS / wallS).toFixed(1)} audio-seconds per second` +
+        (frames < windows || windows === 0 ? `  (INCOMPLETE: ${frames} of ${windows} frames after ${timeoutS} s)` : ''),
+    );
+    console.log(
+      `latency, window closed at ingest → frame produced (ms): p50 ${percentile(sorted, 50)}, p95 ${percentile(sorted, 95)}, p99 ${percentile(sorted, 99)}, max ${sorted.at(-1)}`,
+    );
+    console.log(
+      JSON.stringify({
+        streams,
+        seconds,
+        realtime: args.realtime,
+        encoders,
+        decomposers,
+        windows,
+        frames,
+        complete: frames >= windows && windows > 0,
+        wall_s: round(wallS),
+        audio_s_per_s: round(audioS / wallS),
+        latency_ms: {
+          p50: percentile(sorted, 50),
+          p95: percentile(sorted, 95),
+          p99: percentile(sorted, 99),
+          max: sorted.at(-1) ?? null,
+        },
+        per_s: {
+          windows: round(rate(stages.get(TOPICS.windows)!)),
+          embeddings: round(rate(stages.get(TOPICS.embeddings)!)),
+          frames: round(rate(stages.get(TOPICS.concepts)!)),
+        },
+        machine: `${cpus()[0]?.model ?? 'unknown'} ×${availableParallelism()}`,
+      }),
+    );
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+main().catch((error) => {
+  console.error(`bench:pipeline: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
