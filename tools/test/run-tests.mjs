@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: builds every project, lints and tests them one at a time (Nx), then prints one closing line
 // with the totals of all vitest runs ("tests: N passed, N failed, N skipped"). Exits non-zero when anything
-// failed or when no test ran at all.
+// failed or when no test ran at all. The integration tests need the local Kafka broker: if it is not running,
+// it is started (deploy/local/kafka.sh, which fetches its jars from Maven Central the first time) and stopped
+// again at the end.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,9 +12,22 @@ const root = join(import.meta.dirname, '..', '..');
 const results = join(root, '.test-results');
 const nx = (...args) => spawnSync('npx', ['nx', 'run-many', ...args, '--output-style=stream'], { cwd: root, stdio: 'inherit' }).status;
 
+const kafka = (command) => spawnSync(join(root, 'deploy', 'local', 'kafka.sh'), [command], { cwd: root, stdio: 'inherit' }).status;
+
 rmSync(results, { recursive: true, force: true });
-const buildStatus = nx('-t', 'build');
-const testStatus = buildStatus === 0 ? nx('-t', 'lint', 'test', '--parallel=1') : 1;
+const startedKafka = kafka('status') !== 0;
+if (startedKafka && kafka('start') !== 0) {
+  console.error('npm test: could not start the local Kafka broker (deploy/local/kafka.sh start); see the lines above');
+  process.exit(1);
+}
+let buildStatus = 1;
+let testStatus = 1;
+try {
+  buildStatus = nx('-t', 'build');
+  testStatus = buildStatus === 0 ? nx('-t', 'lint', 'test', '--parallel=1') : 1;
+} finally {
+  if (startedKafka) kafka('stop');
+}
 
 let passed = 0;
 let failed = 0;

@@ -12,6 +12,8 @@ export interface StartServiceOptions {
   logLevels?: LogLevel[];
   /** called with the app before it listens (e.g. to attach a WebSocket server to its HTTP server) */
   beforeListen?: (app: INestApplication) => void | Promise<void>;
+  /** parse JSON and form bodies (default true); false for services that stream request bodies themselves */
+  bodyParser?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function startService(module: EntryModule, options: StartServiceOpt
         ? ['debug', 'log', 'warn', 'error', 'fatal']
         : ['log', 'warn', 'error', 'fatal']),
   });
-  const app = await NestFactory.create(module, { logger, abortOnError: false });
+  const app = await NestFactory.create(module, { logger, abortOnError: false, bodyParser: options.bodyParser ?? true });
   app.enableShutdownHooks();
   await options.beforeListen?.(app);
   await app.listen(options.port, options.host);

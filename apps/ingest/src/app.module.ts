@@ -1,0 +1,86 @@
+import { type DynamicModule, Logger, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import {
+  IngestMetrics,
+  KafkaWindowSink,
+  loadPullSources,
+  PullSourceRunner,
+  RateLimiter,
+  RequestGate,
+  StreamIngestService,
+  StreamRegistry,
+  UploadIngest,
+} from '@audio-concepts/ingest-stream';
+import { ServiceRuntimeModule } from '@audio-concepts/service-runtime';
+import { createKafka } from '@audio-concepts/streaming-kafka';
+import type { IngestConfig } from './config';
+import { IngestController } from './ingest.controller';
+import { IngestLifecycle } from './ingest.lifecycle';
+import { IngestWebSocket } from './ingest.websocket';
+import { kafkaLogCreator } from './kafka.logger';
+import { RequestMetricsMiddleware } from './request-metrics.middleware';
+
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
+
+/** JSON logs; few retries per connection attempt, since the sink retries connecting itself (with backoff, and
+ * the reason in /readyz) and sends have retries of their own. */
+const KAFKA_CLIENT_CONFIG = { logCreator: kafkaLogCreator, retry: { initialRetryTime: 200, retries: 2 } };
+
+/** The ingest service: wiring only; the behaviour is in @audio-concepts/ingest-stream. */
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: IngestConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ServiceRuntimeModule.forRoot({ service: 'ingest' })],
+      controllers: [IngestController],
+      providers: [
+        { provide: INGEST_CONFIG, useValue: config },
+        { provide: IngestMetrics, useFactory: (registry: Registry) => new IngestMetrics(registry), inject: [Registry] },
+        {
+          provide: KafkaWindowSink,
+          useFactory: (c: IngestConfig) =>
+            new KafkaWindowSink(
+              createKafka({ brokers: c.brokers, clientId: c.clientId }, KAFKA_CLIENT_CONFIG),
+              c.windowsTopic,
+              new Logger('kafka'),
+            ),
+          inject: [INGEST_CONFIG],
+        },
+        { provide: StreamRegistry, useValue: new StreamRegistry() },
+        {
+          provide: StreamIngestService,
+          useFactory: (sink: KafkaWindowSink, registry: StreamRegistry, metrics: IngestMetrics, c: IngestConfig) =>
+            new StreamIngestService(sink, registry, metrics, { windowS: c.windowS, hopS: c.hopS }),
+          inject: [KafkaWindowSink, StreamRegistry, IngestMetrics, INGEST_CONFIG],
+        },
+        {
+          provide: UploadIngest,
+          useFactory: (service: StreamIngestService, metrics: IngestMetrics, c: IngestConfig) =>
+            new UploadIngest(service, metrics, c.maxUploadBytes),
+          inject: [StreamIngestService, IngestMetrics, INGEST_CONFIG],
+        },
+        {
+          provide: RequestGate,
+          useFactory: (c: IngestConfig) => new RequestGate(c.token, new RateLimiter(c.rateLimit)),
+          inject: [INGEST_CONFIG],
+        },
+        {
+          provide: PullSourceRunner,
+          useFactory: async (service: StreamIngestService, metrics: IngestMetrics, c: IngestConfig) => {
+            const sources = c.sourcesPath ? await loadPullSources(c.sourcesPath) : [];
+            return new PullSourceRunner(service, metrics, sources, new Logger('sources'));
+          },
+          inject: [StreamIngestService, IngestMetrics, INGEST_CONFIG],
+        },
+        IngestWebSocket,
+        IngestLifecycle,
+        RequestMetricsMiddleware,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestMetricsMiddleware).forRoutes(IngestController);
+  }
+}

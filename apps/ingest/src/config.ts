@@ -1,0 +1,54 @@
+import { TOPICS } from '@audio-concepts/shared-contracts';
+import { EnvReader } from '@audio-concepts/service-runtime';
+import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/streaming-kafka';
+
+/** The ingest service's configuration, from environment variables (README: "Configuration"). */
+export interface IngestConfig {
+  host: string;
+  port: number;
+  brokers: string[];
+  clientId: string;
+  /** the bearer token every request must present (INGEST_TOKEN) */
+  token: string;
+  windowS: number;
+  hopS: number;
+  maxUploadBytes: number;
+  /** requests per minute per token */
+  rateLimit: number;
+  /** a JSON file of pull sources, or undefined for none */
+  sourcesPath: string | undefined;
+  windowsTopic: string;
+}
+
+/** The longest window whose float32 PCM (4 bytes × 48 000 per second) still fits in a Kafka message, with room for the rest. */
+const MAX_WINDOW_S = Math.floor((MAX_MESSAGE_BYTES * 0.95) / (4 * 48_000));
+
+let cached: IngestConfig | undefined;
+
+/** Parses the environment once (cached); throws one `ConfigError` listing every bad variable. */
+export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
+  if (cached) return cached;
+  const read = new EnvReader(env);
+  const windowS = read.number('INGEST_WINDOW_S', 10, { min: 0.001, max: MAX_WINDOW_S });
+  const config: IngestConfig = {
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.int('PORT', 8080, { min: 0, max: 65_535 }),
+    brokers: read.list('KAFKA_BROKERS', DEFAULT_BROKERS),
+    clientId: read.string('KAFKA_CLIENT_ID', 'audio-concepts-ingest'),
+    token: read.required('INGEST_TOKEN', 'the bearer token clients must send'),
+    windowS,
+    hopS: read.number('INGEST_HOP_S', windowS, { min: 0.001, max: 3_600 }),
+    maxUploadBytes: read.int('INGEST_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, { min: 1 }),
+    rateLimit: read.int('INGEST_RATE_LIMIT', 600, { min: 1, max: 1_000_000 }),
+    sourcesPath: read.string('INGEST_SOURCES'),
+    windowsTopic: read.string('INGEST_WINDOWS_TOPIC', TOPICS.windows),
+  };
+  read.check();
+  cached = config;
+  return config;
+}
+
+/** Forgets the cached configuration (tests). */
+export function resetIngestConfig(): void {
+  cached = undefined;
+}

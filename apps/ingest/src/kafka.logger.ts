@@ -1,0 +1,14 @@
+import { Logger } from '@nestjs/common';
+import { logLevel, type logCreator } from 'kafkajs';
+
+/** Sends kafkajs's log lines through Nest's logger, so that they come out as JSON lines like the rest. */
+export const kafkaLogCreator: logCreator = () => {
+  const logger = new Logger('kafka');
+  return ({ namespace, level, log }) => {
+    const { message, error } = log as { message: string; error?: string };
+    const text = `${namespace}: ${message}${error ? ` (${error})` : ''}`;
+    if (level <= logLevel.ERROR) logger.error(text);
+    else if (level === logLevel.WARN) logger.warn(text);
+    else logger.debug(text);
+  };
+};

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { AudioWindow } from '@audio-concepts/shared-contracts';
+import { createKafka, DEFAULT_BROKERS, decodeMessage } from '@audio-concepts/streaming-kafka';
+import { type Admin, type Consumer, type Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WindowPublishError } from './ingest.errors';
+import { KafkaWindowSink } from './kafka.window-sink';
+
+/** Against the real local broker (deploy/local/kafka.sh). */
+describe('KafkaWindowSink', () => {
+  const topic = `test.${randomUUID()}.audio.windows.v1`;
+  const lines: string[] = [];
+  const log = { log: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+  let kafka: Kafka;
+  let admin: Admin;
+  let consumer: Consumer;
+  let sink: KafkaWindowSink;
+
+  beforeAll(async () => {
+    kafka = createKafka({ brokers: DEFAULT_BROKERS, clientId: 'ingest-sink-test' }, { logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+    consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+    sink = new KafkaWindowSink(kafka, topic, log);
+  });
+  afterAll(async () => {
+    await sink.stop();
+    await consumer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  const window = (seq: number): AudioWindow => ({
+    streamId: 'radio-1',
+    windowSeq: seq,
+    startMs: seq * 10_000,
+    durationMs: 10_000,
+    sampleRate: 48_000,
+    pcm: [0.5, -0.25, 0.125],
+    ingestedAtMs: 1_700_000_000_000 + seq,
+  });
+
+  it('is not ready and refuses to publish before it is connected', async () => {
+    expect(sink.readiness()).toBe('connecting to Kafka');
+    await expect(sink.publish(window(0))).rejects.toBeInstanceOf(WindowPublishError);
+  });
+
+  it('publishes AudioWindow protobufs keyed by stream id with the contract headers', async () => {
+    sink.start();
+    await expect.poll(() => sink.readiness(), { timeout: 30_000 }).toBe(true);
+    for (const seq of [0, 1, 2]) await sink.publish(window(seq));
+
+    const received: { key: string; headers: Record<string, string>; partition: number; value: AudioWindow }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        received.push({
+          key: message.key?.toString() ?? '',
+          partition,
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          value: decodeMessage(AudioWindow, 'audio_concepts.v1.AudioWindow', message.value),
+        });
+      },
+    });
+    await expect.poll(() => received.length, { timeout: 30_000 }).toBe(3);
+    expect(received.map((m) => m.value)).toEqual([window(0), window(1), window(2)]);
+    expect(new Set(received.map((m) => m.partition)).size).toBe(1);
+    expect(received[0].key).toBe('radio-1');
+    expect(received[0].headers).toEqual({
+      'content-type': 'application/x-protobuf',
+      'message-type': 'audio_concepts.v1.AudioWindow',
+    });
+    expect(lines).toContain(`connected to Kafka; publishing windows to ${topic}`);
+  });
+
+  it('fails with a WindowPublishError when the topic does not exist', async () => {
+    const missing = new KafkaWindowSink(kafka, `test.${randomUUID()}.missing`, log);
+    missing.start();
+    try {
+      await expect.poll(() => missing.readiness(), { timeout: 30_000 }).toBe(true);
+      const publishing = missing.publish(window(0));
+      await expect(publishing).rejects.toBeInstanceOf(WindowPublishError);
+      await expect(publishing).rejects.toThrow(/publishing window 0 of stream radio-1 to test\..*\.missing failed: /);
+    } finally {
+      await missing.stop();
+    }
+  });
+});

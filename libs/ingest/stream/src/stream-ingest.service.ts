@@ -1,0 +1,170 @@
+import { CLAP_SAMPLE_RATE, windowAudio } from '@audio-concepts/shared-audio';
+import type { AudioWindow } from '@audio-concepts/shared-contracts';
+import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';
+import type { IngestMetrics, Transport } from './ingest.metrics';
+import { checkStreamId } from './stream-id';
+import type { StreamPosition, StreamRegistry } from './stream.registry';
+import type { WindowSink } from './window.sink';
+
+/** Window length and hop in seconds (INGEST_WINDOW_S, INGEST_HOP_S), as for the embedded `tag`. */
+export interface WindowingSettings {
+  windowS: number;
+  hopS: number;
+}
+
+export interface FeedOptions {
+  transport: Transport;
+  /** Where the stream goes on, overriding what the registry remembers (`?seq_start=`, `?start_ms=`). */
+  position?: Partial<StreamPosition>;
+  /** Called with each window's sequence number once Kafka has acknowledged it. */
+  onWindow?: (windowSeq: number) => void;
+  /** Ends the input early, as if the audio had ended there (the tail window is still published). */
+  signal?: AbortSignal;
+  /** Called once the feed is accepted (stream id free, Kafka ready), before any audio is read. */
+  onStart?: () => void;
+  /** How the input is named in error messages; default its `uri` (an `AudioStream`'s) or "the audio stream". */
+  label?: string;
+}
+
+/** What one feed published: windows `firstSeq`…`lastSeq` (null when none) of `durationS` seconds of audio. */
+export interface IngestSummary extends IngestProgress {
+  durationS: number;
+}
+
+/**
+ * Turns a stream's audio into published windows. Each feed (an upload, a WebSocket stream, a run of a pull
+ * source) holds its stream id for its whole length, continues the stream's sequence numbers and timeline,
+ * and cuts 48 kHz mono samples into windows exactly as the embedded `tag` does (`windowAudio`): real lengths,
+ * the tail not padded. Each window is published and acknowledged before the next sample is read, so a slow
+ * broker slows the client down instead of filling memory.
+ */
+export class StreamIngestService {
+  constructor(
+    private readonly sink: WindowSink,
+    private readonly registry: StreamRegistry,
+    private readonly metrics: IngestMetrics,
+    private readonly settings: WindowingSettings,
+    private readonly clock: () => number = Date.now,
+  ) {
+    for (const [name, value] of Object.entries(settings)) {
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new InvalidInputError(`${name} must be a positive number of seconds, got ${value}`);
+      }
+    }
+  }
+
+  /**
+   * Publishes the windows of `chunks` (48 kHz mono) for `streamId` and resolves once all are acknowledged.
+   * Before reading anything it throws `InvalidInputError` (bad id or position), `WindowPublishError` (Kafka
+   * not connected) or `StreamBusyError`; a failure after that is an `IngestInterruptedError` wrapping the
+   * cause and saying which windows were published.
+   */
+  async ingest(streamId: string, chunks: AsyncIterable<Float32Array>, options: FeedOptions): Promise<IngestSummary> {
+    checkStreamId(streamId);
+    const ready = this.sink.readiness();
+    if (ready !== true) throw new WindowPublishError(`cannot accept audio now: ${ready}`);
+    const lease = this.registry.acquire(streamId, options.position);
+    this.metrics.activeStreams.inc();
+    const input = new CountedChunks(chunks, options, this.metrics);
+    const progress: IngestProgress = { stream: streamId, windows: 0, firstSeq: null, lastSeq: null };
+    let nextSeq = lease.start.nextSeq;
+    try {
+      options.onStart?.();
+      const windows = windowAudio(input, { sampleRate: CLAP_SAMPLE_RATE, ...this.settings });
+      for await (const window of windows) {
+        const ingestedAtMs = this.clock();
+        const windowSeq = lease.start.nextSeq + window.seq;
+        // Taken even if publishing fails: a send that timed out may still land, and its number must not be
+        // reused for other audio (consumers dedupe by stream and sequence number).
+        nextSeq = windowSeq + 1;
+        await this.publish(
+          {
+            streamId,
+            windowSeq,
+            startMs: lease.start.nextStartMs + toMs(window.startSample),
+            durationMs: toMs(window.samples.length),
+            sampleRate: CLAP_SAMPLE_RATE,
+            pcm: Array.from(window.samples),
+            ingestedAtMs,
+          },
+          options.transport,
+        );
+        progress.windows += 1;
+        progress.firstSeq ??= windowSeq;
+        progress.lastSeq = windowSeq;
+        options.onWindow?.(windowSeq);
+      }
+      return { ...progress, durationS: input.samples / CLAP_SAMPLE_RATE };
+    } catch (error) {
+      throw new IngestInterruptedError(error instanceof Error ? error : new Error(String(error)), { ...progress });
+    } finally {
+      lease.release({ nextSeq, nextStartMs: lease.start.nextStartMs + toMs(input.samples) });
+      this.metrics.activeStreams.dec();
+    }
+  }
+
+  private async publish(window: AudioWindow, transport: Transport): Promise<void> {
+    const endTimer = this.metrics.publishSeconds.startTimer();
+    await this.sink.publish(window);
+    endTimer();
+    this.metrics.windows.inc({ transport });
+  }
+}
+
+function toMs(samples: number): number {
+  return Math.round((samples * 1000) / CLAP_SAMPLE_RATE);
+}
+
+/** The input, counting its samples (the feed's duration) and stopping when the feed's signal aborts. */
+class CountedChunks implements AsyncIterable<Float32Array> {
+  samples = 0;
+  /** What `windowAudio` names in its "no audio in …" message. */
+  readonly uri: string;
+
+  constructor(
+    private readonly chunks: AsyncIterable<Float32Array>,
+    private readonly options: FeedOptions,
+    private readonly metrics: IngestMetrics,
+  ) {
+    const uri = (chunks as { uri?: unknown }).uri;
+    this.uri = options.label ?? (typeof uri === 'string' ? uri : 'the audio stream');
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Float32Array> {
+    const { signal, transport } = this.options;
+    const iterator = this.chunks[Symbol.asyncIterator]();
+    let onAbort = () => undefined as void;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    let finished = false;
+    try {
+      for (;;) {
+        // Raced with the signal, so that a source that has gone quiet (a stalled URL) stops at once.
+        const next = iterator.next();
+        const result = signal ? await Promise.race([next, aborted]) : await next;
+        if (result === 'aborted') {
+          next.catch(() => undefined);
+          return;
+        }
+        if (result.done) {
+          finished = true;
+          return;
+        }
+        this.samples += result.value.length;
+        this.metrics.audioSeconds.inc({ transport }, result.value.length / CLAP_SAMPLE_RATE);
+        yield result.value;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!finished) {
+        // Closes the input (an ffmpeg decoder is killed); after an abort it cannot wait for the pending read.
+        const closing = Promise.resolve(iterator.return?.()).catch(() => undefined);
+        if (!signal?.aborted) await closing;
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { Readable } from 'node:stream';
+import { AudioDecodeError, openAudio } from '@audio-concepts/shared-audio';
+import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { ByteLimit } from './byte.limit';
+import { IngestInterruptedError, PayloadTooLargeError } from './ingest.errors';
+import type { IngestMetrics } from './ingest.metrics';
+import type { IngestSummary, StreamIngestService } from './stream-ingest.service';
+import type { StreamPosition } from './stream.registry';
+
+export interface UploadOptions {
+  /** the request's Content-Length, when it has one (a chunked upload has none) */
+  contentLength?: number;
+  position?: Partial<StreamPosition>;
+  /** Called once the upload is accepted, before its body is read (the moment for `100 Continue`). */
+  onAccepted?: () => void;
+}
+
+const BODY = 'the request body';
+
+/**
+ * Ingests an uploaded file in any format ffmpeg reads, decoding the body as it arrives (nothing is buffered
+ * beyond the pipes): `POST /v1/streams/{id}/audio`, whole or chunked. A body over `maxBytes` is refused before
+ * reading when its Content-Length says so, else when the limit is reached: reading stops there, the windows
+ * published until then stay published (the error says how many), the cut-off tail is not published.
+ */
+export class UploadIngest {
+  constructor(
+    private readonly service: StreamIngestService,
+    private readonly metrics: IngestMetrics,
+    readonly maxBytes: number,
+    private readonly ffmpegPath?: string,
+  ) {}
+
+  async ingest(streamId: string, body: Readable, options: UploadOptions = {}): Promise<IngestSummary> {
+    if (options.contentLength !== undefined && options.contentLength > this.maxBytes) {
+      throw new PayloadTooLargeError(this.maxBytes, options.contentLength);
+    }
+    const limit = new ByteLimit(this.maxBytes);
+    // Over the limit, or the client gone: stop reading the body (the answer closes the connection).
+    limit.once('stopped', () => body.unpipe(limit));
+    const onBodyError = (error: Error) => limit.stop(new InvalidInputError(`the upload broke off: ${error.message}`));
+    body.once('error', onBodyError);
+    body.pipe(limit);
+    try {
+      const audio = await openAudio('-', { stdin: limit, ffmpegPath: this.ffmpegPath });
+      return await this.service.ingest(streamId, untilStopped(audio, limit), {
+        transport: 'upload',
+        position: options.position,
+        onStart: options.onAccepted,
+        label: BODY,
+      });
+    } catch (error) {
+      throw explain(error, limit);
+    } finally {
+      body.off('error', onBodyError);
+      body.unpipe(limit);
+      this.metrics.uploadBytes.inc({ transport: 'upload' }, limit.bytes);
+    }
+  }
+}
+
+/**
+ * The decoded audio, failing at its end when the body was stopped: ffmpeg only saw its input end, and the
+ * truncated tail must not be published as if it were the end of the upload.
+ */
+async function* untilStopped(audio: AsyncIterable<Float32Array>, limit: ByteLimit): AsyncGenerator<Float32Array> {
+  yield* audio;
+  if (limit.error) throw limit.error;
+}
+
+/** Why the body was stopped, when it was, is what went wrong; and a body is no "stdin". */
+function explain(error: unknown, limit: ByteLimit): unknown {
+  if (!(error instanceof IngestInterruptedError)) return error;
+  if (limit.error) return new IngestInterruptedError(limit.error, error.progress);
+  const cause = error.cause;
+  if (cause instanceof AudioDecodeError && /\bstdin\b/.test(cause.message)) {
+    const relabelled = new AudioDecodeError(cause.message.replace(/\bstdin\b/, BODY), {
+      uri: BODY,
+      ffmpegExitCode: cause.ffmpegExitCode,
+      cause,
+    });
+    return new IngestInterruptedError(relabelled, error.progress);
+  }
+  return error;
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { launchService, type LaunchedService } from '@audio-concepts/service-launcher';
+import { DEFAULT_BROKERS, decodeMessage, type MessageType } from '@audio-concepts/streaming-kafka';
+
+/**
+ * Helpers for the end-to-end tests: the built services run as real processes against the real local broker
+ * (deploy/local/kafka.sh), each test with topics and consumer groups of its own.
+ */
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const BROKERS = (process.env.KAFKA_BROKERS ?? DEFAULT_BROKERS.join(',')).split(',');
+export const LOG_DIR = join(REPO_ROOT, '.test-results', 'e2e-logs');
+
+export function createTestKafka(): Kafka {
+  return new Kafka({ clientId: 'audio-concepts-e2e', brokers: BROKERS, logLevel: logLevel.NOTHING });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface PipelineTopics {
+  windows: string;
+  embeddings: string;
+  concepts: string;
+}
+
+/** Fresh topics for one test (and their .dlq topics), `partitions` each. */
+export async function createTopics(admin: Admin, partitions = 4): Promise<PipelineTopics> {
+  const prefix = `e2e.${randomBytes(4).toString('hex')}`;
+  const topics = {
+    windows: `${prefix}.audio.windows.v1`,
+    embeddings: `${prefix}.audio.embeddings.v1`,
+    concepts: `${prefix}.audio.concepts.v1`,
+  };
+  const names = Object.values(topics).flatMap((topic) => [topic, `${topic}.dlq`]);
+  await admin.createTopics({
+    topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    waitForLeaders: true,
+  });
+  return topics;
+}
+
+export type ServiceName = 'ingest' | 'encoder' | 'decomposer';
+
+/** Starts a built service (apps/<name>/dist/main.js) on free ports; resolves once it is ready. */
+export async function startService(
+  name: ServiceName,
+  env: Record<string, string>,
+  instance: string = name,
+): Promise<LaunchedService & { baseUrl: string }> {
+  const port = await freePort();
+  const extra: Record<string, string> = name === 'decomposer' ? { GRPC_PORT: String(await freePort()) } : {};
+  const service = launchService({
+    name: instance,
+    script: join(REPO_ROOT, 'apps', name, 'dist', 'main.js'),
+    env: { KAFKA_BROKERS: BROKERS.join(','), HOST: '127.0.0.1', PORT: String(port), ...extra, ...env },
+    logFile: join(LOG_DIR, `${instance}-${port}.log`),
+    readyUrl: `http://127.0.0.1:${port}/readyz`,
+  });
+  await service.ready(90_000);
+  return Object.assign(service, { baseUrl: `http://127.0.0.1:${port}` });
+}
+
+/** Collects every decoded message of a topic from the beginning, until `stop()`. */
+export async function collect<T>(
+  kafka: Kafka,
+  topic: string,
+  type: MessageType<T>,
+  typeName: string,
+): Promise<{ messages: T[]; consumer: Consumer; stop: () => Promise<void> }> {
+  const messages: T[] = [];
+  const consumer = kafka.consumer({ groupId: `e2e-reader-${randomBytes(4).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      messages.push(decodeMessage(type, typeName, message.value));
+    },
+  });
+  return { messages, consumer, stop: () => consumer.disconnect() };
+}
+
+/** Polls `condition` until it holds; throws with `what` after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
