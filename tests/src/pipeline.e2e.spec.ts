@@ -57,8 +57,12 @@ function expectSameAsEmbedded(frames: ConceptFrame[], reference: TagLine[]): voi
     const want = reference[i];
     expect(frame.startMs / 1000).toBeCloseTo(want.start_s, 3);
     expect((frame.startMs + frame.durationMs) / 1000).toBeCloseTo(want.end_s, 3);
-    expect(frame.concepts.slice(0, want.concepts.length).map((c) => c.label)).toEqual(want.concepts.map((c) => c.label));
-    frame.concepts.slice(0, want.concepts.length).forEach((c, k) => expect(c.weight).toBeCloseTo(want.concepts[k].weight, 3));
+    expect(frame.concepts.slice(0, want.concepts.length).map((c) => c.label)).toEqual(
+      want.concepts.map((c) => c.label),
+    );
+    frame.concepts
+      .slice(0, want.concepts.length)
+      .forEach((c, k) => expect(c.weight).toBeCloseTo(want.concepts[k].weight, 3));
     expect(frame.cosine).toBeCloseTo(want.cosine, 3);
     expect(frame.l0).toBe(want.l0);
   });
@@ -119,7 +123,15 @@ describe('the distributed pipeline over Kafka', () => {
   it('a 35 s file posted to ingest gives exactly 4 concept frames, in order, as the embedded tag does', async () => {
     const file = makeAudio({
       file: join(work, 'siren-beeps-tone-35s.wav'),
-      argv: ['sox', join(EXAMPLES, 'siren-then-beeps.wav'), join(EXAMPLES, 'tone.wav'), join(work, 'siren-beeps-tone-35s.wav'), 'trim', '0', '35'],
+      argv: [
+        'sox',
+        join(EXAMPLES, 'siren-then-beeps.wav'),
+        join(EXAMPLES, 'tone.wav'),
+        join(work, 'siren-beeps-tone-35s.wav'),
+        'trim',
+        '0',
+        '35',
+      ],
     });
     const accepted = await post(ingestUrl, 'file-35s', file);
     expect(accepted).toMatchObject({ stream: 'file-35s', windows: 4, first_seq: 0, last_seq: 3 });
