@@ -33,7 +33,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let brokenSuites = 0;
-for (const file of existsSync(results) ? readdirSync(results) : []) {
+for (const file of existsSync(results) ? readdirSync(results).filter((name) => name.endsWith('.json')) : []) {
   const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;

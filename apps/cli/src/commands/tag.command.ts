@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CLAP_SAMPLE_RATE, openAudio } from '@audio-concepts/shared-audio';
-import { conceptFrameJson, openConceptSpace, tagAudio, type ConceptFrame } from '@audio-concepts/shared-pipeline';
+import { conceptFrameJson, openConceptSpace, tagAudio } from '@audio-concepts/shared-pipeline';
 import { UsageError } from '../cli-error';
 import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';
 import { tableLine } from '../frame-format';
