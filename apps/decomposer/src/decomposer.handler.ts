@@ -2,12 +2,9 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { Registry } from 'prom-client';
 import { Readiness } from '@audio-concepts/service-runtime';
 import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
-import { BatchStage, backoffDelayMs, createKafka, sleep } from '@audio-concepts/streaming-kafka';
-import { ConceptSpaceLoader, messageOf } from './concept-space.loader';
+import { BatchStage, createKafka } from '@audio-concepts/streaming-kafka';
+import { ConceptSpaceLoader } from './concept-space.loader';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
-
-const START_RETRY_INITIAL_MS = 1_000;
-const START_RETRY_MAX_MS = 30_000;
 
 /**
  * The Kafka transport: audio.embeddings.v1 → audio.concepts.v1 in micro-batches, one `decomposeBatch` call per
@@ -66,20 +63,6 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
       registry: this.registry,
       logger: this.logger,
     });
-    // The broker may come up after the service: keep trying, /readyz says why it is not ready meanwhile.
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await this.stage.start();
-        this.logger.log(
-          `consuming ${config.inputTopic} in group ${config.groupId} → ${config.outputTopic} ` +
-            `(batches of up to ${config.maxBatch}, waiting at most ${config.maxWaitMs} ms)`,
-        );
-        return;
-      } catch (error) {
-        const delay = backoffDelayMs(attempt, START_RETRY_INITIAL_MS, START_RETRY_MAX_MS);
-        this.logger.warn(`${messageOf(error)}; trying again in ${(delay / 1000).toFixed(1)} s`);
-        await sleep(delay, signal);
-      }
-    }
+    await this.stage.startWithRetry(signal);
   }
 }

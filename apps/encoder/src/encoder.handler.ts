@@ -3,13 +3,10 @@ import { Registry } from 'prom-client';
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
 import { Readiness } from '@audio-concepts/service-runtime';
 import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
-import { BatchStage, backoffDelayMs, createKafka, describeError, sleep } from '@audio-concepts/streaming-kafka';
+import { BatchStage, createKafka, describeError } from '@audio-concepts/streaming-kafka';
 import { ENCODER_CONFIG, type EncoderConfig } from './config';
 import { EncoderMetrics } from './encoder.metrics';
 import { WindowEncoder } from './window-encoder';
-
-const START_RETRY_INITIAL_MS = 1_000;
-const START_RETRY_MAX_MS = 30_000;
 
 /**
  * The Kafka transport of the encoder: audio.windows.v1 → audio.embeddings.v1 in micro-batches, one model call per
@@ -99,20 +96,6 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
       registry: this.registry,
       logger: this.logger,
     });
-    // The broker may come up after the service: keep trying; /readyz says why it is not ready meanwhile.
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await this.stage.start();
-        this.logger.log(
-          `consuming ${config.inputTopic} in group ${config.groupId} → ${config.outputTopic} ` +
-            `(batches of up to ${config.maxBatch}, waiting at most ${config.maxWaitMs} ms)`,
-        );
-        return;
-      } catch (error) {
-        const delay = backoffDelayMs(attempt, START_RETRY_INITIAL_MS, START_RETRY_MAX_MS);
-        this.logger.warn(`${describeError(error).message}; trying again in ${(delay / 1000).toFixed(1)} s`);
-        await sleep(delay, signal);
-      }
-    }
+    await this.stage.startWithRetry(signal);
   }
 }

@@ -75,6 +75,7 @@ interface Failed<In> {
 }
 
 const RETRY_MAX_MS = 30_000;
+const START_RETRY_INITIAL_MS = 1_000;
 /** How often a partition waiting for its micro-batch heartbeats (kafkajs sends one per heartbeatInterval at most). */
 const HEARTBEAT_TICK_MS = 1_000;
 const OUTPUT_HEADERS = { 'content-type': 'application/x-protobuf' };
@@ -121,6 +122,28 @@ export class BatchStage<In, Out> {
       throw error;
     });
     return this.starting;
+  }
+
+  /**
+   * `start()` until it succeeds or `signal` aborts, with backoff (1 s doubling to 30 s): the broker may come up
+   * after the service, and `readiness()` says why the stage is not consuming meanwhile.
+   */
+  async startWithRetry(signal: AbortSignal): Promise<void> {
+    const { name, inputTopic, groupId, outputTopic, maxBatch, maxWaitMs } = this.options;
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.start();
+        this.logger.log(
+          `${name}: consuming ${inputTopic} in group ${groupId} → ${outputTopic} ` +
+            `(batches of up to ${maxBatch}, waiting at most ${maxWaitMs} ms)`,
+        );
+        return;
+      } catch (error) {
+        const delay = backoffDelayMs(attempt, START_RETRY_INITIAL_MS, RETRY_MAX_MS);
+        this.logger.warn(`${describeError(error).message}; trying again in ${(delay / 1000).toFixed(1)} s`);
+        await sleep(delay, signal);
+      }
+    }
   }
 
   private async connect(): Promise<void> {
