@@ -80,6 +80,10 @@ PROPS
 
 start() {
   if running && answers; then say "already running on $broker (pid $(cat "$pidfile"))"; create_topics; return; fi
+  if answers; then
+    say "a broker not started by this script (KAFKA_HOME=$home) already listens on $broker; using it"
+    create_topics; return
+  fi
   fetch
   write_config
   if [[ ! -f "$data/meta.properties" ]]; then
@@ -119,7 +123,10 @@ case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
-  status) if running && answers; then echo "kafka: running on $broker (pid $(cat "$pidfile"))"; else echo "kafka: not running"; exit 1; fi ;;
+  status)
+    if running && answers; then echo "kafka: running on $broker (pid $(cat "$pidfile"))"
+    elif answers; then echo "kafka: a broker not started by this script answers on $broker"
+    else echo "kafka: not running"; exit 1; fi ;;
   reset) stop; rm -rf "$data"; say "data deleted" ;;
   *) echo "usage: $0 fetch|start|stop|status|reset" >&2; exit 2 ;;
 esac
