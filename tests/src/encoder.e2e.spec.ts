@@ -6,7 +6,7 @@ import { launchService, type LaunchedService } from '@audio-concepts/service-lau
 import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
 import { encodeMessage } from '@audio-concepts/streaming-kafka';
 import { createTestKafka, createTopics, freePort, LOG_DIR, REPO_ROOT, type PipelineTopics } from './harness';
-import { waitFor } from './wait-for';
+import { waitFor } from '@audio-concepts/streaming-kafka/testing';
 
 /**
  * The built encoder (apps/encoder/dist/main.js, demo model) as real processes in one consumer group on the real
@@ -181,8 +181,8 @@ describe('encoder service (real Kafka, demo model)', () => {
         held = await assignments(group, topics.windows);
         return held.length === 2 && held.every((partitions) => partitions.length > 0);
       },
-      30_000,
       'both encoders to hold partitions',
+      30_000,
     );
     expect(held.flat().sort()).toEqual([0, 1, 2, 3]);
 
@@ -190,8 +190,8 @@ describe('encoder service (real Kafka, demo model)', () => {
     const streams = Array.from({ length: 8 }, (_, i) => `split-${i}`);
     const windows = streamWindows(streams, [0, 1, 2, 3]);
     await produce(topics.windows, windows);
-    await waitFor(() => embeddings.length >= windows.length, FLOW_TIMEOUT_MS, 'an embedding for every window');
-    await waitFor(() => committedEverything(group, topics.windows), FLOW_TIMEOUT_MS, 'the group to commit');
+    await waitFor(() => embeddings.length >= windows.length, 'an embedding for every window', FLOW_TIMEOUT_MS);
+    await waitFor(() => committedEverything(group, topics.windows), 'the group to commit', FLOW_TIMEOUT_MS);
 
     expect(embeddings).toHaveLength(windows.length);
     expect(new Set(embeddings.map((m) => idOf(embeddingOf(m)))).size).toBe(windows.length);
@@ -215,15 +215,15 @@ describe('encoder service (real Kafka, demo model)', () => {
     const b = await startEncoder(topics, group, 'encoder-b');
     await waitFor(
       async () => (await assignments(group, topics.windows)).filter((p) => p.length > 0).length === 2,
-      30_000,
       'both encoders to hold partitions',
+      30_000,
     );
     const embeddings = await readAll(topics.embeddings);
     const streams = Array.from({ length: 8 }, (_, i) => `kill-${i}`);
     const seqs = Array.from({ length: 12 }, (_, seq) => seq);
     await produce(topics.windows, streamWindows(streams, seqs.slice(0, 8)));
 
-    await waitFor(() => embeddings.length >= 12, FLOW_TIMEOUT_MS, 'the first embeddings');
+    await waitFor(() => embeddings.length >= 12, 'the first embeddings', FLOW_TIMEOUT_MS);
     await a.kill();
     const producedBeforeKill = embeddings.length;
     await produce(topics.windows, streamWindows(streams, seqs.slice(8)));
@@ -232,8 +232,8 @@ describe('encoder service (real Kafka, demo model)', () => {
     const total = streams.length * seqs.length;
     // A downstream consumer's view: at-least-once, deduped by (stream, seq).
     const unique = () => new Set(embeddings.map((m) => idOf(embeddingOf(m))));
-    await waitFor(() => unique().size === total, FLOW_TIMEOUT_MS, `all ${total} windows embedded`);
-    await waitFor(() => committedEverything(group, topics.windows), FLOW_TIMEOUT_MS, 'the group to commit');
+    await waitFor(() => unique().size === total, `all ${total} windows embedded`, FLOW_TIMEOUT_MS);
+    await waitFor(() => committedEverything(group, topics.windows), 'the group to commit', FLOW_TIMEOUT_MS);
 
     const deduped = new Map<string, number[]>();
     for (const embedding of embeddings.map(embeddingOf)) {
@@ -274,8 +274,8 @@ describe('encoder service (real Kafka, demo model)', () => {
 
     await waitFor(
       () => dead.length >= 2 && embeddings.some((m) => embeddingOf(m).windowSeq === 4),
-      FLOW_TIMEOUT_MS,
       'the dead letters and the last embedding',
+      FLOW_TIMEOUT_MS,
     );
     expect(embeddings.map((m) => embeddingOf(m).windowSeq)).toEqual([0, 1, 3, 4]);
     expect(dead).toHaveLength(2);

@@ -91,12 +91,3 @@ export async function collect<T>(
   });
   return { messages, consumer, stop: () => consumer.disconnect() };
 }
-
-/** Polls `condition` until it holds; throws with `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

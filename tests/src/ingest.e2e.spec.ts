@@ -11,7 +11,8 @@ import { lavfiCommand, makeAudio } from '@audio-concepts/shared-audio/testing';
 import { AudioWindow } from '@audio-concepts/shared-contracts';
 import { decodeMessage } from '@audio-concepts/streaming-kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestKafka, REPO_ROOT, startService, waitUntil } from './harness';
+import { createTestKafka, REPO_ROOT, startService } from './harness';
+import { waitFor } from '@audio-concepts/streaming-kafka/testing';
 
 /**
  * The ingest service as a process (apps/ingest/dist/main.js) against the real broker: uploads, live
@@ -128,7 +129,7 @@ describe('ingest over Kafka', () => {
   /** Waits until the consumer has read everything on the topic, so that counts are final ("exactly N"). */
   async function caughtUp(): Promise<void> {
     const offsets = await admin.fetchTopicOffsets(topic);
-    await waitUntil(
+    await waitFor(
       () =>
         offsets.every(({ partition, high }) => {
           const last = received.filter((m) => m.partition === partition).map((m) => Number(m.offset));
@@ -201,7 +202,7 @@ describe('ingest over Kafka', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ stream, windows: 4, first_seq: 0, last_seq: 3, duration_s: 35 });
 
-    await waitUntil(() => ofStream(stream).length >= 4, 'the 4 windows', KAFKA_WAIT_MS);
+    await waitFor(() => ofStream(stream).length >= 4, 'the 4 windows', KAFKA_WAIT_MS);
     await caughtUp();
     const messages = ofStream(stream);
     expect(messages).toHaveLength(4);
@@ -236,7 +237,7 @@ describe('ingest over Kafka', () => {
       expect(response.status).toBe(200);
       expect(body).toMatchObject({ stream, windows: 2, first_seq: 0, last_seq: 1 });
       expect(body.duration_s).toBeCloseTo(12, 1);
-      await waitUntil(() => ofStream(stream).length >= 2, `the windows of the ${ext} upload`, KAFKA_WAIT_MS);
+      await waitFor(() => ofStream(stream).length >= 2, `the windows of the ${ext} upload`, KAFKA_WAIT_MS);
       expect(ofStream(stream).map((m) => m.window.durationMs)[0]).toBe(10_000);
     }
   });
@@ -256,7 +257,7 @@ describe('ingest over Kafka', () => {
     expect(await first.json()).toMatchObject({ windows: 4, first_seq: 0, last_seq: 3 });
     const second = await post();
     expect(await second.json()).toMatchObject({ windows: 4, first_seq: 4, last_seq: 7 });
-    await waitUntil(() => ofStream(stream).length >= 8, 'the 8 windows', KAFKA_WAIT_MS);
+    await waitFor(() => ofStream(stream).length >= 8, 'the 8 windows', KAFKA_WAIT_MS);
     expect(ofStream(stream).map((m) => [m.window.windowSeq, m.window.startMs])).toEqual([
       [0, 0],
       [1, 10_000],
@@ -349,7 +350,7 @@ describe('ingest over Kafka', () => {
       { stream, windows: 2, first_seq: 0, last_seq: 1, duration_s: 12 },
     ]);
     expect(result.closeCode).toBe(1000);
-    await waitUntil(() => ofStream(stream).length >= 2, 'the live windows', KAFKA_WAIT_MS);
+    await waitFor(() => ofStream(stream).length >= 2, 'the live windows', KAFKA_WAIT_MS);
     expect(ofStream(stream).map((m) => [m.window.windowSeq, m.window.durationMs])).toEqual([
       [0, 10_000],
       [1, 2_000],
@@ -360,7 +361,7 @@ describe('ingest over Kafka', () => {
     const stream = `live-closed-${RUN}`;
     const url = `${ingest.replace('http', 'ws')}/v1/streams/${stream}?format=s16le&rate=16000&token=${TOKEN}`;
     await liveStream(url, toneS16(3, 16_000), 3_200, 'close');
-    await waitUntil(() => ofStream(stream).length >= 1, 'the tail window', KAFKA_WAIT_MS);
+    await waitFor(() => ofStream(stream).length >= 1, 'the tail window', KAFKA_WAIT_MS);
     expect(ofStream(stream).map((m) => [m.window.windowSeq, m.window.durationMs])).toEqual([[0, 3_000]]);
   });
 
@@ -374,7 +375,7 @@ describe('ingest over Kafka', () => {
 
   it('reads a configured pull source file', async () => {
     const stream = `pull-${RUN}`;
-    await waitUntil(() => ofStream(stream).length >= 2, 'the pull source windows', KAFKA_WAIT_MS);
+    await waitFor(() => ofStream(stream).length >= 2, 'the pull source windows', KAFKA_WAIT_MS);
     expect(ofStream(stream).map((m) => [m.window.windowSeq, m.window.startMs, m.window.durationMs])).toEqual([
       [0, 0, 10_000],
       [1, 10_000, 2_000],

@@ -7,15 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
 import { makeAudio } from '@audio-concepts/shared-audio/testing';
 import type { LaunchedService } from '@audio-concepts/service-launcher';
-import {
-  collect,
-  createTestKafka,
-  createTopics,
-  REPO_ROOT,
-  startService,
-  waitUntil,
-  type PipelineTopics,
-} from './harness';
+import { collect, createTestKafka, createTopics, REPO_ROOT, startService, type PipelineTopics } from './harness';
+import { waitFor } from '@audio-concepts/streaming-kafka/testing';
 
 /**
  * The whole distributed pipeline on the real broker: ingest → audio.windows → encoder → audio.embeddings →
@@ -136,7 +129,7 @@ describe('the distributed pipeline over Kafka', () => {
     const accepted = await post(ingestUrl, 'file-35s', file);
     expect(accepted).toMatchObject({ stream: 'file-35s', windows: 4, first_seq: 0, last_seq: 3 });
 
-    await waitUntil(() => framesOf(frames.messages, 'file-35s').length >= 4, '4 concept frames of file-35s', 90_000);
+    await waitFor(() => framesOf(frames.messages, 'file-35s').length >= 4, '4 concept frames of file-35s', 90_000);
     const got = framesOf(frames.messages, 'file-35s');
     expect(got.map((f) => [f.windowSeq, f.startMs, f.durationMs])).toEqual([
       [0, 0, 10_000],
@@ -155,7 +148,7 @@ describe('the distributed pipeline over Kafka', () => {
     const a = join(EXAMPLES, 'hum-and-hiss.wav');
     const b = join(EXAMPLES, 'chirps-and-rumble.wav');
     await Promise.all([post(ingestUrl, 'mix-a', a), post(ingestUrl, 'mix-b', b)]);
-    await waitUntil(
+    await waitFor(
       () => framesOf(frames.messages, 'mix-a').length >= 2 && framesOf(frames.messages, 'mix-b').length >= 3,
       'the frames of both streams',
       90_000,

@@ -5,6 +5,7 @@ import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
 import { createKafka, DEFAULT_BROKERS, encodeMessage } from '@audio-concepts/streaming-kafka';
+import { waitFor } from '@audio-concepts/streaming-kafka/testing';
 
 /**
  * `tail` run as a user runs it (the built CLI) against the real local broker (deploy/local/kafka.sh start),
@@ -68,14 +69,6 @@ function tail(args: string[]) {
   return { child, done, exited, stderr: () => stderr };
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 beforeAll(async () => {
@@ -131,7 +124,7 @@ describe('tail', () => {
 
   it('without --from-beginning it shows only frames produced after it started', async () => {
     const run = tail(['--count', '1', '--json']);
-    await waitFor(() => run.stderr().includes('tail: reading'), 'tail to join its group');
+    await waitFor(() => run.stderr().includes('tail: reading'), 'tail to join its group', WAIT_MS);
     // The consumer takes the latest offsets just after joining: keep sending the same new frame until it
     // shows (duplicates are dropped, so it prints once).
     while (!run.exited()) {
@@ -145,7 +138,7 @@ describe('tail', () => {
 
   it('stops cleanly on SIGINT', async () => {
     const run = tail(['--stream', 'nobody']);
-    await waitFor(() => run.stderr().includes('tail: reading'), 'tail to join its group');
+    await waitFor(() => run.stderr().includes('tail: reading'), 'tail to join its group', WAIT_MS);
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);

@@ -13,19 +13,12 @@ import { DEFAULT_BROKERS, decodeMessage, encodeMessage } from '@audio-concepts/s
 import { AppModule } from './app.module';
 import { ConceptSpaceLoader } from './concept-space.loader';
 import { DEMO_MODEL_DIR, readDecomposerConfig } from './config';
+import { waitFor } from '@audio-concepts/streaming-kafka/testing';
 
 /** The Kafka path of the decomposer app on the real broker (deploy/local/kafka.sh), with topics of its own. */
 
 const READY_TIMEOUT_MS = 60_000;
 const WIRE_TOLERANCE = 1e-6;
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function embeddingsOf(n: number, d: number, stream: string): AudioEmbedding[] {
   const normal = gaussian(mulberry32(3));

@@ -14,6 +14,9 @@ export const DECOMPOSER_METRICS = {
 /** Which transport asked for a decomposition: the `transport` label. */
 export type DecomposerTransport = 'kafka' | 'grpc';
 
+/** 1 ms to 10 s, for Kafka micro-batches and gRPC requests alike. */
+const DURATION_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** The decomposer's Prometheus metrics, registered on the service's registry. */
 export class DecomposerMetrics {
   private readonly frames: Counter<'transport'>;
@@ -41,7 +44,7 @@ export class DecomposerMetrics {
       name: DECOMPOSER_METRICS.decomposeDuration,
       help: 'time to decompose one batch of embeddings',
       labelNames: ['transport'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: DURATION_BUCKETS_S,
       registers,
     });
     this.l0 = new Histogram({
@@ -60,7 +63,7 @@ export class DecomposerMetrics {
       name: DECOMPOSER_METRICS.grpcDuration,
       help: 'gRPC request handling time',
       labelNames: ['method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: DURATION_BUCKETS_S,
       registers,
     });
   }

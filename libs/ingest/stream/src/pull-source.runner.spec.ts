@@ -9,17 +9,11 @@ import { PullSourceRunner } from './pull-source.runner';
 import { StreamIngestService } from './stream-ingest.service';
 import { StreamRegistry } from './stream.registry';
 import { InMemoryWindowSink } from './testing';
+import { waitFor as pollUntil } from '@audio-concepts/streaming-kafka/testing';
 
 /** Test-only restart delays (STYLE §6: named and passed in, never switched on inside the lib). */
 const FAST_BACKOFF = { initialMs: 20, maxMs: 80 };
-
-async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const waitFor = (check: () => boolean) => pollUntil(check, 'the condition', 20_000, 20);
 
 function newRunner(sources: { stream: string; input: string; restart: boolean }[]) {
   const sink = new InMemoryWindowSink();

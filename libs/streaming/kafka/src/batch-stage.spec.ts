@@ -8,6 +8,7 @@ import { BatchStage, type BatchStageOptions } from './batch-stage';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
 import { createKafka, DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from './kafka.settings';
 import { encodeMessage } from './message.codec';
+import { waitFor as pollUntil } from './testing';
 
 // Real broker (deploy/local/kafka.sh start); every test has its own topics and group.
 const WAIT_MS = 30_000;
@@ -120,14 +121,7 @@ async function collect(topic: string): Promise<KafkaMessage[]> {
 const embeddingsOf = (messages: KafkaMessage[]) => messages.map((m) => AudioEmbedding.decode(m.value as Buffer));
 const keysOf = (messages: KafkaMessage[]) => embeddingsOf(messages).map((e) => `${e.streamId}/${e.windowSeq}`);
 const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = (condition: () => boolean | Promise<boolean>, what: string) => pollUntil(condition, what, WAIT_MS, 50);
 
 /** The group's committed offset of each partition of `topic` (-1: nothing committed). */
 async function committed(topics: Topics): Promise<number[]> {

@@ -1,8 +1,13 @@
+/**
+ * Test helpers for code that talks to a real broker (STYLE §6: poll, never sleep). Exported as
+ * `@audio-concepts/streaming-kafka/testing`.
+ */
+
 /** Polls `condition` every `intervalMs` until it holds; throws naming `what` after `timeoutMs`. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what = 'a condition',
+  what: string,
+  timeoutMs = 60_000,
   intervalMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
