@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AssignerProtocol, Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchService, type LaunchedService } from '@audio-concepts/service-launcher';
+import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
 import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
-import { encodeMessage } from '@audio-concepts/streaming-kafka';
+import { encodeMessage } from '@audio-concepts/platform-kafka';
 import { createTestKafka, createTopics, freePort, LOG_DIR, REPO_ROOT, type PipelineTopics } from './harness';
-import { waitFor } from '@audio-concepts/streaming-kafka/testing';
+import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
 /**
  * The built encoder (apps/encoder/dist/main.js, demo model) as real processes in one consumer group on the real

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGrpcHealth, decomposeEmbeddings, DECOMPOSER_GRPC_SERVICE } from '@audio-concepts/decomposer-service';
-import { launchService, type LaunchedService } from '@audio-concepts/service-launcher';
-import { CLAP_SAMPLE_RATE, openAudio, windowAudio } from '@audio-concepts/shared-audio';
+import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
+import { CLAP_SAMPLE_RATE, openAudio, windowAudio } from '@audio-concepts/ingest-audio';
 import {
   DecomposerClient,
   type AudioEmbedding,
@@ -14,7 +14,7 @@ import {
   type DecomposeResponse,
   type ListConceptSpacesResponse,
 } from '@audio-concepts/shared-contracts';
-import { openConceptSpace, type OpenedConceptSpace } from '@audio-concepts/shared-pipeline';
+import { openConceptSpace, type OpenedConceptSpace } from '@audio-concepts/pipeline-embedded';
 import { freePort, LOG_DIR, REPO_ROOT } from './harness';
 
 /**

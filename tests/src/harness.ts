@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
-import { launchService, type LaunchedService } from '@audio-concepts/service-launcher';
-import { DEFAULT_BROKERS, decodeMessage, type MessageType } from '@audio-concepts/streaming-kafka';
+import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
+import { DEFAULT_BROKERS, decodeMessage, type MessageType } from '@audio-concepts/platform-kafka';
 
 /**
  * Helpers for the end-to-end tests: the built services run as real processes against the real local broker

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
 import { WebSocket } from 'ws';
-import type { LaunchedService } from '@audio-concepts/service-launcher';
-import { openAudio, windowAudio } from '@audio-concepts/shared-audio';
-import { lavfiCommand, makeAudio } from '@audio-concepts/shared-audio/testing';
+import type { LaunchedService } from '@audio-concepts/platform-launcher';
+import { openAudio, windowAudio } from '@audio-concepts/ingest-audio';
+import { lavfiCommand, makeAudio } from '@audio-concepts/ingest-audio/testing';
 import { AudioWindow } from '@audio-concepts/shared-contracts';
-import { decodeMessage } from '@audio-concepts/streaming-kafka';
+import { decodeMessage } from '@audio-concepts/platform-kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKafka, REPO_ROOT, startService } from './harness';
-import { waitFor } from '@audio-concepts/streaming-kafka/testing';
+import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
 /**
  * The ingest service as a process (apps/ingest/dist/main.js) against the real broker: uploads, live

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
-import { makeAudio } from '@audio-concepts/shared-audio/testing';
-import type { LaunchedService } from '@audio-concepts/service-launcher';
+import { makeAudio } from '@audio-concepts/ingest-audio/testing';
+import type { LaunchedService } from '@audio-concepts/platform-launcher';
 import { collect, createTestKafka, createTopics, REPO_ROOT, startService, type PipelineTopics } from './harness';
-import { waitFor } from '@audio-concepts/streaming-kafka/testing';
+import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
 /**
  * The whole distributed pipeline on the real broker: ingest → audio.windows → encoder → audio.embeddings →

@@ -13,9 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NonNegativeLasso, checkOptimality } from '@audio-concepts/shared-lasso';
+import { NonNegativeLasso, checkOptimality } from '@audio-concepts/decomposer-lasso';
 import { asFloat64Matrix, readNpy, writeNpy } from '@audio-concepts/shared-npy';
-import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
+import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { gaussian, mulberry32 } from '@audio-concepts/shared-random';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);

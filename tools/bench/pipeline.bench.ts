@@ -21,7 +21,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConceptFrame, TOPICS } from '@audio-concepts/shared-contracts';
-import { createKafka, decodeMessage } from '@audio-concepts/streaming-kafka';
+import { createKafka, decodeMessage } from '@audio-concepts/platform-kafka';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'audio-concepts');

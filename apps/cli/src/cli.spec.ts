@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '@audio-concepts/shared-concepts';
+import { mulberry32 } from '@audio-concepts/decomposer-concepts';
 import { asFloat64Matrix, encodeNpy, readNpySync, writeNpy } from '@audio-concepts/shared-npy';
 
 /** These tests run the built command line exactly as a user does (`npm run build` first; nx does). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
-import { conceptFrameJson } from '@audio-concepts/shared-pipeline';
+import { conceptFrameJson } from '@audio-concepts/pipeline-embedded';
 import { fromConceptFrameMessage, tableLine } from './frame-format';
 
 const message = (over: Partial<ConceptFrame> = {}): ConceptFrame =>

@@ -1,5 +1,5 @@
 import type { ConceptFrame as ConceptFrameMessage } from '@audio-concepts/shared-contracts';
-import type { ConceptFrame } from '@audio-concepts/shared-pipeline';
+import type { ConceptFrame } from '@audio-concepts/pipeline-embedded';
 
 /** `  0.0–10.0 s  hum 0.412; hiss 0.330   (cos 0.93, 2 concepts)`; "; " because AudioSet names contain commas */
 export function tableLine(frame: ConceptFrame): string {

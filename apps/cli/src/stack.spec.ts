@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '@audio-concepts/shared-contracts';
-import { createKafka, DEFAULT_BROKERS } from '@audio-concepts/streaming-kafka';
+import { createKafka, DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 
 /**
  * `stack up/status/down` and `tail` as an operator runs them (the built CLI and the built services), against the

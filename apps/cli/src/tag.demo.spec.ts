@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aevalsrcCommand, makeAudio, soxCommand, soxMixCommand } from '@audio-concepts/shared-audio/testing';
+import { aevalsrcCommand, makeAudio, soxCommand, soxMixCommand } from '@audio-concepts/ingest-audio/testing';
 
 /**
  * The whole embedded pipeline on the demo model (built by `npm run build`), fed with sounds made by other

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyClapModel } from '@audio-concepts/encoder-clap/testing';
-import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/shared-audio/testing';
+import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/ingest-audio/testing';
 
 /** `tag` run as a user runs it (built CLI), on a tiny real model and files made by ffmpeg. */
 const ROOT = join(__dirname, '..', '..', '..');

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
-import { createKafka, DEFAULT_BROKERS, encodeMessage } from '@audio-concepts/streaming-kafka';
-import { waitFor } from '@audio-concepts/streaming-kafka/testing';
+import { createKafka, DEFAULT_BROKERS, encodeMessage } from '@audio-concepts/platform-kafka';
+import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
 /**
  * `tail` run as a user runs it (the built CLI) against the real local broker (deploy/local/kafka.sh start),

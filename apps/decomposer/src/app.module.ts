@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { DecomposerMetrics } from '@audio-concepts/decomposer-service';
-import { ServiceRuntimeModule } from '@audio-concepts/service-runtime';
+import { ServiceRuntimeModule } from '@audio-concepts/platform-runtime';
 import { ConceptSpaceLoader } from './concept-space.loader';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
 import { DecomposerGrpc } from './decomposer.grpc';

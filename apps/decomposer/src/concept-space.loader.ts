@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Decomposer, DecomposerMetrics } from '@audio-concepts/decomposer-service';
-import { Readiness } from '@audio-concepts/service-runtime';
-import { openConceptSpace, type OpenedConceptSpace } from '@audio-concepts/shared-pipeline';
+import { Readiness } from '@audio-concepts/platform-runtime';
+import { openConceptSpace, type OpenedConceptSpace } from '@audio-concepts/pipeline-embedded';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
 import { failFast } from './fail-fast';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '@audio-concepts/service-runtime';
+import { ConfigError } from '@audio-concepts/platform-runtime';
 import { describe, expect, it } from 'vitest';
 import { DEMO_MODEL_DIR, readDecomposerConfig } from './config';
 

@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_GRPC_LIMITS, DEFAULT_MAX_EMBEDDINGS_PER_REQUEST } from '@audio-concepts/decomposer-service';
-import { EnvReader } from '@audio-concepts/service-runtime';
+import { EnvReader } from '@audio-concepts/platform-runtime';
 import { TOPICS } from '@audio-concepts/shared-contracts';
-import { DEFAULT_BROKERS } from '@audio-concepts/streaming-kafka';
+import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 
 /** The demo model built by `npm run build` (tools/demo-model): the default MODEL_DIR. */
 export const DEMO_MODEL_DIR = resolve(__dirname, '..', '..', '..', 'models', 'clap-demo');

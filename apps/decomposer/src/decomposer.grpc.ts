@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DecomposerGrpcServer, DecomposerMetrics } from '@audio-concepts/decomposer-service';
-import { Readiness } from '@audio-concepts/service-runtime';
+import { Readiness } from '@audio-concepts/platform-runtime';
 import { ConceptSpaceLoader, messageOf } from './concept-space.loader';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
 import { failFast } from './fail-fast';

@@ -6,14 +6,14 @@ import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decomposeEmbeddings, type Decomposer } from '@audio-concepts/decomposer-service';
-import { startService } from '@audio-concepts/service-runtime';
+import { startService } from '@audio-concepts/platform-runtime';
 import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
-import { gaussian, mulberry32 } from '@audio-concepts/shared-concepts';
-import { DEFAULT_BROKERS, decodeMessage, encodeMessage } from '@audio-concepts/streaming-kafka';
+import { gaussian, mulberry32 } from '@audio-concepts/decomposer-concepts';
+import { DEFAULT_BROKERS, decodeMessage, encodeMessage } from '@audio-concepts/platform-kafka';
 import { AppModule } from './app.module';
 import { ConceptSpaceLoader } from './concept-space.loader';
 import { DEMO_MODEL_DIR, readDecomposerConfig } from './config';
-import { waitFor } from '@audio-concepts/streaming-kafka/testing';
+import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
 /** The Kafka path of the decomposer app on the real broker (deploy/local/kafka.sh), with topics of its own. */
 

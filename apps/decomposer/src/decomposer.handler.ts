@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { Readiness } from '@audio-concepts/service-runtime';
+import { Readiness } from '@audio-concepts/platform-runtime';
 import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
-import { BatchStage, createKafka } from '@audio-concepts/streaming-kafka';
+import { BatchStage, createKafka } from '@audio-concepts/platform-kafka';
 import { ConceptSpaceLoader } from './concept-space.loader';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
-import { startService } from '@audio-concepts/service-runtime';
+import { startService } from '@audio-concepts/platform-runtime';
 import { AppModule } from './app.module';
 import { decomposerConfig } from './config';
 

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { ServiceRuntimeModule } from '@audio-concepts/service-runtime';
+import { ServiceRuntimeModule } from '@audio-concepts/platform-runtime';
 import { ENCODER_CONFIG, type EncoderConfig } from './config';
 import { EncoderKafkaHandler } from './encoder.handler';
 import { EncoderMetrics } from './encoder.metrics';

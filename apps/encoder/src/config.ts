@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { EnvReader } from '@audio-concepts/service-runtime';
+import { EnvReader } from '@audio-concepts/platform-runtime';
 import { TOPICS } from '@audio-concepts/shared-contracts';
-import { DEFAULT_BROKERS } from '@audio-concepts/streaming-kafka';
+import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 
 /** The demo model built by `npm run build` (tools/demo-model): the default MODEL_DIR. */
 export const DEMO_MODEL_DIR = resolve(__dirname, '..', '..', '..', 'models', 'clap-demo');

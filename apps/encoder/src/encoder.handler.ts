@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
-import { Readiness } from '@audio-concepts/service-runtime';
+import { Readiness } from '@audio-concepts/platform-runtime';
 import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
-import { BatchStage, createKafka, describeError } from '@audio-concepts/streaming-kafka';
+import { BatchStage, createKafka, describeError } from '@audio-concepts/platform-kafka';
 import { ENCODER_CONFIG, type EncoderConfig } from './config';
 import { EncoderMetrics } from './encoder.metrics';
 import { WindowEncoder } from './window-encoder';

@@ -1,7 +1,7 @@
 import type { ClapEncoder } from '@audio-concepts/encoder-clap';
 import type { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
-import { isRetriable } from '@audio-concepts/streaming-kafka';
+import { isRetriable } from '@audio-concepts/platform-kafka';
 import type { EncoderMetrics } from './encoder.metrics';
 
 /** What the window encoder needs of a loaded CLAP model. */

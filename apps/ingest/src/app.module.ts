@@ -11,8 +11,8 @@ import {
   StreamRegistry,
   UploadIngest,
 } from '@audio-concepts/ingest-stream';
-import { ServiceRuntimeModule } from '@audio-concepts/service-runtime';
-import { createKafka } from '@audio-concepts/streaming-kafka';
+import { ServiceRuntimeModule } from '@audio-concepts/platform-runtime';
+import { createKafka } from '@audio-concepts/platform-kafka';
 import type { IngestConfig } from './config';
 import { IngestController } from './ingest.controller';
 import { IngestLifecycle } from './ingest.lifecycle';

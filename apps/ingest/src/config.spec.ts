@@ -1,4 +1,4 @@
-import { ConfigError } from '@audio-concepts/service-runtime';
+import { ConfigError } from '@audio-concepts/platform-runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestConfig, resetIngestConfig } from './config';
 

@@ -1,6 +1,6 @@
 import { TOPICS } from '@audio-concepts/shared-contracts';
-import { EnvReader } from '@audio-concepts/service-runtime';
-import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/streaming-kafka';
+import { EnvReader } from '@audio-concepts/platform-runtime';
+import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/platform-kafka';
 
 /** The ingest service's configuration, from environment variables (README: "Configuration"). */
 export interface IngestConfig {

@@ -1,4 +1,4 @@
-import { AudioDecodeError } from '@audio-concepts/shared-audio';
+import { AudioDecodeError } from '@audio-concepts/ingest-audio';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import {
   IngestInterruptedError,

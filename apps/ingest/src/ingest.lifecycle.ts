@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { KafkaWindowSink, PullSourceRunner } from '@audio-concepts/ingest-stream';
-import { Readiness } from '@audio-concepts/service-runtime';
+import { Readiness } from '@audio-concepts/platform-runtime';
 import { IngestWebSocket } from './ingest.websocket';
 
 /**

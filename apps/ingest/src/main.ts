@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsoleLogger } from '@nestjs/common';
-import { startService } from '@audio-concepts/service-runtime';
+import { startService } from '@audio-concepts/platform-runtime';
 import { AppModule } from './app.module';
 import { ingestConfig } from './config';
 import { IngestWebSocket } from './ingest.websocket';

@@ -2,7 +2,7 @@ import { padWindow } from '@audio-concepts/encoder-clap';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConceptSpace, cosine } from '@audio-concepts/shared-concepts';
+import { type ConceptSpace, cosine } from '@audio-concepts/decomposer-concepts';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAP_PREPROCESSOR_CONFIG, createClapFeatureExtractor, logMelFeatures } from './clap-preprocessor';

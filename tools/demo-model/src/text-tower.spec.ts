@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cosine } from '@audio-concepts/shared-concepts';
+import { cosine } from '@audio-concepts/decomposer-concepts';
 import { createEmbeddingSpace, type EmbeddingSpace } from './embedding-space';
 import { Rng } from './random';
 import { PROMPT_WORD_WEIGHT, buildTextTower, buildWordTable, type WordTable } from './text-tower';

@@ -1,4 +1,4 @@
-import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
+import { loadVocabulary } from '@audio-concepts/decomposer-vocabulary';
 import { describe, expect, it } from 'vitest';
 import { CONCEPT_WORDS, SPECIAL_TOKENS, audioSetClassNames, buildTokenList, splitWords } from './vocabulary';
 import { CONCEPT_DEFINITIONS, loadDemoConcepts } from './world';
@@ -19,7 +19,7 @@ describe('vocabulary', () => {
     expect(splitWords('Café Rub-a-dub')).toEqual(['cafe', 'rub', '-', 'a', '-', 'dub']);
   });
 
-  it('takes the AudioSet class names from the `audioset` vocabulary of @audio-concepts/shared-vocabulary', async () => {
+  it('takes the AudioSet class names from the `audioset` vocabulary of @audio-concepts/decomposer-vocabulary', async () => {
     const names = await audioSetClassNames();
     expect(names).toEqual((await loadVocabulary('audioset')).terms);
     expect(names).toHaveLength(543);

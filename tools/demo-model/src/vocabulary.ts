@@ -1,4 +1,4 @@
-import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
+import { loadVocabulary } from '@audio-concepts/decomposer-vocabulary';
 import type { Concept } from './world';
 
 /** Special tokens, ids 0–4, BERT-style. They carry no meaning: the text tower gives them weight 0. */
@@ -46,7 +46,7 @@ export function splitWords(text: string): string[] {
 
 /**
  * The AudioSet class names `audio-concepts tag` uses by default: the `audioset` vocabulary of
- * `@audio-concepts/shared-vocabulary` (the ontology's names, CC BY-SA 4.0, without abstract and blacklisted
+ * `@audio-concepts/decomposer-vocabulary` (the ontology's names, CC BY-SA 4.0, without abstract and blacklisted
  * classes). They give the tokenizer its words, so that `--vocab audioset` has no unknown words with the demo model.
  */
 export async function audioSetClassNames(): Promise<string[]> {

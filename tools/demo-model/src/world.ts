@@ -10,7 +10,7 @@ import {
   toPcm16,
   whiteNoise,
 } from './dsp';
-import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
+import { loadVocabulary } from '@audio-concepts/decomposer-vocabulary';
 import type { Rng } from './random';
 
 /** Everything is made at CLAP's rate. */
@@ -146,7 +146,7 @@ function click(rng: Rng, n: number): Float64Array {
 /**
  * What each demo concept sounds like. Each is defined by how it sounds, so any sound that matches the definition —
  * not only the generator's own — is tagged with it. The names and their order are the `demo` vocabulary's
- * (`@audio-concepts/shared-vocabulary`): see `loadDemoConcepts`.
+ * (`@audio-concepts/decomposer-vocabulary`): see `loadDemoConcepts`.
  */
 export const CONCEPT_DEFINITIONS = {
   hum: { definition: 'a steady low tone, 50–120 Hz (mains hum)', synthesize: hum },
@@ -178,7 +178,7 @@ export async function loadDemoConcepts(): Promise<readonly Concept[]> {
   const unlisted = Object.keys(CONCEPT_DEFINITIONS).filter((c) => !terms.includes(c));
   if (undefinedTerms.length > 0 || unlisted.length > 0)
     throw new Error(
-      `the demo vocabulary (@audio-concepts/shared-vocabulary, data/demo.txt) and the concept definitions ` +
+      `the demo vocabulary (@audio-concepts/decomposer-vocabulary, data/demo.txt) and the concept definitions ` +
         `(tools/demo-model/src/world.ts) differ: without a definition: [${undefinedTerms.join(', ')}]; ` +
         `not in the vocabulary: [${unlisted.join(', ')}]`,
     );

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { ShapeMismatchError } from '@audio-concepts/shared-errors';
-import { NonNegativeLasso } from '@audio-concepts/shared-lasso';
+import { NonNegativeLasso } from '@audio-concepts/decomposer-lasso';
 import { asFloat64Matrix, createNpyRowWriter, openNpyRows, readNpy } from '@audio-concepts/shared-npy';
-import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
-import { ConceptSpace } from '@audio-concepts/shared-concepts';
+import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
+import { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { readConceptNames } from '../concept-names';
 import { UsageError } from '../cli-error';
 import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { ConceptSpace, ProjectionHead, evaluateZeroShot } from '@audio-concepts/shared-concepts';
+import { ConceptSpace, ProjectionHead, evaluateZeroShot } from '@audio-concepts/decomposer-concepts';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
-import { createOrtMatMul } from '@audio-concepts/shared-onnx-matmul';
+import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { parseLambda, parsePositiveInt } from '../options';
 
 interface ZeroShotOptions {

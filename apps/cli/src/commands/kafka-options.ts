@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { DEFAULT_BROKERS } from '@audio-concepts/streaming-kafka';
+import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 
 /** The broker list of commands that talk to Kafka: $KAFKA_BROKERS, else the local broker of deploy/local. */
 export function defaultBrokers(): string[] {

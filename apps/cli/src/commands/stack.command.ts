@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
-import { launchService } from '@audio-concepts/service-launcher';
+import { launchService } from '@audio-concepts/platform-launcher';
 import { UsageError } from '../cli-error';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { defaultBrokers, parseBrokers } from './kafka-options';

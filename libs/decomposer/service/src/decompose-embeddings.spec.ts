@@ -1,5 +1,5 @@
 import type { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
-import type { ConceptSpace } from '@audio-concepts/shared-concepts';
+import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { embeddingsOf, matrixOf, smallSpace } from './__fixtures__/small-space';

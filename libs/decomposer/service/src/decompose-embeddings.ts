@@ -1,5 +1,5 @@
 import type { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
-import type { ConceptDecomposition, ConceptSpace } from '@audio-concepts/shared-concepts';
+import type { ConceptDecomposition, ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 
 export interface DecomposeEmbeddingsOptions {

@@ -6,7 +6,7 @@ import {
   type DecomposeResponse,
   type ListConceptSpacesResponse,
 } from '@audio-concepts/shared-contracts';
-import type { ConceptSpace } from '@audio-concepts/shared-concepts';
+import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddingsOf, matrixOf, smallSpace } from './__fixtures__/small-space';

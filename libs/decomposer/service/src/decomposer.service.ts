@@ -4,7 +4,7 @@ import type {
   ConceptSpaceInfo,
   DecomposeRequest,
 } from '@audio-concepts/shared-contracts';
-import type { ConceptSpace } from '@audio-concepts/shared-concepts';
+import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { decomposeEmbeddings } from './decompose-embeddings';
 import { RejectedEmbeddingError, UnknownConceptSpaceError } from './decomposer.errors';

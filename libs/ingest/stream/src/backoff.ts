@@ -44,4 +44,4 @@ export class Backoff {
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects); the stages' own. */
-export { sleep } from '@audio-concepts/streaming-kafka';
+export { sleep } from '@audio-concepts/platform-kafka';

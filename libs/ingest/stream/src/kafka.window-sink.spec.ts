@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AudioWindow } from '@audio-concepts/shared-contracts';
-import { createKafka, DEFAULT_BROKERS, decodeMessage } from '@audio-concepts/streaming-kafka';
+import { createKafka, DEFAULT_BROKERS, decodeMessage } from '@audio-concepts/platform-kafka';
 import { type Admin, type Consumer, type Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WindowPublishError } from './ingest.errors';

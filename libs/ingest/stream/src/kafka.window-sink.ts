@@ -1,5 +1,5 @@
 import { AudioWindow } from '@audio-concepts/shared-contracts';
-import { encodeMessage } from '@audio-concepts/streaming-kafka';
+import { encodeMessage } from '@audio-concepts/platform-kafka';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { Backoff, sleep } from './backoff';
 import { WindowPublishError } from './ingest.errors';

@@ -1,4 +1,4 @@
-import { HAS_FFMPEG } from '@audio-concepts/shared-audio/testing';
+import { HAS_FFMPEG } from '@audio-concepts/ingest-audio/testing';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { IngestInterruptedError, StreamBusyError } from './ingest.errors';

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { AudioDecodeError, openAudio } from '@audio-concepts/shared-audio';
-import { type AudioCommand, HAS_FFMPEG, makeAudio } from '@audio-concepts/shared-audio/testing';
+import { AudioDecodeError, openAudio } from '@audio-concepts/ingest-audio';
+import { type AudioCommand, HAS_FFMPEG, makeAudio } from '@audio-concepts/ingest-audio/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePcm } from './pcm.decoder';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { endianness } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { AudioDecodeError, CLAP_SAMPLE_RATE } from '@audio-concepts/shared-audio';
+import { AudioDecodeError, CLAP_SAMPLE_RATE } from '@audio-concepts/ingest-audio';
 import { Float32Framer } from './float32.framer';
 import { describePcm, type PcmParams } from './pcm.params';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/shared-audio/testing';
+import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/ingest-audio/testing';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IngestMetrics } from './ingest.metrics';
@@ -9,7 +9,7 @@ import { PullSourceRunner } from './pull-source.runner';
 import { StreamIngestService } from './stream-ingest.service';
 import { StreamRegistry } from './stream.registry';
 import { InMemoryWindowSink } from './testing';
-import { waitFor as pollUntil } from '@audio-concepts/streaming-kafka/testing';
+import { waitFor as pollUntil } from '@audio-concepts/platform-kafka/testing';
 
 /** Test-only restart delays (STYLE §6: named and passed in, never switched on inside the lib). */
 const FAST_BACKOFF = { initialMs: 20, maxMs: 80 };

@@ -1,4 +1,4 @@
-import { openAudio } from '@audio-concepts/shared-audio';
+import { openAudio } from '@audio-concepts/ingest-audio';
 import { Backoff, type BackoffOptions, sleep } from './backoff';
 import type { IngestLog } from './ingest.log';
 import type { IngestMetrics } from './ingest.metrics';

@@ -1,4 +1,4 @@
-import { windowAudio } from '@audio-concepts/shared-audio';
+import { windowAudio } from '@audio-concepts/ingest-audio';
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { CLAP_SAMPLE_RATE, windowAudio } from '@audio-concepts/shared-audio';
+import { CLAP_SAMPLE_RATE, windowAudio } from '@audio-concepts/ingest-audio';
 import type { AudioWindow } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';

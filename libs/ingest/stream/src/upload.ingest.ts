@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AudioDecodeError, openAudio } from '@audio-concepts/shared-audio';
+import { AudioDecodeError, openAudio } from '@audio-concepts/ingest-audio';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { ByteLimit } from './byte.limit';
 import { IngestInterruptedError, PayloadTooLargeError } from './ingest.errors';

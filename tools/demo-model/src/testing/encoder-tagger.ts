@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
-import { openAudio, windowAudio, type AudioWindow } from '@audio-concepts/shared-audio';
-import { ConceptSpace } from '@audio-concepts/shared-concepts';
+import { openAudio, windowAudio, type AudioWindow } from '@audio-concepts/ingest-audio';
+import { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { readNpy } from '@audio-concepts/shared-npy';
-import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
+import { loadVocabulary } from '@audio-concepts/decomposer-vocabulary';
 
 /** One 10 s window of a file (or its shorter tail) and its top concepts. */
 export interface TaggedWindow {
@@ -15,7 +15,7 @@ export interface TaggedWindow {
 
 /**
  * Tags audio files the way `audio-concepts tag` does, with the production code of each step: `openAudio` and
- * `windowAudio` (10 s windows and a shorter tail) from `@audio-concepts/shared-audio`, `ClapEncoder` from
+ * `windowAudio` (10 s windows and a shorter tail) from `@audio-concepts/ingest-audio`, `ClapEncoder` from
  * `@audio-concepts/encoder-clap` (which repeat-pads a short window as CLAP does), and the concept space of the
  * `demo` vocabulary with m_a from the model's calibration embeddings.
  */

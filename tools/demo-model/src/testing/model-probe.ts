@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
-import { ConceptSpace } from '@audio-concepts/shared-concepts';
+import { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { readNpy } from '@audio-concepts/shared-npy';
-import { loadVocabulary } from '@audio-concepts/shared-vocabulary';
+import { loadVocabulary } from '@audio-concepts/decomposer-vocabulary';
 import { transformers } from '../transformers';
 
 /**

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { aevalsrcCommand, soxCommand } from '@audio-concepts/shared-audio/testing';
+import { aevalsrcCommand, soxCommand } from '@audio-concepts/ingest-audio/testing';
 import type { Concept } from '../world';
 
 /**

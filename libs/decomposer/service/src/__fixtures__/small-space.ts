@@ -1,5 +1,5 @@
 import type { AudioEmbedding } from '@audio-concepts/shared-contracts';
-import { ConceptSpace } from '@audio-concepts/shared-concepts';
+import { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { gaussian, mulberry32 } from '@audio-concepts/shared-random';
 
 /** A small random concept space for specs: c concepts of dimension d, m_a from a biased reference corpus. */

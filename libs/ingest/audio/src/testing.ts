@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * Test inputs made by other programs (sox, ffmpeg) from a definition, never committed: commands that write
+ * one file, and `makeAudio` to run one. Exported as `@audio-concepts/ingest-audio/testing`.
+ */
+
+/** Whether the tools are on the PATH (tests that need them skip themselves otherwise). */
+export const HAS_FFMPEG = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+export const HAS_SOX = spawnSync('sox', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** A command line that writes `file`. */
+export interface AudioCommand {
+  file: string;
+  argv: string[];
+}
+
+/** `sox -n -r 48000 -c 1 -b 16 <file> <effects…>`, e.g. `soxCommand(f, 'synth', '10', 'sine', '1000')`. */
+export function soxCommand(file: string, ...effects: string[]): AudioCommand {
+  return { file, argv: ['sox', '-n', '-r', '48000', '-c', '1', '-b', '16', file, ...effects] };
+}
+
+/** An ffmpeg lavfi source such as `sine=frequency=440` or `anoisesrc=color=pink`, `seconds` long, mono 48 kHz. */
+export function lavfiCommand(file: string, source: string, seconds: number): AudioCommand {
+  const input = `${source}:duration=${seconds}:sample_rate=48000`;
+  return { file, argv: ['ffmpeg', '-v', 'error', '-y', '-f', 'lavfi', '-i', input, '-ac', '1', file] };
+}
+
+/** ffmpeg's `aevalsrc`: a signal written as an expression of `t` (commas escaped as `\\,`), mono 48 kHz. */
+export function aevalsrcCommand(file: string, expression: string, seconds: number): AudioCommand {
+  const input = `aevalsrc='${expression}':s=48000:d=${seconds}`;
+  return { file, argv: ['ffmpeg', '-v', 'error', '-y', '-f', 'lavfi', '-i', input, '-ac', '1', file] };
+}
+
+/** `sox -m a b <file>`: the two inputs mixed (each at half amplitude). */
+export function soxMixCommand(file: string, a: string, b: string): AudioCommand {
+  return { file, argv: ['sox', '-m', a, b, file] };
+}
+
+/** Runs the command and returns the file it wrote; throws with the tool's stderr when it fails. */
+export function makeAudio(command: AudioCommand, cwd?: string): string {
+  const [tool, ...args] = command.argv;
+  const r = spawnSync(tool, args, { encoding: 'utf8', cwd });
+  if (r.status !== 0)
+    throw new Error(`${command.argv.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
+  return command.file;
+}

@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAudio, windowAudio } from '@audio-concepts/ingest-audio';
+import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/ingest-audio/testing';
+import { ClapEncoder } from '@audio-concepts/encoder-clap';
+import { writeTinyClapModel } from '@audio-concepts/encoder-clap/testing';
+import { parseVocabulary } from '@audio-concepts/decomposer-vocabulary';
+import { conceptFrameJson, type ConceptFrame } from './concept-frame';
+import { buildConceptSpace } from './concept-space.provider';
+import { tagAudio } from './tag.pipeline';
+
+let dir: string;
+let encoder: ClapEncoder;
+const vocabulary = parseVocabulary(
+  'rain\nthunder\ndog barking\ncar engine\ntraffic\nspeech\nmusic\nguitar\npiano\nbirds\nwind\nwater\n',
+  'tiny',
+);
+
+const synth = (name: string, source: string, seconds: number) =>
+  makeAudio(lavfiCommand(join(dir, name), source, seconds));
+
+async function collect(frames: AsyncIterable<ConceptFrame>): Promise<ConceptFrame[]> {
+  const out: ConceptFrame[] = [];
+  for await (const f of frames) out.push(f);
+  return out;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pipeline-'));
+  const model = await writeTinyClapModel(join(dir, 'model'), { dimension: 16 });
+  encoder = await ClapEncoder.load(model.dir);
+});
+
+afterAll(async () => encoder?.close());
+
+describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
+  it('a 35 s file gives exactly 4 frames in order, the last one a 5 s tail, each equal to decomposing its window alone', async () => {
+    const file = synth('tone.mp3', 'sine=frequency=440', 35);
+    const space = await buildConceptSpace(
+      { encoder, vocabulary, calibration: { kind: 'none' }, cacheDir: join(dir, 'cache') },
+      { threads: 1 },
+    );
+    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 3 };
+    const frames = await collect(tagAudio(await openAudio(file), encoder, space, options));
+    expect(frames.map((f) => f.windowSeq)).toEqual([0, 1, 2, 3]);
+    expect(frames.map((f) => [f.startS, Math.round(f.endS)])).toEqual([
+      [0, 10],
+      [10, 20],
+      [20, 30],
+      [30, 35],
+    ]);
+    expect(frames.every((f) => f.stream === file)).toBe(true);
+    // batching (3 + 1) changes nothing: each frame equals its window encoded and decomposed on its own
+    const windows: Float32Array[] = [];
+    for await (const w of windowAudio(await openAudio(file), { sampleRate: 48000, windowS: 10 }))
+      windows.push(w.samples);
+    for (const [i, samples] of windows.entries()) {
+      const alone = await space.decompose(await encoder.encodeAudio([samples]), 1, { lambda: 0.05 });
+      const top = space.topConcepts(alone.weights, 3);
+      expect(frames[i].concepts.map((c) => c.label)).toEqual(top.map((c) => c.label));
+      frames[i].concepts.forEach((c, k) => expect(c.weight).toBeCloseTo(top[k].weight, 5));
+      expect(frames[i].l0).toBe(alone.l0[0]);
+      expect(frames[i].cosine).toBeCloseTo(alone.cosine[0], 5);
+    }
+    expect(frames[0].concepts.length).toBeGreaterThan(0);
+    expect(frames[0].concepts.length).toBeLessThanOrEqual(3);
+    const json = JSON.parse(conceptFrameJson(frames[3]));
+    expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0']);
+    expect(json.window_seq).toBe(3);
+    await space.close();
+  });
+
+  it('builds the audio mean from a calibration directory once, then from the cache', async () => {
+    const calibration = join(dir, 'calibration');
+    mkdirSync(calibration);
+    synth(join('calibration', 'a.wav'), 'sine=frequency=200', 12);
+    synth(join('calibration', 'b.flac'), 'anoisesrc=color=pink:amplitude=0.3', 5);
+    const cacheDir = join(dir, 'cache-calibration');
+    const messages: string[] = [];
+    const request = {
+      encoder,
+      vocabulary,
+      calibration: { kind: 'path' as const, path: calibration },
+      cacheDir,
+      log: (m: string) => messages.push(m),
+    };
+    const first = await buildConceptSpace(request, { threads: 1 });
+    expect(first.audioMeanSource).toBe('calibration');
+    expect(messages.some((m) => m.includes('encoding the calibration set (2 files)'))).toBe(true);
+    expect(readdirSync(join(cacheDir, 'calibration'))).toHaveLength(1);
+    messages.length = 0;
+    const second = await buildConceptSpace(request, { threads: 1 });
+    expect(messages.some((m) => m.includes('encoding the calibration set'))).toBe(false);
+    expect(Array.from(second.audioMeanD)).toEqual(Array.from(first.audioMeanD));
+    // 12 s → two windows, 5 s → one: the mean of three unit embeddings has norm ≤ 1 and > 0
+    const norm = Math.hypot(...first.audioMeanD);
+    expect(norm).toBeGreaterThan(0);
+    expect(norm).toBeLessThanOrEqual(1 + 1e-6);
+    await first.close();
+    await second.close();
+  });
+
+  it('without a calibration set the audio mean is zero and says so', async () => {
+    const space = await buildConceptSpace(
+      {
+        encoder,
+        vocabulary,
+        calibration: { kind: 'model', modelDir: join(dir, 'model') },
+        cacheDir: join(dir, 'cache'),
+      },
+      { threads: 1 },
+    );
+    expect(space.audioMeanSource).toBe('none');
+    expect(existsSync(join(dir, 'model', 'calibration'))).toBe(false);
+    await space.close();
+  });
+
+  it('names a missing calibration path', async () => {
+    await expect(
+      buildConceptSpace({
+        encoder,
+        vocabulary,
+        calibration: { kind: 'path', path: join(dir, 'nope') },
+        cacheDir: join(dir, 'cache'),
+      }),
+    ).rejects.toThrow(`calibration set ${join(dir, 'nope')}: no such file or directory`);
+  });
+});
