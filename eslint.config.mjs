@@ -15,8 +15,6 @@ export default tseslint.config(
       '@nx/enforce-module-boundaries': [
         'error',
         {
-          // Until the decomposer loads stored concept spaces (issue 7, item 3) it still builds one from the model.
-          allow: ['@audio-concepts/pipeline-embedded'],
           depConstraints: [
             // Layers (STYLE §1): util and contracts import only util/contracts; data-access adds util; features add
             // data-access; nothing imports an app.

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { AssignerProtocol, Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
-import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
-import { encodeMessage } from '@audio-concepts/platform-kafka';
+import { AudioEmbedding, AudioWindow, vectorOf } from '@audio-concepts/shared-contracts';
+import { createConsumer, encodeMessage, uniqueGroupId } from '@audio-concepts/platform-kafka';
 import { createTestKafka, createTopics, freePort, LOG_DIR, REPO_ROOT, type PipelineTopics } from './harness';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
@@ -84,7 +84,7 @@ async function startEncoder(topics: PipelineTopics, group: string, name: string)
 /** Every message of `topic` from the beginning, raw, as it arrives. */
 async function readAll(topic: string): Promise<RawMessage[]> {
   const messages: RawMessage[] = [];
-  const consumer = kafka.consumer({ groupId: `e2e-reader-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 200 });
+  const consumer = createConsumer(kafka, { groupId: uniqueGroupId('e2e-reader'), maxWaitTimeInMs: 200 });
   readers.push(() => consumer.disconnect());
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -104,6 +104,10 @@ async function readAll(topic: string): Promise<RawMessage[]> {
   return messages;
 }
 
+/**
+ * A window in wire format v1 (PCM as `repeated float`), as a producer from before the v2 upgrade writes it: the
+ * encoder reads both formats, so these tests also show that a rolling upgrade loses nothing.
+ */
 function sineWindow(streamId: string, windowSeq: number, hz: number): AudioWindow {
   const pcm = Array.from({ length: WINDOW_SAMPLES }, (_, i) => 0.4 * Math.sin((2 * Math.PI * hz * i) / SAMPLE_RATE));
   return {
@@ -113,6 +117,7 @@ function sineWindow(streamId: string, windowSeq: number, hz: number): AudioWindo
     durationMs: 1000,
     sampleRate: SAMPLE_RATE,
     pcm,
+    pcmF32le: new Uint8Array(0),
     ingestedAtMs: Date.now(),
   };
 }
@@ -199,7 +204,8 @@ describe('encoder service (real Kafka, demo model)', () => {
       const embedding = embeddingOf(message);
       expect(message.key).toBe(embedding.streamId);
       expect(message.headers['message-type']).toBe('audio_concepts.v1.AudioEmbedding');
-      expect(embedding.vector).toHaveLength(512);
+      expect(vectorOf(embedding)).toHaveLength(512);
+      expect(embedding.vector).toEqual([]); // the encoder writes wire format v2
     }
     const [okA, okB] = await Promise.all([counter(a, 'ok'), counter(b, 'ok')]);
     expect(okA).toBeGreaterThan(0);

@@ -14,12 +14,14 @@ import {
   type DecomposeResponse,
   type ListConceptSpacesResponse,
 } from '@audio-concepts/shared-contracts';
+import { saveConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { openConceptSpace, type OpenedConceptSpace } from '@audio-concepts/pipeline-embedded';
 import { freePort, LOG_DIR, REPO_ROOT } from './harness';
 
 /**
- * The built decomposer (apps/decomposer/dist/main.js, gRPC only) against the library: embeddings of the demo
- * audio, decomposed over the wire, must give the frames `openConceptSpace` + `decomposeEmbeddings` give here.
+ * The built decomposer (apps/decomposer/dist/main.js, gRPC only) against the library: the service loads the stored
+ * space of the library's `openConceptSpace` (CONCEPT_SPACE), and embeddings of the demo audio, decomposed over the
+ * wire, must give the frames `decomposeEmbeddings` gives here.
  */
 
 const DEMO_MODEL = join(REPO_ROOT, 'models', 'clap-demo');
@@ -65,6 +67,7 @@ async function demoEmbeddings(opened: OpenedConceptSpace): Promise<AudioEmbeddin
         durationMs: Math.round((window.endS - window.startS) * 1000),
         modelId: encoder.modelId,
         vector: Array.from(vector),
+        vectorF32le: new Uint8Array(),
         ingestedAtMs: 1_700_000_000_000 + embeddings.length,
       });
     }
@@ -98,6 +101,9 @@ describe('the gRPC Decomposer of the built service', () => {
   beforeAll(async () => {
     const [port, grpcPort] = [await freePort(), await freePort()];
     address = `127.0.0.1:${grpcPort}`;
+    opened = await openConceptSpace({ modelPath: DEMO_MODEL, device: 'cpu', cacheDir: cacheDirs[1] });
+    const spaceDir = join(cacheDirs[0], 'space');
+    await saveConceptSpace(opened.space, spaceDir);
     service = launchService({
       name: 'decomposer-grpc',
       script: join(REPO_ROOT, 'apps', 'decomposer', 'dist', 'main.js'),
@@ -106,15 +112,13 @@ describe('the gRPC Decomposer of the built service', () => {
         PORT: String(port),
         GRPC_PORT: String(grpcPort),
         DECOMPOSER_KAFKA: 'off',
-        MODEL_DIR: DEMO_MODEL,
-        CACHE_DIR: cacheDirs[0],
+        CONCEPT_SPACE: spaceDir,
         LAMBDA: String(SERVICE_LAMBDA),
         TOP_K: String(SERVICE_TOP_K),
       },
       logFile: join(LOG_DIR, `decomposer-grpc-${port}.log`),
       readyUrl: `http://127.0.0.1:${port}/readyz`,
     });
-    opened = await openConceptSpace({ modelPath: DEMO_MODEL, device: 'cpu', cacheDir: cacheDirs[1] });
     embeddings = await demoEmbeddings(opened);
     await service.ready(90_000);
     client = new DecomposerClient(address, credentials.createInsecure());
@@ -173,6 +177,24 @@ describe('the gRPC Decomposer of the built service', () => {
         `has 100 values, expected d = 512 (model ${opened!.space.metadata.modelId})`,
     );
     expect(service!.running).toBe(true);
+    const after = await decompose(client, { embeddings: embeddings.slice(0, 2) });
+    expect(after.frames.map((f) => f.windowSeq)).toEqual(embeddings.slice(0, 2).map((e) => e.windowSeq));
+  });
+
+  it('rejects an embedding of another model with INVALID_ARGUMENT naming both ids; a later correct call succeeds', async () => {
+    const foreign = [embeddings[0], { ...embeddings[1], modelId: 'feedfacecafebeef' }];
+    let error: ServiceError | undefined;
+    try {
+      await decompose(client, { embeddings: foreign });
+    } catch (e) {
+      error = e as ServiceError;
+    }
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(error?.details).toBe(
+      `embeddings[1]: embedding of stream ${JSON.stringify(embeddings[1].streamId)} window ${embeddings[1].windowSeq} ` +
+        `comes from model "feedfacecafebeef", but concept space ${opened!.space.id} is for model ` +
+        `"${opened!.space.metadata.modelId}"`,
+    );
     const after = await decompose(client, { embeddings: embeddings.slice(0, 2) });
     expect(after.frames.map((f) => f.windowSeq)).toEqual(embeddings.slice(0, 2).map((e) => e.windowSeq));
   });

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
 import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
-import { DEFAULT_BROKERS, decodeMessage, type MessageType } from '@audio-concepts/platform-kafka';
+import {
+  createConsumer,
+  DEFAULT_BROKERS,
+  decodeMessage,
+  uniqueGroupId,
+  type MessageType,
+} from '@audio-concepts/platform-kafka';
+import { demoConceptSpaceDir } from './demo-space';
 
 /**
  * Helpers for the end-to-end tests: the built services run as real processes against the real local broker
@@ -54,14 +61,18 @@ export async function createTopics(admin: Admin, partitions = 4): Promise<Pipeli
 
 export type ServiceName = 'ingest' | 'encoder' | 'decomposer';
 
-/** Starts a built service (apps/<name>/dist/main.js) on free ports; resolves once it is ready. */
+/**
+ * Starts a built service (apps/<name>/dist/main.js) on free ports; resolves once it is ready. A decomposer gets the
+ * demo model's stored concept space unless `env` names another.
+ */
 export async function startService(
   name: ServiceName,
   env: Record<string, string>,
   instance: string = name,
 ): Promise<LaunchedService & { baseUrl: string }> {
   const port = await freePort();
-  const extra: Record<string, string> = name === 'decomposer' ? { GRPC_PORT: String(await freePort()) } : {};
+  const extra: Record<string, string> =
+    name === 'decomposer' ? { GRPC_PORT: String(await freePort()), CONCEPT_SPACE: await demoConceptSpaceDir() } : {};
   const service = launchService({
     name: instance,
     script: join(REPO_ROOT, 'apps', name, 'dist', 'main.js'),
@@ -81,13 +92,43 @@ export async function collect<T>(
   typeName: string,
 ): Promise<{ messages: T[]; consumer: Consumer; stop: () => Promise<void> }> {
   const messages: T[] = [];
-  const consumer = kafka.consumer({ groupId: `e2e-reader-${randomBytes(4).toString('hex')}` });
+  const consumer = await consumeFromStart(kafka, topic, (message) =>
+    messages.push(decodeMessage(type, typeName, message.value)),
+  );
+  return { messages, consumer, stop: () => consumer.disconnect() };
+}
+
+/** A raw message: its key and headers as strings (dead-letter topics carry the original bytes and the error). */
+export interface RawMessage {
+  key: string | null;
+  headers: Record<string, string>;
+  value: Buffer | null;
+}
+
+/** Collects every message of a topic from the beginning, undecoded, until `stop()`. */
+export async function collectRaw(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ messages: RawMessage[]; stop: () => Promise<void> }> {
+  const messages: RawMessage[] = [];
+  const consumer = await consumeFromStart(kafka, topic, (message) => {
+    const headers = Object.fromEntries(
+      Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+    );
+    messages.push({ key: message.key?.toString('utf8') ?? null, headers, value: message.value });
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}
+
+/** A consumer of its own group that hands every message of `topic`, from the beginning, to `onMessage`. */
+async function consumeFromStart(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (message: KafkaMessage) => void,
+): Promise<Consumer> {
+  const consumer = createConsumer(kafka, { groupId: uniqueGroupId('e2e-reader') });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      messages.push(decodeMessage(type, typeName, message.value));
-    },
-  });
-  return { messages, consumer, stop: () => consumer.disconnect() };
+  await consumer.run({ eachMessage: async ({ message }) => onMessage(message) });
+  return consumer;
 }

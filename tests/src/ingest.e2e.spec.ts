@@ -8,8 +8,8 @@ import { WebSocket } from 'ws';
 import type { LaunchedService } from '@audio-concepts/platform-launcher';
 import { openAudio, windowAudio } from '@audio-concepts/ingest-audio';
 import { lavfiCommand, makeAudio } from '@audio-concepts/ingest-audio/testing';
-import { AudioWindow } from '@audio-concepts/shared-contracts';
-import { decodeMessage } from '@audio-concepts/platform-kafka';
+import { AudioWindow, pcmOf } from '@audio-concepts/shared-contracts';
+import { createConsumer, decodeMessage } from '@audio-concepts/platform-kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKafka, REPO_ROOT, startService } from './harness';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
@@ -48,10 +48,11 @@ async function referenceWindows(file: string): Promise<Float32Array[]> {
   return windows;
 }
 
-/** Index of the first sample where `pcm` and `expected` differ, -1 when they are the same. */
-function firstDifference(pcm: number[], expected: Float32Array): number {
+/** Index of the first sample where the window's PCM and `expected` differ, -1 when they are the same. */
+function firstDifference(window: AudioWindow, expected: Float32Array): number {
+  const pcm = pcmOf(window);
   if (pcm.length !== expected.length) return Math.min(pcm.length, expected.length);
-  return Float32Array.from(pcm).findIndex((x, i) => x !== expected[i]);
+  return pcm.findIndex((x, i) => x !== expected[i]);
 }
 
 async function* pieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
@@ -158,7 +159,7 @@ describe('ingest over Kafka', () => {
     await admin.connect();
     topic = `e2e.${RUN}.audio.windows.v1`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 8 }], waitForLeaders: true });
-    consumer = kafka.consumer({ groupId: `e2e-ingest-${RUN}` });
+    consumer = createConsumer(kafka, { groupId: `e2e-ingest-${RUN}` });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -218,7 +219,7 @@ describe('ingest over Kafka', () => {
       'message-type': 'audio_concepts.v1.AudioWindow',
     });
     const reference = await referenceWindows(wav35);
-    messages.forEach(({ window }, i) => expect(firstDifference(window.pcm, reference[i])).toBe(-1));
+    messages.forEach(({ window }, i) => expect(firstDifference(window, reference[i])).toBe(-1));
     const stamps = messages.map((m) => m.window.ingestedAtMs);
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
     expect(stamps[0]).toBeGreaterThanOrEqual(before);
@@ -381,7 +382,7 @@ describe('ingest over Kafka', () => {
       [1, 10_000, 2_000],
     ]);
     const reference = await referenceWindows(pullFile);
-    ofStream(stream).forEach(({ window }, i) => expect(firstDifference(window.pcm, reference[i])).toBe(-1));
+    ofStream(stream).forEach(({ window }, i) => expect(firstDifference(window, reference[i])).toBe(-1));
   });
 
   it('counts windows, audio and requests on /metrics', async () => {

@@ -11,7 +11,9 @@
  * they had before the upload, only this run's streams) and measures
  *   - latency: Kafka timestamp of the concept frame − ingestedAtMs (when the window closed at ingest),
  *   - per-stage throughput: messages / (last − first message time) for windows, embeddings and frames,
- *   - audio-seconds per wall-second: the audio's length / (last frame − start of the uploads).
+ *   - audio-seconds per wall-second: the audio's length / (last frame − start of the uploads),
+ *   - CPU per window of each service: its process's user + system CPU time (/proc/<pid>/stat) from just before the
+ *     uploads to the last frame, divided by the windows of this run (idle polling included, a few ms per second).
  * It prints a small table and, last, one JSON line.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,7 +23,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConceptFrame, TOPICS } from '@audio-concepts/shared-contracts';
-import { createKafka, decodeMessage } from '@audio-concepts/platform-kafka';
+import { createConsumer, createKafka, decodeMessage } from '@audio-concepts/platform-kafka';
+import { readState, stackDir, stateFile, type StackState } from '@audio-concepts/platform-launcher';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'audio-concepts');
@@ -39,19 +42,12 @@ const streams = positive('streams', args.streams);
 const seconds = positive('seconds', args.seconds);
 const timeoutS = positive('timeout', args.timeout);
 
-interface StackState {
-  token: string;
-  brokers: string[];
-  services: { name: string; kind: string; url: string }[];
-}
-
 function positive(name: string, value: string): number {
   const x = Number(value);
   if (!Number.isFinite(x) || x <= 0) throw new Error(`--${name}: expected a number > 0, got '${value}'`);
   return x;
 }
 
-const stackDir = () => resolve(process.env.AUDIO_CONCEPTS_STACK_DIR ?? join(ROOT, '.stack'));
 const say = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 function cli(...argv: string[]): void {
@@ -61,14 +57,17 @@ function cli(...argv: string[]): void {
 
 /** The stack's state; starts a stack first when none is up (and says how to stop it: `stop`). */
 function useStack(): { state: StackState; stop?: () => void } {
-  const file = join(stackDir(), 'state.json');
-  if (existsSync(file)) return { state: JSON.parse(readFileSync(file, 'utf8')) };
+  const dir = stackDir(ROOT);
+  const running = readState(dir);
+  if (running) return { state: running };
   const kafkaWasUp = spawnSync(join(ROOT, 'deploy', 'local', 'kafka.sh'), ['status'], { stdio: 'ignore' }).status === 0;
   say('no stack is up: starting one (audio-concepts stack up)');
   cli('stack', 'up');
   const stop = () => cli('stack', 'down', ...(kafkaWasUp ? ['--keep-kafka'] : []));
   try {
-    return { state: JSON.parse(readFileSync(file, 'utf8')), stop };
+    const state = readState(dir);
+    if (!state) throw new Error(`stack up left no ${stateFile(dir)}`);
+    return { state, stop };
   } catch (error) {
     stop();
     throw error;
@@ -170,6 +169,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** CPU seconds (user + system) a process has used so far; NaN when it cannot be read (not Linux, gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime and stime fields 14 and 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on Linux on every common architecture. */
+const CLOCK_TICKS_PER_S = 100;
+
 interface StageCount {
   count: number;
   first: number;
@@ -198,7 +211,7 @@ async function bench(state: StackState): Promise<void> {
 
   const kafka = createKafka({ brokers: state.brokers, clientId: 'audio-concepts-bench' });
   const admin = kafka.admin();
-  const consumer = kafka.consumer({ groupId: `audio-concepts-bench-${run}`, maxWaitTimeInMs: 100, maxBytes: 64 << 20 });
+  const consumer = createConsumer(kafka, { groupId: `audio-concepts-bench-${run}`, maxWaitTimeInMs: 100 });
   const topics = [TOPICS.windows, TOPICS.embeddings, TOPICS.concepts];
   const stages = new Map<string, StageCount>(topics.map((t) => [t, { count: 0, first: Infinity, last: 0 }]));
   const windowsPerStream = new Map<string, number>();
@@ -248,6 +261,7 @@ async function bench(state: StackState): Promise<void> {
       `${streams} stream${streams === 1 ? '' : 's'} × ${seconds} s → ${ingest.url} (${args.realtime ? 'real time' : 'as fast as possible'}); ` +
         `${encoders} encoder${encoders === 1 ? '' : 's'}, ${decomposers} decomposer${decomposers === 1 ? '' : 's'}`,
     );
+    const cpuBefore = state.services.map((service) => cpuSeconds(service.pid));
     const began = Date.now();
     await Promise.all(ids.map((id, i) => upload(ingest.url, state.token, id, wavs[i], args.realtime)));
     const uploadedS = (Date.now() - began) / 1000;
@@ -261,6 +275,7 @@ async function bench(state: StackState): Promise<void> {
       );
     }, 10_000);
     await done;
+    const cpuUsed = state.services.map((service, i) => cpuSeconds(service.pid) - cpuBefore[i]);
     clearTimeout(timer);
     clearInterval(progress);
 
@@ -293,6 +308,14 @@ async function bench(state: StackState): Promise<void> {
       `audio: ${audioS} s in ${wallS.toFixed(2)} s → ${(audioS / wallS).toFixed(1)} audio-seconds per second` +
         (frames < windows || windows === 0 ? `  (INCOMPLETE: ${frames} of ${windows} frames after ${timeoutS} s)` : ''),
     );
+    const cpuPerWindowMs = Object.fromEntries(
+      state.services.map((service, i) => [service.name, round((cpuUsed[i] * 1000) / Math.max(windows, 1))]),
+    );
+    console.log(
+      `CPU per window (ms): ${Object.entries(cpuPerWindowMs)
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', ')}`,
+    );
     console.log(
       `latency, window closed at ingest → frame produced (ms): p50 ${percentile(sorted, 50)}, p95 ${percentile(sorted, 95)}, p99 ${percentile(sorted, 99)}, max ${sorted.at(-1)}`,
     );
@@ -319,6 +342,7 @@ async function bench(state: StackState): Promise<void> {
           embeddings: round(rate(stages.get(TOPICS.embeddings)!)),
           frames: round(rate(stages.get(TOPICS.concepts)!)),
         },
+        cpu_ms_per_window: cpuPerWindowMs,
         machine: `${cpus()[0]?.model ?? 'unknown'} ×${availableParallelism()}`,
       }),
     );

@@ -7,12 +7,17 @@ export const EXIT = {
   badInput: 1,
   /** wrong flags or arguments */
   usage: 2,
+  /** `tag`: some windows could not be processed (each named on stderr); the others were printed */
+  windowsFailed: 3,
   /** a bug or an unexpected failure; run with --debug for the stack trace */
   internal: 70,
 } as const;
 
 /** Wrong or missing flags, found after parsing (commander reports its own usage errors). */
 export class UsageError extends AudioConceptsError {}
+
+/** `tag` went through its input, but some windows failed; each was reported as it failed. */
+export class WindowsFailedError extends AudioConceptsError {}
 
 const FILE_ERRORS: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -26,6 +31,7 @@ const FILE_ERRORS: Record<string, string> = {
 /** One line for the user, and the exit code, for any error a command can throw. */
 export function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof UsageError) return { message: error.message, exitCode: EXIT.usage };
+  if (error instanceof WindowsFailedError) return { message: error.message, exitCode: EXIT.windowsFailed };
   if (error instanceof AudioConceptsError) return { message: error.message, exitCode: EXIT.badInput };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const path = (error as NodeJS.ErrnoException | undefined)?.path;

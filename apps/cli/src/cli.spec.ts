@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { asFloat64Matrix, encodeNpy, readNpySync, writeNpy } from '@audio-concep
 /** These tests run the built command line exactly as a user does (`npm run build` first; nx does). */
 const ROOT = join(__dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'audio-concepts');
-const FIXTURES = join(ROOT, 'libs', 'shared', 'lasso', 'src', '__fixtures__', 'lasso');
+const FIXTURES = join(ROOT, 'libs', 'decomposer', 'lasso', 'src', '__fixtures__', 'lasso');
 
 function run(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
@@ -33,9 +33,10 @@ beforeAll(() => {
 });
 
 describe('decompose --raw', () => {
-  it('--json prints exactly the contract keys, with scikit-learn objectives', () => {
+  it('--json prints exactly the contract keys; --objectives-out holds the scikit-learn objectives', () => {
     const meta = JSON.parse(readFileSync(join(small, 'meta.json'), 'utf8'));
     const out = join(dir, 'W.npy');
+    const objectivesOut = join(dir, 'F.npy');
     const r = run(
       'decompose',
       '--concepts',
@@ -46,6 +47,8 @@ describe('decompose --raw', () => {
       '0.05',
       '--out',
       out,
+      '--objectives-out',
+      objectivesOut,
       '--raw',
       '--json',
     );
@@ -53,13 +56,25 @@ describe('decompose --raw', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const report = JSON.parse(lines[0]);
-    expect(Object.keys(report).sort()).toEqual(['c', 'd', 'l0_mean', 'lambda', 'n', 'objective', 'samples_per_s']);
+    expect(Object.keys(report).sort()).toEqual([
+      'c',
+      'd',
+      'l0_mean',
+      'lambda',
+      'n',
+      'objective_max',
+      'objective_mean',
+      'samples_per_s',
+    ]);
     expect([report.n, report.c, report.d, report.lambda]).toEqual([16, 200, 64, 0.05]);
     expect(report.l0_mean).toBeCloseTo(meta.solutions['0.05'].l0_mean, 6);
-    report.objective.forEach((f: number, i: number) => {
-      const expected = meta.solutions['0.05'].objective[i];
-      expect(Math.abs(f - expected) / expected).toBeLessThan(1e-6);
-    });
+    const expected: number[] = meta.solutions['0.05'].objective;
+    const F = readNpySync(objectivesOut);
+    expect([F.dtype, F.shape]).toEqual(['float64', [16]]);
+    for (let i = 0; i < 16; i++) expect(Math.abs(F.data[i] - expected[i]) / expected[i]).toBeLessThan(1e-6);
+    const mean = expected.reduce((a, b) => a + b, 0) / expected.length;
+    expect(Math.abs(report.objective_mean - mean) / mean).toBeLessThan(1e-6);
+    expect(Math.abs(report.objective_max - Math.max(...expected)) / Math.max(...expected)).toBeLessThan(1e-6);
     expect(report.samples_per_s).toBeGreaterThan(0);
     const W = asFloat64Matrix(readNpySync(out), 'W');
     expect([W.rows, W.cols]).toEqual([16, 200]);
@@ -112,7 +127,7 @@ describe('decompose without --raw', () => {
     const withMean = run(...base, '--audio-mean-from', join(small, 'Z.npy'));
     expect(withMean.code, withMean.stderr).toBe(0);
     expect(withMean.stderr).not.toContain('m_a = 0');
-    expect(JSON.parse(withMean.stdout).objective).not.toEqual(JSON.parse(plain.stdout).objective);
+    expect(JSON.parse(withMean.stdout).objective_mean).not.toEqual(JSON.parse(plain.stdout).objective_mean);
   });
 });
 
@@ -318,6 +333,27 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
       decompose(join(small, 'C.npy'), join(small, 'Z.npy'), '--out', join(dir, 'no-such-dir', 'W.npy')),
       1,
       'no-such-dir',
+    );
+  });
+
+  it('an unwritable --objectives-out fails cleanly and leaves no weights behind', () => {
+    const out = join(dir, 'W-unwritten.npy');
+    const objectives = join(dir, 'no-such-dir', 'F.npy');
+    expectCleanError(
+      decompose(join(small, 'C.npy'), join(small, 'Z.npy'), '--out', out, '--objectives-out', objectives),
+      1,
+      'no-such-dir',
+    );
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('W-unwritten'))).toEqual([]);
+  });
+
+  it('--out and --objectives-out may not name the same file', () => {
+    const same = join(dir, 'same.npy');
+    expectCleanError(
+      decompose(join(small, 'C.npy'), join(small, 'Z.npy'), '--out', same, '--objectives-out', same),
+      2,
+      'same file',
     );
   });
 

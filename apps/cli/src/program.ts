@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { decomposeCommand } from './commands/decompose.command';
 import { evalCommand } from './commands/eval.command';
+import { spaceCommand } from './commands/space.command';
 import { stackCommand } from './commands/stack.command';
 import { tagCommand } from './commands/tag.command';
 import { tailCommand } from './commands/tail.command';
@@ -12,7 +13,14 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [tagCommand(), decomposeCommand(), evalCommand(), stackCommand(), tailCommand()])
+  for (const command of [
+    tagCommand(),
+    decomposeCommand(),
+    evalCommand(),
+    spaceCommand(),
+    stackCommand(),
+    tailCommand(),
+  ])
     program.addCommand(command.exitOverride());
   return program;
 }

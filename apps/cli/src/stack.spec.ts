@@ -36,8 +36,16 @@ const env = {
 };
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith({}, ...args);
+}
+
+/** `cli` with more environment variables (the services inherit them). */
+function cliWith(
+  extraEnv: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env });
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...env, ...extraEnv } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -183,21 +191,23 @@ describe('stack', () => {
     expect(status.stderr).toContain('the stack is not up');
   }, 60_000);
 
-  it('up with a service that cannot start: its log lines, exit 1, and nothing left running', async () => {
-    const r = await cli(
-      'stack',
-      'up',
-      '--port',
-      String(port),
-      '--grpc-port',
-      String(grpcPort),
-      '--model',
-      '/nonexistent/model',
-    );
+  it('up with a model that does not exist: one line naming it, exit 1, nothing started', async () => {
+    const args = ['stack', 'up', '--port', String(port), '--grpc-port', String(grpcPort)];
+    const r = await cli(...args, '--model', '/nonexistent/model');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/--- last lines of .*(encoder|decomposer)-1\.log ---/);
-    expect(r.stderr).toContain('/nonexistent/model');
-    expect(r.stderr).toMatch(/audio-concepts: error: (encoder|decomposer)-1 exited before it was ready; its log: /);
+    expect(r.stderr).toBe('audio-concepts: error: model directory /nonexistent/model does not exist\n');
+    expect(existsSync(join(stackDir, 'state.json'))).toBe(false);
+    expect(await Promise.all([0, 1, 2].map((i) => portFree(port + i)))).toEqual([true, true, true]);
+  }, 60_000);
+
+  it('up with a service that cannot start: its log lines, exit 1, and nothing left running', async () => {
+    // The services inherit the environment: a bad setting stops the encoder at start.
+    const args = ['stack', 'up', '--port', String(port), '--grpc-port', String(grpcPort)];
+    const r = await cliWith({ ENCODER_MAX_BATCH: '0' }, ...args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--- last lines of .*encoder-1\.log ---/);
+    expect(r.stderr).toContain('bad configuration: ENCODER_MAX_BATCH=\\"0\\" is not a number in [1, 1024]');
+    expect(r.stderr).toMatch(/audio-concepts: error: encoder-1 exited before it was ready; its log: /);
     expect(existsSync(join(stackDir, 'state.json'))).toBe(false);
     expect(await Promise.all([0, 1, 2].map((i) => portFree(port + i)))).toEqual([true, true, true]);
   }, 60_000);

@@ -1,19 +1,24 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Decomposer, DecomposerMetrics } from '@audio-concepts/decomposer-service';
+import {
+  Decomposer,
+  DecomposerMetrics,
+  openStoredSpace,
+  type OpenedStoredSpace,
+} from '@audio-concepts/decomposer-service';
 import { Readiness } from '@audio-concepts/platform-runtime';
-import { openConceptSpace, type OpenedConceptSpace } from '@audio-concepts/pipeline-embedded';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
 import { failFast } from './fail-fast';
 
 /**
- * Loads the model's concept space in the background (the HTTP server answers /healthz meanwhile; /readyz says
+ * Loads the stored concept space CONCEPT_SPACE names (`audio-concepts space build` wrote it; no CLAP model is
+ * needed) in the background (the HTTP server answers /healthz meanwhile; /readyz says
  * "concept space: loading …"), and hands the `Decomposer` to the transports once it is there.
  */
 @Injectable()
 export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('decomposer');
   private state: true | string = 'not loading yet';
-  private opened: OpenedConceptSpace | undefined;
+  private stored: OpenedStoredSpace | undefined;
   private loading: Promise<Decomposer> | undefined;
 
   constructor(
@@ -25,7 +30,7 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.readiness.add('concept space', () => this.state);
     this.start().catch((error: unknown) =>
-      failFast(this.logger, `cannot load the concept space of ${this.config.modelDir}: ${messageOf(error)}`),
+      failFast(this.logger, `cannot load concept space ${this.config.conceptSpace}: ${messageOf(error)}`),
     );
   }
 
@@ -39,7 +44,7 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
   /** Runs after the transports have stopped (onModuleDestroy): nothing decomposes any more. */
   async onApplicationShutdown(): Promise<void> {
     await this.loading?.catch(() => undefined);
-    await this.opened?.close();
+    await this.stored?.close();
   }
 
   private start(): Promise<Decomposer> {
@@ -49,20 +54,15 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
 
   private async load(): Promise<Decomposer> {
     const { config } = this;
-    this.state = `loading ${config.modelDir}`;
-    this.logger.log(`loading the concept space of ${config.modelDir}`);
-    const opened = await openConceptSpace({
-      modelPath: config.modelDir,
-      vocab: config.vocab,
-      device: config.device,
-      cacheDir: config.cacheDir,
+    const started = performance.now();
+    this.state = `loading ${config.conceptSpace}`;
+    this.logger.log(`loading concept space ${config.conceptSpace}`);
+    this.stored = await openStoredSpace({
+      space: config.conceptSpace,
+      storeDir: config.conceptSpaceStore,
       threads: config.threads,
-      log: (message) => this.logger.log(message),
     });
-    this.opened = opened;
-    const { space, encoder, vocabulary, isDemo } = opened;
-    // The text embeddings are in the space now: the encoder's sessions are not needed any more.
-    await encoder.close();
+    const { space, dir } = this.stored;
     // Builds the solver's Gram matrix now rather than in the first request.
     await space.decompose(space.dictionaryCxD.subarray(0, space.d), 1, { lambda: config.lambda });
     const decomposer = new Decomposer({
@@ -72,10 +72,11 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
       maxEmbeddingsPerRequest: config.grpcMaxEmbeddings,
       metrics: this.metrics,
     });
+    const { metadata } = space;
     this.logger.log(
-      `concept space ${space.id}: model ${isDemo ? 'demo (synthetic world, not CLAP)' : config.modelDir} ` +
-        `[${space.metadata.modelId}], vocabulary '${vocabulary.name}' (${space.c} concepts, d = ${space.d}), ` +
-        `audio mean from ${space.audioMeanSource === 'none' ? 'nowhere (m_a = 0: the model has no calibration set)' : 'the calibration set'}; ` +
+      `concept space ${space.id} loaded in ${Math.round(performance.now() - started)} ms from ${dir}: ` +
+        `model ${metadata.modelId}, vocabulary '${metadata.vocabulary}' (${space.c} concepts, d = ${space.d}), ` +
+        `audio mean from ${space.audioMeanSource === 'none' ? 'nowhere (m_a = 0: built without a calibration set)' : 'the calibration set'}; ` +
         `λ = ${config.lambda}, top ${config.topK}`,
     );
     this.state = true;

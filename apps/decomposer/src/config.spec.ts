@@ -1,20 +1,18 @@
 import { ConfigError } from '@audio-concepts/platform-runtime';
 import { describe, expect, it } from 'vitest';
-import { DEMO_MODEL_DIR, readDecomposerConfig } from './config';
+import { CONCEPT_SPACE_HINT, readDecomposerConfig } from './config';
 
 describe('readDecomposerConfig', () => {
   it('has the service contract defaults', () => {
-    expect(readDecomposerConfig({ AUDIO_CONCEPTS_CACHE: '/cache' })).toEqual({
+    expect(readDecomposerConfig({ AUDIO_CONCEPTS_CACHE: '/cache', CONCEPT_SPACE: '0123456789abcdef' })).toEqual({
       brokers: ['127.0.0.1:9092'],
       kafkaClientId: 'audio-concepts-decomposer',
       host: '127.0.0.1',
       port: 8082,
       grpcHost: '127.0.0.1',
       grpcPort: 50051,
-      modelDir: DEMO_MODEL_DIR,
-      vocab: undefined,
-      device: 'cpu',
-      cacheDir: '/cache',
+      conceptSpace: '0123456789abcdef',
+      conceptSpaceStore: '/cache/spaces',
       lambda: 0.15,
       topK: 5,
       threads: 1,
@@ -35,8 +33,8 @@ describe('readDecomposerConfig', () => {
       HOST: '0.0.0.0',
       PORT: '9000',
       GRPC_PORT: '0',
-      MODEL_DIR: '/models/clap',
-      VOCAB: 'audioset',
+      CONCEPT_SPACE: '/spaces/one',
+      CONCEPT_SPACE_STORE: '/store',
       LAMBDA: '0.05',
       TOP_K: '10',
       DECOMPOSER_KAFKA: 'off',
@@ -45,7 +43,6 @@ describe('readDecomposerConfig', () => {
       DECOMPOSER_MAX_WAIT_MS: '0',
       DECOMPOSER_INPUT_TOPIC: 'in',
       DECOMPOSER_OUTPUT_TOPIC: 'out',
-      CACHE_DIR: '/c',
       GRPC_MAX_MESSAGE_BYTES: '1048576',
       GRPC_MAX_EMBEDDINGS: '256',
     });
@@ -55,8 +52,8 @@ describe('readDecomposerConfig', () => {
       grpcHost: '0.0.0.0',
       port: 9000,
       grpcPort: 0,
-      modelDir: '/models/clap',
-      vocab: 'audioset',
+      conceptSpace: '/spaces/one',
+      conceptSpaceStore: '/store',
       lambda: 0.05,
       topK: 10,
       kafka: false,
@@ -65,10 +62,16 @@ describe('readDecomposerConfig', () => {
       maxWaitMs: 0,
       inputTopic: 'in',
       outputTopic: 'out',
-      cacheDir: '/c',
       grpcMaxMessageBytes: 1048576,
       grpcMaxEmbeddings: 256,
     });
+  });
+
+  it('refuses to start without CONCEPT_SPACE, saying how to build one', () => {
+    expect(() => readDecomposerConfig({})).toThrow(
+      'bad configuration: CONCEPT_SPACE is not set (the concept space to load: a directory or a space id in ' +
+        'CONCEPT_SPACE_STORE; build one with `audio-concepts space build --model DIR --vocab NAME|FILE` (it prints the id))',
+    );
   });
 
   it('lists every bad variable in one error', () => {
@@ -77,6 +80,7 @@ describe('readDecomposerConfig', () => {
     ).toThrow(
       new ConfigError([
         'GRPC_PORT="70000" is not a number in [0, 65535]',
+        `CONCEPT_SPACE is not set (${CONCEPT_SPACE_HINT})`,
         'LAMBDA="-1" is not a number in [0.000001, 1000]',
         'TOP_K="five" is not a number in [1, 100000]',
         'DECOMPOSER_KAFKA="maybe" is not one of on, off',

@@ -1,12 +1,14 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { conceptSpaceStoreDir } from '@audio-concepts/decomposer-concepts';
 import { DEFAULT_GRPC_LIMITS, DEFAULT_MAX_EMBEDDINGS_PER_REQUEST } from '@audio-concepts/decomposer-service';
 import { EnvReader } from '@audio-concepts/platform-runtime';
-import { TOPICS } from '@audio-concepts/shared-contracts';
+import { DEFAULTS, defaultCacheDir, TOPICS } from '@audio-concepts/shared-contracts';
 import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 
-/** The demo model built by `npm run build` (tools/demo-model): the default MODEL_DIR. */
-export const DEMO_MODEL_DIR = resolve(__dirname, '..', '..', '..', 'models', 'clap-demo');
+/** What CONCEPT_SPACE must name, and how to make one. */
+export const CONCEPT_SPACE_HINT =
+  'the concept space to load: a directory or a space id in CONCEPT_SPACE_STORE; build one with ' +
+  '`audio-concepts space build --model DIR --vocab NAME|FILE` (it prints the id)';
 
 /** Injection token of the `DecomposerConfig`. */
 export const DECOMPOSER_CONFIG = Symbol('DECOMPOSER_CONFIG');
@@ -20,11 +22,10 @@ export interface DecomposerConfig {
   port: number;
   grpcHost: string;
   grpcPort: number;
-  modelDir: string;
-  /** 'demo', 'audioset' or a file; undefined: 'demo' for the demo model, else 'audioset' */
-  vocab: string | undefined;
-  device: 'auto' | 'cpu' | 'cuda';
-  cacheDir: string;
+  /** CONCEPT_SPACE: a space directory, or a space id (or unique id prefix) in `conceptSpaceStore` */
+  conceptSpace: string;
+  /** CONCEPT_SPACE_STORE: default `<AUDIO_CONCEPTS_CACHE or ~/.cache/audio-concepts>/spaces`, as the CLI's */
+  conceptSpaceStore: string;
   /** default λ (requests with λ = 0, and the Kafka path) */
   lambda: number;
   /** default concepts per frame */
@@ -55,15 +56,10 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     port: read.int('PORT', 8082, { min: 0, max: 65535 }),
     grpcHost: read.string('GRPC_HOST', host),
     grpcPort: read.int('GRPC_PORT', 50051, { min: 0, max: 65535 }),
-    modelDir: resolve(read.string('MODEL_DIR', DEMO_MODEL_DIR)),
-    vocab: read.string('VOCAB'),
-    device: read.oneOf('DEVICE', ['auto', 'cpu', 'cuda'] as const, 'cpu'),
-    cacheDir: read.string(
-      'CACHE_DIR',
-      read.string('AUDIO_CONCEPTS_CACHE', join(homedir(), '.cache', 'audio-concepts')),
-    ),
-    lambda: read.number('LAMBDA', 0.15, { min: 1e-6, max: 1000 }),
-    topK: read.int('TOP_K', 5, { min: 1, max: 100_000 }),
+    conceptSpace: read.required('CONCEPT_SPACE', CONCEPT_SPACE_HINT),
+    conceptSpaceStore: resolve(read.string('CONCEPT_SPACE_STORE', conceptSpaceStoreDir(defaultCacheDir(env)))),
+    lambda: read.number('LAMBDA', DEFAULTS.lambda, { min: 1e-6, max: 1000 }),
+    topK: read.int('TOP_K', DEFAULTS.topK, { min: 1, max: 100_000 }),
     threads: read.int('DECOMPOSER_THREADS', 1, { min: 1, max: 256 }),
     kafka: read.oneOf('DECOMPOSER_KAFKA', ['on', 'off'] as const, 'on') === 'on',
     groupId: read.string('DECOMPOSER_GROUP', 'audio-concepts-decomposer'),

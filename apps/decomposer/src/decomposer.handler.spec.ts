@@ -8,27 +8,52 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decomposeEmbeddings, type Decomposer } from '@audio-concepts/decomposer-service';
 import { startService } from '@audio-concepts/platform-runtime';
 import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
-import { gaussian, mulberry32 } from '@audio-concepts/decomposer-concepts';
+import { ConceptSpace, gaussian, mulberry32, saveConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { DEFAULT_BROKERS, decodeMessage, encodeMessage } from '@audio-concepts/platform-kafka';
 import { AppModule } from './app.module';
 import { ConceptSpaceLoader } from './concept-space.loader';
-import { DEMO_MODEL_DIR, readDecomposerConfig } from './config';
+import { readDecomposerConfig } from './config';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
-/** The Kafka path of the decomposer app on the real broker (deploy/local/kafka.sh), with topics of its own. */
+/**
+ * The Kafka path of the decomposer app on the real broker (deploy/local/kafka.sh), with topics of its own, started
+ * from a stored concept space alone: a synthetic one, so there is no CLAP model anywhere.
+ */
 
 const READY_TIMEOUT_MS = 60_000;
 const WIRE_TOLERANCE = 1e-6;
 
-function embeddingsOf(n: number, d: number, stream: string): AudioEmbedding[] {
+const MODEL_ID = 'synthetic-model-7';
+const [C, D] = [12, 32];
+
+/** A stored space of `C` random concepts of dimension `D` for model MODEL_ID, with a calibration set. */
+async function storeSyntheticSpace(dir: string): Promise<void> {
+  const normal = gaussian(mulberry32(7));
+  const space = ConceptSpace.build(
+    {
+      names: Array.from({ length: C }, (_, j) => `sound ${j}`),
+      textEmbeddingsCxD: Float32Array.from({ length: C * D }, () => normal()),
+      d: D,
+      audioReferenceNxD: Float32Array.from({ length: 20 * D }, () => normal() + 0.3),
+      modelId: MODEL_ID,
+      vocabulary: 'synthetic',
+    },
+    { threads: 1 },
+  );
+  await saveConceptSpace(space, dir);
+  await space.close();
+}
+
+function embeddingsOf(n: number, d: number, stream: string, modelId = MODEL_ID): AudioEmbedding[] {
   const normal = gaussian(mulberry32(3));
   return Array.from({ length: n }, (_, i) => ({
     streamId: stream,
     windowSeq: i,
     startMs: 10_000 * i,
     durationMs: 10_000,
-    modelId: 'demo',
+    modelId,
     vector: Array.from({ length: d }, () => Math.fround(normal())),
+    vectorF32le: new Uint8Array(),
     ingestedAtMs: 1_700_000_000_000 + i,
   }));
 }
@@ -62,11 +87,11 @@ describe('decomposer Kafka path', () => {
       waitForLeaders: true,
       topics: [topics.input, topics.output, `${topics.input}.dlq`].map((topic) => ({ topic, numPartitions: 2 })),
     });
+    await storeSyntheticSpace(join(cacheDir, 'space'));
     const config = readDecomposerConfig({
       PORT: '0',
       GRPC_PORT: '0',
-      MODEL_DIR: DEMO_MODEL_DIR,
-      CACHE_DIR: cacheDir,
+      CONCEPT_SPACE: join(cacheDir, 'space'),
       DECOMPOSER_GROUP: `${prefix}.decomposer`,
       DECOMPOSER_INPUT_TOPIC: topics.input,
       DECOMPOSER_OUTPUT_TOPIC: topics.output,
@@ -108,20 +133,26 @@ describe('decomposer Kafka path', () => {
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
   });
 
-  it('turns embeddings into the library frames and dead-letters a bad one alone', async () => {
+  it('serves the stored space', () => {
+    const space = decomposer.defaultSpace;
+    expect([space.metadata.modelId, space.c, space.d, space.audioMeanSource]).toEqual([MODEL_ID, C, D, 'calibration']);
+  });
+
+  it("turns embeddings into the library frames and dead-letters a bad one and another model's alone", async () => {
     const space = decomposer.defaultSpace;
     const embeddings = embeddingsOf(6, space.d, 'stream-a');
     const bad = { ...embeddings[5], windowSeq: 99, vector: embeddings[5].vector.slice(0, 7) };
+    const foreign = { ...embeddingsOf(1, space.d, 'stream-b', 'another-model')[0], windowSeq: 42 };
     await producer.send({
       topic: topics.input,
       acks: -1,
-      messages: [...embeddings, bad].map((e) => ({
+      messages: [...embeddings, bad, foreign].map((e) => ({
         key: e.streamId,
         value: encodeMessage(AudioEmbedding, e),
         headers: { 'content-type': 'application/x-protobuf', 'message-type': 'audio_concepts.v1.AudioEmbedding' },
       })),
     });
-    await waitFor(() => frames.length >= embeddings.length && deadLetters.length >= 1, 'frames and a dead letter');
+    await waitFor(() => frames.length >= embeddings.length && deadLetters.length >= 2, 'frames and two dead letters');
 
     const expected = (await decomposeEmbeddings(space, embeddings, { lambda: 0.15, topK: 5 })) as ConceptFrame[];
     const bySeq = new Map(frames.map((f) => [f.windowSeq, f]));
@@ -135,10 +166,17 @@ describe('decomposer Kafka path', () => {
       );
       expect(Math.abs(frame.cosine - want.cosine)).toBeLessThan(WIRE_TOLERANCE);
     }
-    expect(deadLetters).toHaveLength(1);
-    expect(deadLetters[0].headers).toMatchObject({
-      'error-type': 'ShapeMismatchError',
+    expect(deadLetters).toHaveLength(2);
+    const letters = new Map(deadLetters.map((l) => [l.headers['error-type'], l.headers]));
+    expect(letters.get('ShapeMismatchError')).toMatchObject({
       'error-message': `embedding of stream "stream-a" window 99 has 7 values, expected d = ${space.d} (model ${space.metadata.modelId})`,
+      'source-topic': topics.input,
+      'failed-stage': 'decomposer',
+    });
+    expect(letters.get('InvalidInputError')).toMatchObject({
+      'error-message':
+        `embedding of stream "stream-b" window 42 comes from model "another-model", but concept space ${space.id} ` +
+        `is for model "${MODEL_ID}"`,
       'source-topic': topics.input,
       'failed-stage': 'decomposer',
     });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { decomposeRule } from '@audio-concepts/decomposer-service';
 import { Readiness } from '@audio-concepts/platform-runtime';
 import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
 import { BatchStage, createKafka } from '@audio-concepts/platform-kafka';
@@ -47,7 +48,6 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
     const { config } = this;
     this.stage = new BatchStage<AudioEmbedding, ConceptFrame>({
       kafka: createKafka({ brokers: config.brokers, clientId: config.kafkaClientId }),
-      name: 'decomposer',
       groupId: config.groupId,
       inputTopic: config.inputTopic,
       outputTopic: config.outputTopic,
@@ -57,9 +57,7 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
       outputTypeName: 'audio_concepts.v1.ConceptFrame',
       maxBatch: config.maxBatch,
       maxWaitMs: config.maxWaitMs,
-      process: (embeddings) => decomposer.decomposeBatch(embeddings),
-      keyOf: (embedding) => embedding.streamId,
-      seqOf: (embedding) => embedding.windowSeq,
+      rule: decomposeRule(decomposer),
       registry: this.registry,
       logger: this.logger,
     });

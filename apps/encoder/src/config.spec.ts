@@ -1,6 +1,7 @@
 import { ConfigError } from '@audio-concepts/platform-runtime';
 import { describe, expect, it } from 'vitest';
-import { DEMO_MODEL_DIR, readEncoderConfig } from './config';
+import { DEMO_MODEL_DIR } from '@audio-concepts/shared-contracts';
+import { readEncoderConfig } from './config';
 
 describe('readEncoderConfig', () => {
   it('has the service contract defaults', () => {
@@ -18,6 +19,7 @@ describe('readEncoderConfig', () => {
       inputTopic: 'audio.windows.v1',
       outputTopic: 'audio.embeddings.v1',
       sessionTimeoutMs: 30_000,
+      wireFormat: 'v2',
     });
     expect(DEMO_MODEL_DIR).toMatch(/models[/\\]clap-demo$/);
   });
@@ -37,6 +39,7 @@ describe('readEncoderConfig', () => {
         ENCODER_INPUT_TOPIC: 'in',
         ENCODER_OUTPUT_TOPIC: 'out',
         KAFKA_SESSION_TIMEOUT_MS: '6000',
+        WIRE_FORMAT: 'v1',
       }),
     ).toMatchObject({
       brokers: ['a:1', 'b:2'],
@@ -51,18 +54,26 @@ describe('readEncoderConfig', () => {
       inputTopic: 'in',
       outputTopic: 'out',
       sessionTimeoutMs: 6000,
+      wireFormat: 'v1',
     });
   });
 
   it('lists every bad variable in one error', () => {
     expect(() =>
-      readEncoderConfig({ PORT: 'http', DEVICE: 'tpu', ENCODER_MAX_BATCH: '0', KAFKA_SESSION_TIMEOUT_MS: '100' }),
+      readEncoderConfig({
+        PORT: 'http',
+        DEVICE: 'tpu',
+        ENCODER_MAX_BATCH: '0',
+        KAFKA_SESSION_TIMEOUT_MS: '100',
+        WIRE_FORMAT: 'v3',
+      }),
     ).toThrow(
       new ConfigError([
         'PORT="http" is not a number in [0, 65535]',
         'DEVICE="tpu" is not one of auto, cpu, cuda',
         'ENCODER_MAX_BATCH="0" is not a number in [1, 1024]',
         'KAFKA_SESSION_TIMEOUT_MS="100" is not a number in [6000, 300000]',
+        'WIRE_FORMAT="v3" is not one of v1, v2',
       ]),
     );
   });

@@ -1,10 +1,7 @@
 import { resolve } from 'node:path';
 import { EnvReader } from '@audio-concepts/platform-runtime';
-import { TOPICS } from '@audio-concepts/shared-contracts';
+import { DEFAULTS, DEMO_MODEL_DIR, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
 import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
-
-/** The demo model built by `npm run build` (tools/demo-model): the default MODEL_DIR. */
-export const DEMO_MODEL_DIR = resolve(__dirname, '..', '..', '..', 'models', 'clap-demo');
 
 /** Injection token of the `EncoderConfig`. */
 export const ENCODER_CONFIG = Symbol('ENCODER_CONFIG');
@@ -27,6 +24,8 @@ export interface EncoderConfig {
   outputTopic: string;
   /** how soon the group moves a crashed encoder's partitions to the others */
   sessionTimeoutMs: number;
+  /** how embeddings are written: v2 (float32 bytes) unless a consumer still needs v1 during an upgrade */
+  wireFormat: WireFormat;
 }
 
 /** Parses the environment, listing every bad variable in one ConfigError. */
@@ -42,12 +41,13 @@ export function readEncoderConfig(env: NodeJS.ProcessEnv): EncoderConfig {
     device: read.oneOf('DEVICE', ['auto', 'cpu', 'cuda'] as const, 'auto'),
     threads: threads === undefined ? undefined : read.int('ENCODER_THREADS', 1, { min: 1, max: 256 }),
     groupId: read.string('ENCODER_GROUP', 'audio-concepts-encoder'),
-    maxBatch: read.int('ENCODER_MAX_BATCH', 8, { min: 1, max: 1024 }),
+    maxBatch: read.int('ENCODER_MAX_BATCH', DEFAULTS.encoderBatch, { min: 1, max: 1024 }),
     maxWaitMs: read.int('ENCODER_MAX_WAIT_MS', 50, { min: 0, max: 60_000 }),
     inputTopic: read.string('ENCODER_INPUT_TOPIC', TOPICS.windows),
     outputTopic: read.string('ENCODER_OUTPUT_TOPIC', TOPICS.embeddings),
     // The broker's group.min.session.timeout.ms is 6 s by default.
     sessionTimeoutMs: read.int('KAFKA_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
+    wireFormat: read.oneOf('WIRE_FORMAT', WIRE_FORMATS, 'v2'),
   };
   read.check();
   return config;

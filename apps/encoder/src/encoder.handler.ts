@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { Registry } from 'prom-client';
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
 import { Readiness } from '@audio-concepts/platform-runtime';
+import { EncodeRule } from '@audio-concepts/encoder-stage';
 import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
 import { BatchStage, createKafka, describeError } from '@audio-concepts/platform-kafka';
 import { ENCODER_CONFIG, type EncoderConfig } from './config';
 import { EncoderMetrics } from './encoder.metrics';
-import { WindowEncoder } from './window-encoder';
 
 /**
  * The Kafka transport of the encoder: audio.windows.v1 → audio.embeddings.v1 in micro-batches, one model call per
@@ -19,7 +19,7 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
   private readonly stopSignal = new AbortController();
   private modelState: true | string = 'not loading yet';
   private encoder: ClapEncoder | undefined;
-  private windows: WindowEncoder | undefined;
+  private rule: EncodeRule | undefined;
   private stage: BatchStage<AudioWindow, AudioEmbedding> | undefined;
   private running: Promise<void> | undefined;
 
@@ -44,11 +44,6 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
     await this.encoder?.close();
   }
 
-  /** The stage's process(): windows → embeddings, or an error for each window that cannot be encoded. */
-  handleWindows(windows: AudioWindow[]): Promise<Array<AudioEmbedding | Error>> {
-    return (this.windows as WindowEncoder).encode(windows);
-  }
-
   private async run(): Promise<void> {
     try {
       await this.loadModel();
@@ -65,7 +60,10 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
     this.modelState = `loading ${modelDir}`;
     const encoder = await ClapEncoder.load(modelDir, { device, maxBatch, intraOpThreads: threads });
     this.encoder = encoder;
-    this.windows = new WindowEncoder(encoder, this.metrics);
+    this.rule = new EncodeRule(encoder, {
+      wireFormat: this.config.wireFormat,
+      observe: (windows, seconds) => this.metrics.observeEncode(windows, seconds),
+    });
     const fallback = device !== 'cpu' && encoder.provider === 'cpu' ? ` (DEVICE=${device}: no CUDA, so CPU)` : '';
     this.logger.log(
       `model ${modelDir} [${encoder.modelId}] on execution provider ${encoder.provider}${fallback}: ` +
@@ -79,7 +77,6 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
     const { signal } = this.stopSignal;
     this.stage = new BatchStage<AudioWindow, AudioEmbedding>({
       kafka: createKafka({ brokers: config.brokers, clientId: config.kafkaClientId }),
-      name: 'encoder',
       groupId: config.groupId,
       inputTopic: config.inputTopic,
       outputTopic: config.outputTopic,
@@ -90,9 +87,7 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
       maxBatch: config.maxBatch,
       maxWaitMs: config.maxWaitMs,
       sessionTimeoutMs: config.sessionTimeoutMs,
-      process: (windows) => this.handleWindows(windows),
-      keyOf: (window) => window.streamId,
-      seqOf: (window) => window.windowSeq,
+      rule: this.rule as EncodeRule,
       registry: this.registry,
       logger: this.logger,
     });

@@ -23,4 +23,10 @@ export class EncoderMetrics {
       registers: [registry],
     });
   }
+
+  /** One model call: `windows` encoded in `seconds`. */
+  observeEncode(windows: number, seconds: number): void {
+    this.windowsEncoded.inc(windows);
+    this.encodeDuration.observe(seconds);
+  }
 }

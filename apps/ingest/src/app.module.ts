@@ -12,7 +12,7 @@ import {
   UploadIngest,
 } from '@audio-concepts/ingest-stream';
 import { ServiceRuntimeModule } from '@audio-concepts/platform-runtime';
-import { createKafka } from '@audio-concepts/platform-kafka';
+import { createKafka, kafkaRetry } from '@audio-concepts/platform-kafka';
 import type { IngestConfig } from './config';
 import { IngestController } from './ingest.controller';
 import { IngestLifecycle } from './ingest.lifecycle';
@@ -24,7 +24,7 @@ export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
 /** JSON logs; few retries per connection attempt, since the sink retries connecting itself (with backoff, and
  * the reason in /readyz) and sends have retries of their own. */
-const KAFKA_CLIENT_CONFIG = { logCreator: kafkaLogCreator, retry: { initialRetryTime: 200, retries: 2 } };
+const KAFKA_CLIENT_CONFIG = { logCreator: kafkaLogCreator, retry: kafkaRetry('reconnecting') };
 
 /** The ingest service: wiring only; the behaviour is in @audio-concepts/ingest-stream. */
 @Module({})
@@ -51,7 +51,11 @@ export class AppModule implements NestModule {
         {
           provide: StreamIngestService,
           useFactory: (sink: KafkaWindowSink, registry: StreamRegistry, metrics: IngestMetrics, c: IngestConfig) =>
-            new StreamIngestService(sink, registry, metrics, { windowS: c.windowS, hopS: c.hopS }),
+            new StreamIngestService(sink, registry, metrics, {
+              windowS: c.windowS,
+              hopS: c.hopS,
+              wireFormat: c.wireFormat,
+            }),
           inject: [KafkaWindowSink, StreamRegistry, IngestMetrics, INGEST_CONFIG],
         },
         {

@@ -14,6 +14,7 @@ describe('ingestConfig', () => {
       token: 't',
       windowS: 10,
       hopS: 10,
+      wireFormat: 'v2',
       maxUploadBytes: 512 * 1024 * 1024,
       rateLimit: 600,
       sourcesPath: undefined,

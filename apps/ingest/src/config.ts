@@ -1,4 +1,4 @@
-import { TOPICS } from '@audio-concepts/shared-contracts';
+import { DEFAULTS, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
 import { EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/platform-kafka';
 
@@ -12,6 +12,8 @@ export interface IngestConfig {
   token: string;
   windowS: number;
   hopS: number;
+  /** how windows' PCM is written: v2 (float32 bytes) unless a consumer still needs v1 during an upgrade */
+  wireFormat: WireFormat;
   maxUploadBytes: number;
   /** requests per minute per token */
   rateLimit: number;
@@ -29,7 +31,7 @@ let cached: IngestConfig | undefined;
 export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
   if (cached) return cached;
   const read = new EnvReader(env);
-  const windowS = read.number('INGEST_WINDOW_S', 10, { min: 0.001, max: MAX_WINDOW_S });
+  const windowS = read.number('INGEST_WINDOW_S', DEFAULTS.windowS, { min: 0.001, max: MAX_WINDOW_S });
   const config: IngestConfig = {
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', 8080, { min: 0, max: 65_535 }),
@@ -38,6 +40,7 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
     token: read.required('INGEST_TOKEN', 'the bearer token clients must send'),
     windowS,
     hopS: read.number('INGEST_HOP_S', windowS, { min: 0.001, max: 3_600 }),
+    wireFormat: read.oneOf('WIRE_FORMAT', WIRE_FORMATS, 'v2'),
     maxUploadBytes: read.int('INGEST_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, { min: 1 }),
     rateLimit: read.int('INGEST_RATE_LIMIT', 600, { min: 1, max: 1_000_000 }),
     sourcesPath: read.string('INGEST_SOURCES'),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { NonNegativeLasso } from '@audio-concepts/decomposer-lasso';
@@ -14,6 +15,7 @@ interface DecomposeOptions {
   embeddings: string;
   lambda: number;
   out?: string;
+  objectivesOut?: string;
   raw?: boolean;
   audioMeanFrom?: string;
   conceptNames?: string;
@@ -45,6 +47,7 @@ export function decomposeCommand(): Command {
       parseLambda,
     )
     .option('--out <W.npy>', 'write the weights, n × c float64')
+    .option('--objectives-out <F.npy>', "write each row's objective value, n float64")
     .option('--raw', 'use C and the rows as given: no normalizing, no centering')
     .option(
       '--audio-mean-from <M.npy>',
@@ -52,7 +55,10 @@ export function decomposeCommand(): Command {
     )
     .option('--concept-names <FILE>', "one concept name per line, to print each row's top concepts")
     .option('--top <K>', 'concepts printed per row with --concept-names', parsePositiveInt, 5)
-    .option('--json', 'print one JSON object: {"n","c","d","lambda","l0_mean","objective","samples_per_s"}')
+    .option(
+      '--json',
+      'print one JSON object: {"n","c","d","lambda","l0_mean","objective_mean","objective_max","samples_per_s"}',
+    )
     .addOption(
       new Option('--tol <T>', 'duality-gap tolerance, relative to ‖z‖²').default(1e-6).argParser(parsePositiveNumber),
     )
@@ -64,6 +70,8 @@ export function decomposeCommand(): Command {
 async function runDecompose(options: DecomposeOptions): Promise<void> {
   if (options.raw && options.audioMeanFrom)
     throw new UsageError('--audio-mean-from has no effect with --raw (rows are used as given)');
+  if (options.out && options.objectivesOut && resolve(options.out) === resolve(options.objectivesOut))
+    throw new UsageError(`--out and --objectives-out are the same file (${options.out}); give two paths`);
   const started = performance.now();
   const concepts = asFloat64Matrix(await readNpy(options.concepts), options.concepts);
   const rows = await openNpyRows(options.embeddings, { rowsPerChunk: options.batch });
@@ -98,7 +106,15 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
   const matmul = await createOrtMatMul({ threads: options.threads });
   const solver = await NonNegativeLasso.create(dictionary, c, d, { threads: options.threads, matmul });
   const writer = options.out ? await createNpyRowWriter(options.out, 'float64', [n, c]) : undefined;
-  const objective: number[] = [];
+  const objectivesWriter = options.objectivesOut
+    ? await createNpyRowWriter(options.objectivesOut, 'float64', [n]).catch(async (error: unknown) => {
+        await writer?.abort();
+        throw error;
+      })
+    : undefined;
+  // Summaries only: a per-row array in the JSON line would grow with n (use --objectives-out for the rows).
+  let objectiveSum = 0;
+  let objectiveMax = 0;
   let l0Sum = 0;
   let unconverged = 0;
   const progress = new Progress('decompose', n, !options.json && n > options.batch);
@@ -108,8 +124,10 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
       const z = space ? space.transform(batch.data, batch.rows) : batch.data;
       const result = await solver.solve(z, batch.rows, d, { lambda: options.lambda, tol: options.tol });
       await writer?.write(result.weights);
+      await objectivesWriter?.write(result.objective.subarray(0, result.n));
       for (let i = 0; i < result.n; i++) {
-        objective.push(result.objective[i]);
+        objectiveSum += result.objective[i];
+        objectiveMax = Math.max(objectiveMax, result.objective[i]);
         l0Sum += result.l0[i];
         if (!result.converged[i]) unconverged++;
         if (names && !options.json)
@@ -118,8 +136,10 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
       progress.update(chunk.rowStart + batch.rows);
     }
     await writer?.close();
+    await objectivesWriter?.close();
   } catch (error) {
     await writer?.abort();
+    await objectivesWriter?.abort();
     throw error;
   } finally {
     await solver.close();
@@ -140,7 +160,8 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
         d,
         lambda: options.lambda,
         l0_mean: l0Mean,
-        objective,
+        objective_mean: n > 0 ? objectiveSum / n : 0,
+        objective_max: objectiveMax,
         samples_per_s: round(samplesPerS, 1),
       }) + '\n',
     );
@@ -149,6 +170,7 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
       `decomposed ${n} embeddings over ${c} concepts (d = ${d}, λ = ${options.lambda}) in ${seconds.toFixed(2)} s ` +
         `(${samplesPerS.toFixed(0)} samples/s); mean non-zeros ${l0Mean.toFixed(1)}` +
         (options.out ? `; weights written to ${options.out}` : '') +
+        (options.objectivesOut ? `; objectives written to ${options.objectivesOut}` : '') +
         '\n',
     );
   }

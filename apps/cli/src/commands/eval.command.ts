@@ -1,5 +1,9 @@
 import { Command } from 'commander';
 import { ConceptSpace, ProjectionHead, evaluateZeroShot } from '@audio-concepts/decomposer-concepts';
+import { UsageError } from '../cli-error';
+import { openStoredSpace } from '@audio-concepts/decomposer-service';
+import { conceptSpaceStoreDir } from '@audio-concepts/decomposer-concepts';
+import { defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { parseLambda, parsePositiveInt } from '../options';
@@ -8,8 +12,10 @@ interface ZeroShotOptions {
   audio: string;
   labels: string;
   prompts: string;
-  concepts: string;
+  concepts?: string;
   audioMeanFrom?: string;
+  space?: string;
+  cacheDir: string;
   lambda: number;
   head?: string;
   json?: boolean;
@@ -33,8 +39,13 @@ export function evalCommand(): Command {
         '--prompts <P.npy>',
         'class prompt embeddings ("This is a sound of {label}."), one row per class, k × d',
       )
-      .requiredOption('--concepts <T.npy>', 'raw concept text embeddings, c × d (normalized and centered here)')
+      .option('--concepts <T.npy>', 'raw concept text embeddings, c × d (normalized and centered here)')
       .option('--audio-mean-from <M.npy>', 'reference audio embeddings for the audio mean m_a (default: none, m_a = 0)')
+      .option(
+        '--space <DIR|ID>',
+        'a stored concept space (`space build`) instead of --concepts and --audio-mean-from: its C and m_a',
+      )
+      .option('--cache-dir <DIR>', 'the store of concept spaces is <DIR>/spaces', defaultCacheDir())
       .requiredOption('--lambda <L>', 'L1 penalty λ', parseLambda)
       .option('--head <DIR>', 'fine-tuned projection head: DIR/head.npy (d × d); decomposes H·L2(e) instead of e')
       .option('--json', 'print one JSON object: {"n","concepts","dense_acc","concept_acc","l0_mean","cos_mean"}')
@@ -49,20 +60,25 @@ async function runZeroShot(options: ZeroShotOptions): Promise<void> {
   const audio = asFloat64Matrix(await readNpy(options.audio), options.audio);
   const labels = asIntVector(await readNpy(options.labels), options.labels);
   const prompts = asFloat64Matrix(await readNpy(options.prompts), options.prompts);
-  const concepts = asFloat64Matrix(await readNpy(options.concepts), options.concepts);
-  const reference = options.audioMeanFrom
-    ? asFloat64Matrix(await readNpy(options.audioMeanFrom), options.audioMeanFrom)
-    : undefined;
+  if (options.space && (options.concepts || options.audioMeanFrom || options.head))
+    throw new UsageError(
+      '--space replaces --concepts and --audio-mean-from (and its m_a was computed without a --head): give one or the other',
+    );
+  if (!options.space && !options.concepts)
+    throw new UsageError('give the concepts: --concepts T.npy [--audio-mean-from M.npy], or --space DIR|ID');
   const head = options.head ? await ProjectionHead.load(options.head) : undefined;
-  const d = concepts.cols;
   const project = (m: { data: Float64Array; rows: number }) => (head ? head.project(m.data, m.rows) : m.data);
-
-  const matmul = await createOrtMatMul({ threads: options.threads });
-  const space = ConceptSpace.build(
-    { textEmbeddingsCxD: concepts.data, d, audioReferenceNxD: reference ? project(reference) : undefined },
-    { matmul, threads: options.threads },
-  );
-  if (space.audioMeanSource === 'none') process.stderr.write('note: no --audio-mean-from given: audio mean m_a = 0\n');
+  const { space, close } = options.space
+    ? await openStoredSpace({
+        space: options.space,
+        storeDir: conceptSpaceStoreDir(options.cacheDir),
+        threads: options.threads,
+      })
+    : await spaceFromArrays(options.concepts!, options.audioMeanFrom, project, options.threads);
+  if (space.audioMeanSource === 'none')
+    process.stderr.write(
+      `note: ${options.space ? 'the space has' : 'no --audio-mean-from given:'} audio mean m_a = 0\n`,
+    );
   try {
     const report = await evaluateZeroShot({
       space,
@@ -83,7 +99,32 @@ async function runZeroShot(options: ZeroShotOptions): Promise<void> {
           `  mean fidelity     ${report.cos_mean.toFixed(4)} (cosine of reconstruction and embedding)\n`,
       );
   } finally {
-    await space.close();
-    await matmul.close();
+    await close();
   }
+}
+
+async function spaceFromArrays(
+  conceptsPath: string,
+  audioMeanFrom: string | undefined,
+  project: (m: { data: Float64Array; rows: number }) => Float64Array,
+  threads: number | undefined,
+): Promise<{ space: ConceptSpace; close(): Promise<void> }> {
+  const concepts = asFloat64Matrix(await readNpy(conceptsPath), conceptsPath);
+  const reference = audioMeanFrom ? asFloat64Matrix(await readNpy(audioMeanFrom), audioMeanFrom) : undefined;
+  const matmul = await createOrtMatMul({ threads });
+  const space = ConceptSpace.build(
+    {
+      textEmbeddingsCxD: concepts.data,
+      d: concepts.cols,
+      audioReferenceNxD: reference ? project(reference) : undefined,
+    },
+    { matmul, threads },
+  );
+  return {
+    space,
+    close: async () => {
+      await space.close();
+      await matmul.close();
+    },
+  };
 }

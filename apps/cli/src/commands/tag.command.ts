@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { DEFAULTS, DEMO_MODEL_DIR, defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { CLAP_SAMPLE_RATE, openAudio } from '@audio-concepts/ingest-audio';
-import { conceptFrameJson, openConceptSpace, tagAudio } from '@audio-concepts/pipeline-embedded';
-import { UsageError } from '../cli-error';
+import {
+  frameJson,
+  frameLine,
+  openConceptSpace,
+  openTagSpace,
+  tagAudio,
+  type FailedWindow,
+} from '@audio-concepts/pipeline-embedded';
+import { UsageError, WindowsFailedError } from '../cli-error';
 import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';
-import { tableLine } from '../frame-format';
 import { Progress } from '../progress';
 
 interface TagCommandOptions {
@@ -18,6 +23,7 @@ interface TagCommandOptions {
   hop?: number;
   json?: boolean;
   calibrate?: string;
+  space?: string;
   allowNetwork?: boolean;
   device: 'auto' | 'cpu' | 'cuda';
   cacheDir: string;
@@ -26,10 +32,8 @@ interface TagCommandOptions {
 }
 
 /** The demo model built by `npm run build` (tools/demo-model), used when no --model is given. */
-export const DEMO_MODEL_DIR = resolve(__dirname, '..', '..', '..', '..', 'models', 'clap-demo');
-const DEFAULT_CACHE_DIR = process.env.AUDIO_CONCEPTS_CACHE ?? join(homedir(), '.cache', 'audio-concepts');
-/** λ of the paper's sparser setting: a handful of concepts per window. */
-const DEFAULT_LAMBDA = 0.15;
+export { DEMO_MODEL_DIR };
+const DEFAULT_CACHE_DIR = defaultCacheDir();
 
 export function tagCommand(): Command {
   return new Command('tag')
@@ -47,9 +51,9 @@ export function tagCommand(): Command {
       '--vocab <NAME|FILE>',
       "concept vocabulary: 'audioset', 'demo' or a file of names (one per line); default: 'demo' for the demo model, else 'audioset'",
     )
-    .option('--lambda <L>', `L1 penalty λ (larger: fewer concepts)`, parseLambda, DEFAULT_LAMBDA)
-    .option('--top <K>', 'concepts printed per window', parsePositiveInt, 5)
-    .option('--window <S>', 'window length in seconds (CLAP: 10)', parsePositiveNumber, 10)
+    .option('--lambda <L>', `L1 penalty λ (larger: fewer concepts)`, parseLambda, DEFAULTS.lambda)
+    .option('--top <K>', 'concepts printed per window', parsePositiveInt, DEFAULTS.topK)
+    .option('--window <S>', 'window length in seconds (CLAP: 10)', parsePositiveNumber, DEFAULTS.windowS)
     .option('--hop <S>', 'hop between window starts in seconds (default: the window length)', parsePositiveNumber)
     .option(
       '--json',
@@ -59,10 +63,19 @@ export function tagCommand(): Command {
       '--calibrate <DIR|FILE>',
       "calibration set for the audio mean m_a: audio files or a .npy of embeddings (default: the model's own set, if it ships one)",
     )
+    .option(
+      '--space <DIR|ID>',
+      'a stored concept space (`space build`; a directory, or an id in <cache-dir>/spaces): no text embedding is ' +
+        'computed and only the audio tower loads; --model must be the model the space was built with',
+    )
     .option('--allow-network', 'allow downloading a model by hub id')
     .addOption(new Option('--device <D>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))
-    .option('--cache-dir <DIR>', 'cache for text embeddings and calibration means', DEFAULT_CACHE_DIR)
-    .option('--batch <N>', 'windows per encoder batch', parsePositiveInt, 8)
+    .option(
+      '--cache-dir <DIR>',
+      'cache for text embeddings and calibration means, and the store of concept spaces (<DIR>/spaces)',
+      DEFAULT_CACHE_DIR,
+    )
+    .option('--batch <N>', 'windows per encoder batch', parsePositiveInt, DEFAULTS.encoderBatch)
     .option('--no-progress', 'no progress line on stderr')
     .action(async (input: string, options: TagCommandOptions) => runTag(input, options));
 }
@@ -77,15 +90,25 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
 
   // Open the input first: a missing or unreadable file is reported before the model loads.
   let audio = await openAudio(input, { sampleRate: CLAP_SAMPLE_RATE, stdin: process.stdin });
-  const opened = await openConceptSpace({
-    modelPath,
-    vocab: options.vocab,
-    calibrate: options.calibrate,
-    device: options.device,
-    cacheDir: options.cacheDir,
-    allowNetwork: options.allowNetwork,
-    log: say,
-  });
+  if (options.space && (options.vocab || options.calibrate))
+    throw new UsageError('--space already fixes the vocabulary and the calibration: drop --vocab and --calibrate');
+  const opened = options.space
+    ? await openTagSpace({
+        modelPath,
+        space: options.space,
+        device: options.device,
+        cacheDir: options.cacheDir,
+        allowNetwork: options.allowNetwork,
+      })
+    : await openConceptSpace({
+        modelPath,
+        vocab: options.vocab,
+        calibrate: options.calibrate,
+        device: options.device,
+        cacheDir: options.cacheDir,
+        allowNetwork: options.allowNetwork,
+        log: say,
+      });
   const { encoder, space, vocabulary, isDemo } = opened;
   if (encoder.sampleRate !== CLAP_SAMPLE_RATE)
     audio = await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin });
@@ -107,21 +130,31 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
   const started = performance.now();
   const progress = new Progress(stream, totalWindows, options.progress && !options.json, ' windows');
   let windows = 0;
+  const failed: FailedWindow[] = [];
+  // A window a stage refuses is named on stderr and the run goes on, as the services dead-letter it.
+  const onFailed = (window: FailedWindow) => {
+    failed.push(window);
+    progress.clear();
+    const span = `${(window.startMs / 1000).toFixed(1)}–${((window.startMs + window.durationMs) / 1000).toFixed(1)} s`;
+    say(`audio-concepts: window ${window.windowSeq} (${span}) skipped by the ${window.stage}: ${window.error.message}`);
+  };
   try {
     const frames = tagAudio(
       audio,
       encoder,
       space,
       { lambda: options.lambda, top: options.top, windowS: options.window, hopS, batchSize: options.batch },
+      onFailed,
       stream,
     );
     for await (const frame of frames) {
       if (windows === 0) notes.forEach(say);
       progress.clear();
-      process.stdout.write(options.json ? `${conceptFrameJson(frame)}\n` : `${tableLine(frame)}\n`);
+      process.stdout.write(options.json ? `${frameJson(frame)}\n` : `${frameLine(frame)}\n`);
       windows++;
       const seconds = (performance.now() - started) / 1000;
-      progress.update(windows, `${(frame.endS / Math.max(seconds, 1e-3)).toFixed(1)}× real time`);
+      const endS = (frame.startMs + frame.durationMs) / 1000;
+      progress.update(windows, `${(endS / Math.max(seconds, 1e-3)).toFixed(1)}× real time`);
     }
   } finally {
     progress.done();
@@ -129,6 +162,11 @@ async function runTag(input: string, options: TagCommandOptions): Promise<void> 
   }
   if (!options.json && options.progress)
     say(`${windows} window${windows === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (failed.length > 0)
+    throw new WindowsFailedError(
+      `${failed.length} of ${windows + failed.length} windows failed (windows ${failed.map((f) => f.windowSeq).join(', ')}); ` +
+        'the others were tagged',
+    );
 }
 
 /**

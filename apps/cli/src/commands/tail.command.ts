@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { logLevel } from 'kafkajs';
 import { ConceptFrame as ConceptFrameMessage, TOPICS } from '@audio-concepts/shared-contracts';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
-import { createKafka, decodeMessage } from '@audio-concepts/platform-kafka';
-import { conceptFrameJson } from '@audio-concepts/pipeline-embedded';
-import { fromConceptFrameMessage, tableLine } from '../frame-format';
+import { createConsumer, createKafka, decodeMessage, kafkaRetry, uniqueGroupId } from '@audio-concepts/platform-kafka';
+import { frameJson, frameLine } from '@audio-concepts/pipeline-embedded';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { FrameDedupe } from './frame-dedupe';
 import { defaultBrokers, parseBrokers } from './kafka-options';
@@ -55,13 +53,13 @@ async function runTail(options: TailOptions): Promise<void> {
   const kafka = createKafka(
     { brokers: options.brokers, clientId: 'audio-concepts-tail' },
     // kafkajs logs its retries as JSON lines; the user gets one line from us instead (all of it with --debug)
-    { logLevel: debug ? logLevel.WARN : logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 5 } },
+    { logLevel: debug ? logLevel.WARN : logLevel.NOTHING, connectionTimeout: 3_000, retry: kafkaRetry('interactive') },
   );
   // A group of its own: every tail sees every frame, and leaves no offsets that matter behind.
-  const consumer = kafka.consumer({
-    groupId: `audio-concepts-tail-${randomBytes(6).toString('hex')}`,
+  const consumer = createConsumer(kafka, {
+    groupId: uniqueGroupId('audio-concepts-tail'),
     maxWaitTimeInMs: 250,
-    retry: { retries: 5 },
+    retry: kafkaRetry('interactive'),
   });
   const end = settle();
   consumer.on(consumer.events.CRASH, (event) => {
@@ -103,11 +101,10 @@ async function runTail(options: TailOptions): Promise<void> {
         }
         if (options.stream !== undefined && frame.streamId !== options.stream) return;
         if (!dedupe.first(frame.streamId, frame.windowSeq)) return;
-        const pipelineFrame = fromConceptFrameMessage(frame);
         // `tag`'s lines; without --stream a table line starts with the stream, as several streams interleave
         const line = options.json
-          ? conceptFrameJson(pipelineFrame)
-          : `${options.stream === undefined ? `${frame.streamId}  ` : ''}${tableLine(pipelineFrame)}`;
+          ? frameJson(frame)
+          : `${options.stream === undefined ? `${frame.streamId}  ` : ''}${frameLine(frame)}`;
         process.stdout.write(`${line}\n`);
         printed++;
         if (options.count !== undefined && printed >= options.count) end.done();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { checkOptimality, jsMatMul, type MatMul } from '@audio-concepts/decomposer-lasso';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,7 +78,11 @@ describe('ConceptSpace.build', () => {
   it('names concepts concept_<row> when no names are given, and keeps metadata', () => {
     const space = build({ names: undefined, createdAt: '2024-01-02T03:04:05.000Z' });
     expect(space.names.slice(0, 2)).toEqual(['concept_0', 'concept_1']);
-    expect(space.metadata).toEqual({ modelId: 'synthetic', vocabulary: 'test', createdAt: '2024-01-02T03:04:05.000Z' });
+    expect(space.metadata).toMatchObject({
+      modelId: 'synthetic',
+      vocabulary: 'test',
+      createdAt: '2024-01-02T03:04:05.000Z',
+    });
   });
 
   it('rejects a names count that does not match the rows of T', () => {
@@ -343,11 +348,19 @@ describe('ConceptSpace.topConcepts / groupView', () => {
 });
 
 describe('ConceptSpace.id', () => {
-  it('depends on the content, not on metadata', () => {
+  it('depends on the content and the model id, not on the other metadata', () => {
     const a = build();
     expect(a.id).toMatch(/^[0-9a-f]{16}$/);
-    expect(build({ modelId: 'other', createdAt: 'x' }).id).toBe(a.id);
+    expect(build({ vocabulary: 'other', createdAt: 'x' }).id).toBe(a.id);
+    expect(build({ modelId: 'other' }).id).not.toBe(a.id);
     expect(build({ names: names.map((x) => `${x}!`) }).id).not.toBe(a.id);
     expect(build({ audioReferenceNxD: undefined }).id).not.toBe(a.id);
+  });
+
+  it('records the calibration hash: SHA-256 of the float32 calibration embeddings, or "none"', () => {
+    const reference = Float32Array.from(referenceNxD);
+    const expected = createHash('sha256').update(new Uint8Array(reference.buffer)).digest('hex');
+    expect(build().metadata.calibrationHash).toBe(expected);
+    expect(build({ audioReferenceNxD: undefined }).metadata.calibrationHash).toBe('none');
   });
 });

@@ -83,12 +83,14 @@ describe('saveConceptSpace / loadConceptSpace', () => {
     expect(await readConceptSpaceManifest(dir)).toEqual(manifest);
     expect(manifest).toMatchObject({
       format: 'audio-concepts/concept-space',
-      version: 1,
+      version: 2,
       id: space.id,
       c,
       d,
       modelId: 'demo/clap',
       vocabulary: 'synthetic-40',
+      vocabularyHash: sha256(new TextEncoder().encode(names.join('\n') + '\n')),
+      calibrationHash: space.metadata.calibrationHash,
       audioMeanSource: 'calibration',
       createdAt: '2024-05-06T07:08:09.000Z',
       dtype: 'float32',
@@ -142,8 +144,14 @@ describe('saveConceptSpace / loadConceptSpace', () => {
     await saveConceptSpace(space, dir);
     const path = join(dir, 'manifest.json');
     const manifest = JSON.parse(await readFile(path, 'utf8'));
-    await writeFile(path, JSON.stringify({ ...manifest, version: 2 }));
-    await expect(load()).rejects.toThrow(/version 2 is not supported \(expected 1\)/);
+    await writeFile(path, JSON.stringify({ ...manifest, version: 3 }));
+    await expect(load()).rejects.toThrow(/version 3 is not supported \(expected 2\)/);
+    await writeFile(path, JSON.stringify({ ...manifest, version: 1 }));
+    await expect(load()).rejects.toThrow(
+      /version 1 is an older concept space format \(expected 2\): rebuild it with `audio-concepts space build`/,
+    );
+    await writeFile(path, JSON.stringify({ ...manifest, calibrationHash: 'x' }));
+    await expect(load()).rejects.toThrow(/calibrationHash is "x", expected 64 lowercase hex digits or "none"/);
     await writeFile(path, JSON.stringify({ ...manifest, files: { ...manifest.files, names: '../concepts.txt' } }));
     await expect(load()).rejects.toThrow(/files.names is "..\/concepts.txt", expected a plain file name/);
     await writeFile(path, '{ not json');

@@ -7,7 +7,8 @@ import { asFloat32Matrix, encodeNpy, parseNpy, type NdArray } from '@audio-conce
 import { ConceptSpace, type AudioMeanSource, type ConceptSpaceRuntime } from './concept-space';
 
 export const CONCEPT_SPACE_FORMAT = 'audio-concepts/concept-space';
-export const CONCEPT_SPACE_VERSION = 1;
+/** 2: adds vocabularyHash and calibrationHash, and the id covers the model id. */
+export const CONCEPT_SPACE_VERSION = 2;
 export const CONCEPT_SPACE_MANIFEST = 'manifest.json';
 
 /** The files of a saved space, by role. */
@@ -28,12 +29,16 @@ export type ConceptSpaceFileRole = keyof typeof CONCEPT_SPACE_FILES;
 export interface ConceptSpaceManifest {
   format: typeof CONCEPT_SPACE_FORMAT;
   version: typeof CONCEPT_SPACE_VERSION;
-  /** `ConceptSpace.id` */
+  /** `ConceptSpace.id`: the content hash of T (hence C), m_a, the names and the model id */
   id: string;
   c: number;
   d: number;
   modelId: string;
   vocabulary: string;
+  /** hex SHA-256 of the concept names, one per line (the bytes of concepts.txt) */
+  vocabularyHash: string;
+  /** hex SHA-256 of the float32 calibration embeddings behind m_a, or 'none' (m_a = 0) */
+  calibrationHash: string;
   audioMeanSource: AudioMeanSource;
   createdAt: string;
   dtype: 'float32';
@@ -76,6 +81,8 @@ export async function saveConceptSpace(space: ConceptSpace, dir: string): Promis
     d,
     modelId: space.metadata.modelId,
     vocabulary: space.metadata.vocabulary,
+    vocabularyHash: sha256.names,
+    calibrationHash: space.metadata.calibrationHash,
     audioMeanSource: space.audioMeanSource,
     createdAt: space.metadata.createdAt,
     dtype: 'float32',
@@ -126,6 +133,12 @@ export async function loadConceptSpace(dir: string, runtime: ConceptSpaceRuntime
   const dictionary = readMatrix(bytes.dictionary, path('dictionary'), c, d);
   const audioMean = readVector(bytes.audioMean, path('audioMean'), d);
   const names = parseNames(bytes.names, path('names'), c);
+  if (manifest.vocabularyHash !== manifest.sha256.names)
+    throw new FormatError(
+      `${join(dir, CONCEPT_SPACE_MANIFEST)}: vocabularyHash ${manifest.vocabularyHash} is not the SHA-256 of ` +
+        `${path('names')} (${manifest.sha256.names})`,
+      dir,
+    );
 
   let space: ConceptSpace;
   try {
@@ -136,7 +149,12 @@ export async function loadConceptSpace(dir: string, runtime: ConceptSpaceRuntime
         d,
         audioMeanD: audioMean,
         audioMeanSource: manifest.audioMeanSource,
-        metadata: { modelId: manifest.modelId, vocabulary: manifest.vocabulary, createdAt: manifest.createdAt },
+        metadata: {
+          modelId: manifest.modelId,
+          vocabulary: manifest.vocabulary,
+          createdAt: manifest.createdAt,
+          calibrationHash: manifest.calibrationHash,
+        },
       },
       runtime,
     );
@@ -170,6 +188,11 @@ function validateManifest(value: unknown, path: string): ConceptSpaceManifest {
   const m = value as Record<string, unknown>;
   if (m.format !== CONCEPT_SPACE_FORMAT)
     throw fail(`format is ${JSON.stringify(m.format)}, expected ${JSON.stringify(CONCEPT_SPACE_FORMAT)}`);
+  if (typeof m.version === 'number' && m.version < CONCEPT_SPACE_VERSION)
+    throw fail(
+      `version ${m.version} is an older concept space format (expected ${CONCEPT_SPACE_VERSION}): ` +
+        'rebuild it with `audio-concepts space build`',
+    );
   if (m.version !== CONCEPT_SPACE_VERSION)
     throw fail(`version ${JSON.stringify(m.version)} is not supported (expected ${CONCEPT_SPACE_VERSION})`);
   for (const key of ['c', 'd'])
@@ -177,6 +200,10 @@ function validateManifest(value: unknown, path: string): ConceptSpaceManifest {
       throw fail(`${key} is ${JSON.stringify(m[key])}, expected a positive integer`);
   for (const key of ['id', 'modelId', 'vocabulary', 'createdAt'])
     if (typeof m[key] !== 'string') throw fail(`${key} is ${JSON.stringify(m[key])}, expected a string`);
+  if (typeof m.vocabularyHash !== 'string' || !/^[0-9a-f]{64}$/.test(m.vocabularyHash))
+    throw fail(`vocabularyHash is ${JSON.stringify(m.vocabularyHash)}, expected 64 lowercase hex digits`);
+  if (typeof m.calibrationHash !== 'string' || !/^([0-9a-f]{64}|none)$/.test(m.calibrationHash))
+    throw fail(`calibrationHash is ${JSON.stringify(m.calibrationHash)}, expected 64 lowercase hex digits or "none"`);
   if (m.audioMeanSource !== 'calibration' && m.audioMeanSource !== 'none')
     throw fail(`audioMeanSource is ${JSON.stringify(m.audioMeanSource)}, expected "calibration" or "none"`);
   if (m.dtype !== 'float32') throw fail(`dtype is ${JSON.stringify(m.dtype)}, expected "float32"`);

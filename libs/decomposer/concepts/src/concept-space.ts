@@ -22,6 +22,11 @@ export interface ConceptSpaceMetadata {
   readonly vocabulary: string;
   /** ISO 8601 time the space was built. */
   readonly createdAt: string;
+  /**
+   * Hex SHA-256 of the float32 calibration embeddings m_a was computed from (of m_a itself when it was given
+   * directly), or 'none' when m_a = 0.
+   */
+  readonly calibrationHash: string;
 }
 
 /** How decompositions run: both are passed to the Lasso solver (`@audio-concepts/decomposer-lasso`). */
@@ -178,18 +183,22 @@ export class ConceptSpace {
       throw new InvalidInputError('give either an audio reference corpus or an audio mean m_a, not both');
     let audioMeanD: ArrayLike<number> = new Float64Array(d);
     let audioMeanSource: AudioMeanSource = 'none';
+    let calibrationHash = 'none';
     if (input.audioReferenceNxD !== undefined) {
       const n = rowCount(input.audioReferenceNxD, d, 'audio reference embeddings', ['n', 'd']);
       audioMeanD = computeAudioMean(input.audioReferenceNxD, n, d);
       audioMeanSource = 'calibration';
+      calibrationHash = float32Sha256(input.audioReferenceNxD);
     } else if (input.audioMeanD !== undefined) {
       audioMeanD = input.audioMeanD;
       audioMeanSource = 'calibration';
+      calibrationHash = float32Sha256(input.audioMeanD);
     }
     const metadata: ConceptSpaceMetadata = {
       modelId: input.modelId ?? 'unknown',
       vocabulary: input.vocabulary ?? 'custom',
       createdAt: input.createdAt ?? new Date().toISOString(),
+      calibrationHash,
     };
     return ConceptSpace.fromParts(
       { names, textEmbeddingsCxD: input.textEmbeddingsCxD, d, audioMeanD, audioMeanSource, metadata },
@@ -225,13 +234,16 @@ export class ConceptSpace {
   }
 
   /**
-   * A content id (16 hex digits): SHA-256 of c, d, T, m_a and the names. Two spaces with the same id decompose
-   * identically; metadata does not count. Suits `ConceptFrame.concept_space_id`.
+   * A content id (16 hex digits): SHA-256 of `audio-concepts/concept-space\nc=<c>\nd=<d>\nmodel=<modelId>\n`, then
+   * T (float32 bytes; C is derived from it), m_a (float32 bytes) and the names joined by newlines. Two spaces with
+   * the same id decompose identically and expect embeddings of the same model; the other metadata (vocabulary name,
+   * creation time, calibration hash) does not count. Suits `ConceptFrame.concept_space_id` and names the space's
+   * directory in the store.
    */
   get id(): string {
     if (this.cachedId === undefined) {
       const hash = createHash('sha256');
-      hash.update(`audio-concepts/concept-space\nc=${this.c}\nd=${this.d}\n`);
+      hash.update(`audio-concepts/concept-space\nc=${this.c}\nd=${this.d}\nmodel=${this.metadata.modelId}\n`);
       hash.update(bytesOf(this.textEmbeddingsCxD));
       hash.update(bytesOf(this.audioMeanD));
       hash.update(this.names.join('\n'));
@@ -410,7 +422,7 @@ function checkAudioMean(audioMeanD: ArrayLike<number>, d: number, source: AudioM
 }
 
 function checkMetadata(metadata: ConceptSpaceMetadata): void {
-  for (const key of ['modelId', 'vocabulary', 'createdAt'] as const)
+  for (const key of ['modelId', 'vocabulary', 'createdAt', 'calibrationHash'] as const)
     if (typeof metadata?.[key] !== 'string')
       throw new InvalidInputError(
         `concept space metadata ${key} is ${JSON.stringify(metadata?.[key])}, expected a string`,
@@ -424,4 +436,10 @@ function checkTopK(k: number): void {
 
 function bytesOf(a: Float32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function float32Sha256(values: ArrayLike<number>): string {
+  return createHash('sha256')
+    .update(bytesOf(values instanceof Float32Array ? values : Float32Array.from(values)))
+    .digest('hex');
 }

@@ -24,6 +24,15 @@ export {
   type ConceptSpaceFileRole,
   type ConceptSpaceManifest,
 } from './concept-space.store';
+export {
+  CONCEPT_SPACE_STORE_SUBDIR,
+  MIN_SPACE_ID_PREFIX,
+  conceptSpaceDirIn,
+  conceptSpaceStoreDir,
+  listConceptSpaces,
+  resolveConceptSpace,
+  type StoredConceptSpace,
+} from './concept-space.catalog';
 export { centerConceptDictionary, computeAudioMean } from './concept-dictionary';
 export {
   classifyZeroShot,

@@ -24,9 +24,11 @@ async function expectedFrames(space: ConceptSpace, embeddings: AudioEmbedding[],
     durationMs: e.durationMs,
     conceptSpaceId: space.id,
     headId: '',
-    lambda,
-    concepts: space.topConcepts(result.weights.subarray(i * space.c, (i + 1) * space.c), topK),
-    cosine: result.cosine[i],
+    lambda: Math.fround(lambda), // float32, as on the wire
+    concepts: space
+      .topConcepts(result.weights.subarray(i * space.c, (i + 1) * space.c), topK)
+      .map((c) => ({ ...c, weight: Math.fround(c.weight) })),
+    cosine: Math.fround(result.cosine[i]),
     l0: result.l0[i],
     ingestedAtMs: e.ingestedAtMs,
   }));
@@ -112,6 +114,18 @@ describe('decomposeEmbeddings', () => {
     expect(results[4]).toBeInstanceOf(InvalidInputError);
     expect((results[4] as Error).message).toBe(
       'embedding of stream "s1" window 104 is all zeros: there is nothing to decompose',
+    );
+  });
+
+  it('refuses an embedding of another model (InvalidInputError naming both ids) and decomposes the others', async () => {
+    const batch = embeddingsOf(3, space.d, 31);
+    batch[1] = { ...batch[1], modelId: 'other-model' };
+    const results = await decomposeEmbeddings(space, batch, { lambda: 0.15, topK: 5 });
+    const good = await expectedFrames(space, [batch[0], batch[2]], 0.15, 5);
+    expect([results[0], results[2]]).toEqual(good);
+    expect(results[1]).toBeInstanceOf(InvalidInputError);
+    expect((results[1] as Error).message).toBe(
+      `embedding of stream "s1" window 101 comes from model "other-model", but concept space ${space.id} is for model "small-11"`,
     );
   });
 

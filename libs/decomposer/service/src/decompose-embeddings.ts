@@ -1,4 +1,4 @@
-import type { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
+import { vectorOf, type AudioEmbedding, type ConceptFrame } from '@audio-concepts/shared-contracts';
 import type { ConceptDecomposition, ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 
@@ -16,7 +16,7 @@ export interface DecomposeEmbeddingsOptions {
  * (concept_space_id = space.id, λ, the top-K concepts {index, label, weight} largest first, cosine, l0), carrying
  * stream id, window seq, start, duration and ingest time through.
  *
- * Each embedding is checked first (length d, finite values, not all zeros); the valid ones are decomposed in one
+ * Each embedding is checked first (the space's model id, length d, finite values, not all zeros); the valid ones are decomposed in one
  * batched `space.decompose`. A bad embedding does not fail the others: its slot holds the Error
  * (ShapeMismatchError, NonFiniteValueError or InvalidInputError, naming stream and window). Bad options, or a
  * failure of the solver itself, throw.
@@ -28,32 +28,33 @@ export async function decomposeEmbeddings(
 ): Promise<Array<ConceptFrame | Error>> {
   checkOptions(options);
   // Every slot is filled below: an Error now, or a frame once the batch is decomposed.
-  const results: Array<ConceptFrame | Error | undefined> = embeddings.map((e, row) => checkEmbedding(space, e, row));
-  const valid: number[] = [];
-  results.forEach((result, i) => {
-    if (result === undefined) valid.push(i);
+  const results: Array<ConceptFrame | Error | undefined> = new Array(embeddings.length);
+  const valid: { index: number; vector: Float32Array }[] = [];
+  embeddings.forEach((embedding, index) => {
+    const checked = checkEmbedding(space, embedding, index);
+    if (checked instanceof Error) results[index] = checked;
+    else valid.push({ index, vector: checked });
   });
 
   if (valid.length === 0) return results as Array<ConceptFrame | Error>;
   try {
-    const decomposition = await decomposeRows(space, embeddings, valid, options.lambda);
-    valid.forEach((i, row) => (results[i] = frameOf(space, embeddings[i], decomposition, row, options)));
+    const decomposition = await decomposeRows(space, valid, options.lambda);
+    valid.forEach(
+      ({ index }, row) => (results[index] = frameOf(space, embeddings[index], decomposition, row, options)),
+    );
   } catch (error) {
     // The space refused the batch for one row's sake (e.g. an embedding equal to the audio mean m_a): find which,
     // one at a time, so that the others still get their frames. Anything else is not the input's fault.
     if (!(error instanceof InvalidInputError)) throw error;
-    for (const i of valid) {
+    for (const one of valid) {
+      const embedding = embeddings[one.index];
       try {
-        results[i] = frameOf(
-          space,
-          embeddings[i],
-          await decomposeRows(space, embeddings, [i], options.lambda),
-          0,
-          options,
-        );
+        results[one.index] = frameOf(space, embedding, await decomposeRows(space, [one], options.lambda), 0, options);
       } catch (itemError) {
         if (!(itemError instanceof InvalidInputError)) throw itemError;
-        results[i] = new InvalidInputError(`${itemName(embeddings[i])}: ${itemError.message}`, { cause: itemError });
+        results[one.index] = new InvalidInputError(`${itemName(embedding)}: ${itemError.message}`, {
+          cause: itemError,
+        });
       }
     }
   }
@@ -72,10 +73,21 @@ function checkOptions(options: DecomposeEmbeddingsOptions): void {
     throw new InvalidInputError(`topK is ${options.topK}, expected a non-negative integer or Infinity`);
 }
 
-/** Why `embedding` (row `row` of the batch) cannot be decomposed, or undefined when it can. */
-function checkEmbedding(space: ConceptSpace, embedding: AudioEmbedding, row: number): Error | undefined {
-  const { vector } = embedding;
-  const length = vector?.length ?? 0;
+/** The vector of `embedding` (row `row` of the batch) when it can be decomposed over `space`, else why not. */
+function checkEmbedding(space: ConceptSpace, embedding: AudioEmbedding, row: number): Float32Array | Error {
+  // Another model's embedding lives in another space: decomposing it would give confident nonsense.
+  if (embedding.modelId !== space.metadata.modelId)
+    return new InvalidInputError(
+      `${itemName(embedding)} comes from model ${JSON.stringify(embedding.modelId)}, but concept space ${space.id} ` +
+        `is for model ${JSON.stringify(space.metadata.modelId)}`,
+    );
+  let vector: Float32Array;
+  try {
+    vector = vectorOf(embedding);
+  } catch (error) {
+    return error instanceof Error ? error : new InvalidInputError(String(error));
+  }
+  const length = vector.length;
   if (length !== space.d)
     return new ShapeMismatchError(
       length === 0
@@ -92,19 +104,17 @@ function checkEmbedding(space: ConceptSpace, embedding: AudioEmbedding, row: num
     if (x !== 0) zeros = false;
   }
   if (zeros) return new InvalidInputError(`${itemName(embedding)} is all zeros: there is nothing to decompose`);
-  return undefined;
+  return vector;
 }
 
 async function decomposeRows(
   space: ConceptSpace,
-  embeddings: readonly AudioEmbedding[],
-  rows: readonly number[],
+  rows: readonly { vector: Float32Array }[],
   lambda: number,
 ): Promise<ConceptDecomposition> {
   const { d } = space;
-  // Float64 keeps the values exactly as given (wire floats are float32, which float64 holds exactly).
-  const embeddingsNxD = new Float64Array(rows.length * d);
-  rows.forEach((i, row) => embeddingsNxD.set(embeddings[i].vector, row * d));
+  const embeddingsNxD = new Float32Array(rows.length * d);
+  rows.forEach(({ vector }, row) => embeddingsNxD.set(vector, row * d));
   return space.decompose(embeddingsNxD, rows.length, { lambda });
 }
 
@@ -117,6 +127,8 @@ function frameOf(
 ): ConceptFrame {
   const { c } = space;
   const weightsC = decomposition.weights.subarray(row * c, (row + 1) * c);
+  // Floats are rounded to float32 here, as the wire does: a frame in memory (`tag`) equals the one from Kafka.
+  const f32 = Math.fround;
   return {
     streamId: embedding.streamId,
     windowSeq: embedding.windowSeq,
@@ -124,9 +136,11 @@ function frameOf(
     durationMs: embedding.durationMs,
     conceptSpaceId: space.id,
     headId: options.headId ?? '',
-    lambda: options.lambda,
-    concepts: space.topConcepts(weightsC, options.topK).map(({ index, label, weight }) => ({ index, label, weight })),
-    cosine: decomposition.cosine[row],
+    lambda: f32(options.lambda),
+    concepts: space
+      .topConcepts(weightsC, options.topK)
+      .map(({ index, label, weight }) => ({ index, label, weight: f32(weight) })),
+    cosine: f32(decomposition.cosine[row]),
     l0: decomposition.l0[row],
     ingestedAtMs: embedding.ingestedAtMs,
   };

@@ -159,6 +159,20 @@ describe('DecomposerGrpcServer', () => {
       );
     });
 
+    it('an embedding of another model: INVALID_ARGUMENT naming both ids, and a later correct call succeeds', async () => {
+      const foreign = embeddingsOf(2, space.d, 29, 'other-model');
+      const error = await grpcError(decompose(client, { embeddings: foreign }));
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details).toMatch(
+        new RegExp(
+          `^embeddings\\[0\\]: embedding of stream "s0" window 100 comes from model "other-model", ` +
+            `but concept space ${space.id} is for model "small-11"`,
+        ),
+      );
+      const ok = await decompose(client, { embeddings });
+      expect(ok.frames).toHaveLength(embeddings.length);
+    });
+
     it('non-finite values and zero vectors: INVALID_ARGUMENT, counting the other rejected ones', async () => {
       const bad = [...embeddings];
       bad[0] = { ...bad[0], vector: bad[0].vector.map((x, t) => (t === 2 ? Infinity : x)) };
@@ -191,15 +205,16 @@ describe('DecomposerGrpcServer', () => {
 
   it('counts requests by method and status code, and frames', async () => {
     const text = await registry.metrics();
-    expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Decompose",code="OK"} 3`);
+    expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Decompose",code="OK"} 4`);
     expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Decompose",code="NOT_FOUND"} 1`);
     expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="ListConceptSpaces",code="OK"} 1`);
     expect(text).toMatch(
       new RegExp(`${DECOMPOSER_METRICS.grpcRequests}\\{method="Decompose",code="INVALID_ARGUMENT"\\} [1-9]`),
     );
-    // 9 + 5 frames here, and 2 from the size-limited server, which shares the decomposer
-    expect(text).toContain(`${DECOMPOSER_METRICS.frames}{transport="grpc"} 16`);
-    expect(text).toContain(`${DECOMPOSER_METRICS.l0}_count 16`);
+    // 9 + 5 + 3 frames here (the last after a foreign model's request), and 2 from the size-limited server, which
+    // shares the decomposer
+    expect(text).toContain(`${DECOMPOSER_METRICS.frames}{transport="grpc"} 19`);
+    expect(text).toContain(`${DECOMPOSER_METRICS.l0}_count 19`);
     expect(text).toContain(`${DECOMPOSER_METRICS.rejected}{transport="grpc",error="ShapeMismatchError"} 1`);
     expect(text).not.toMatch(/stream/);
   });

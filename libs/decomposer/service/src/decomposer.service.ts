@@ -5,6 +5,7 @@ import type {
   DecomposeRequest,
 } from '@audio-concepts/shared-contracts';
 import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
+import type { StageRule } from '@audio-concepts/platform-stage';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { decomposeEmbeddings } from './decompose-embeddings';
 import { RejectedEmbeddingError, UnknownConceptSpaceError } from './decomposer.errors';
@@ -39,8 +40,9 @@ export class Decomposer {
 
   constructor(options: DecomposerOptions) {
     if (options.spaces.length === 0) throw new InvalidInputError('a decomposer needs at least one concept space');
-    if (!Number.isFinite(options.lambda) || options.lambda <= 0)
-      throw new InvalidInputError(`default lambda is ${options.lambda}, expected a finite number > 0`);
+    // 0 is allowed (`tag --lambda 0`: least squares); a gRPC request's 0 means this default.
+    if (!Number.isFinite(options.lambda) || options.lambda < 0)
+      throw new InvalidInputError(`default lambda is ${options.lambda}, expected a finite number ≥ 0`);
     if (!Number.isInteger(options.topK) || options.topK < 1)
       throw new InvalidInputError(`default topK is ${options.topK}, expected an integer ≥ 1`);
     const max = options.maxEmbeddingsPerRequest ?? DEFAULT_MAX_EMBEDDINGS_PER_REQUEST;
@@ -114,6 +116,19 @@ export class Decomposer {
       throw new RejectedEmbeddingError(results.indexOf(rejected[0]), rejected.length, rejected[0]);
     return results as ConceptFrame[];
   }
+}
+
+/**
+ * The decomposer stage's rule (embeddings → concept frames over the default space, λ and top-K), run by `tag` in
+ * memory and by the decomposer service over Kafka: `decomposeBatch`, a frame or an Error per embedding.
+ */
+export function decomposeRule(decomposer: Decomposer): StageRule<AudioEmbedding, ConceptFrame> {
+  return {
+    name: 'decomposer',
+    process: (embeddings) => decomposer.decomposeBatch(embeddings),
+    keyOf: (embedding) => embedding.streamId,
+    seqOf: (embedding) => embedding.windowSeq,
+  };
 }
 
 function secondsSince(started: number): number {

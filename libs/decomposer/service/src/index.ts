@@ -9,6 +9,12 @@ export {
   type GrpcLimits,
 } from './decomposer.grpc-server';
 export { DECOMPOSER_METRICS, DecomposerMetrics, type DecomposerTransport } from './decomposer.metrics';
-export { Decomposer, DEFAULT_MAX_EMBEDDINGS_PER_REQUEST, type DecomposerOptions } from './decomposer.service';
+export {
+  Decomposer,
+  decomposeRule,
+  DEFAULT_MAX_EMBEDDINGS_PER_REQUEST,
+  type DecomposerOptions,
+} from './decomposer.service';
 export { GRPC_STATUS_OF_ERROR, grpcStatusName, grpcStatusOf } from './grpc-status.table';
 export { checkGrpcHealth } from './health.client';
+export { openStoredSpace, type OpenedStoredSpace, type OpenStoredSpaceOptions } from './stored-space';

@@ -247,6 +247,23 @@ describe('ClapEncoder on a tiny real model', () => {
     );
   });
 
+  it('lazyTextTower: encodes audio without the text tower, loads it on the first encodeText', async () => {
+    const lazy = await ClapEncoder.load(model.dir, { device: 'cpu', lazyTextTower: true });
+    expect(lazy.textTowerLoaded).toBe(false);
+    expect([lazy.modelId, lazy.dimension]).toEqual([encoder.modelId, encoder.dimension]);
+    expect(await lazy.encodeAudio([clip(2)])).toEqual(await encoder.encodeAudio([clip(2)]));
+    expect(lazy.textTowerLoaded).toBe(false);
+    expect(await lazy.encodeText(['rain'])).toEqual(await encoder.encodeText(['rain']));
+    expect(lazy.textTowerLoaded).toBe(true);
+    await lazy.close();
+  });
+
+  it('lazyTextTower: a text tower that disagrees on D fails at the first encodeText', async () => {
+    const lazy = await ClapEncoder.load(join(root, 'mixed'), { device: 'cpu', lazyTextTower: true });
+    await expect(lazy.encodeText(['rain'])).rejects.toThrow(/the towers disagree on the embedding size/);
+    await lazy.close();
+  });
+
   it('fails clearly after close', async () => {
     const closing = await ClapEncoder.load(model.dir, { device: 'cpu' });
     await closing.close();

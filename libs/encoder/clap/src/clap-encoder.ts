@@ -22,6 +22,11 @@ export interface ClapLoadOptions {
   maxBatch?: number;
   /** Threads of onnxruntime's intra-op pool (default: onnxruntime's choice). */
   intraOpThreads?: number;
+  /**
+   * Open the text tower on the first `encodeText` rather than now (default false), for callers that only encode
+   * audio. Needs an audio tower that declares D; otherwise the text tower is opened now to find it.
+   */
+  lazyTextTower?: boolean;
 }
 
 export const DEFAULT_MAX_BATCH = 8;
@@ -47,6 +52,11 @@ export class ClapEncoder {
   /** Embedding size D. */
   get dimension(): number {
     return this.sessions.dimension;
+  }
+
+  /** Whether the text tower is loaded (false with `lazyTextTower` until the first `encodeText`). */
+  get textTowerLoaded(): boolean {
+    return this.sessions.textLoaded;
   }
 
   /** The execution provider onnxruntime actually gave the sessions. */
@@ -86,7 +96,7 @@ export class ClapEncoder {
     ]);
     const sessions = await ClapSessions.open(
       { audio: join(dir, layout.onnx.audio), text: join(dir, layout.onnx.text) },
-      { device: opts.device, intraOpThreads: options.intraOpThreads },
+      { device: opts.device, intraOpThreads: options.intraOpThreads, lazyText: options.lazyTextTower },
       deps,
     );
     return new ClapEncoder(modelId, dir, opts.maxBatch, features, tokenizer, sessions);

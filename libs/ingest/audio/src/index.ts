@@ -4,3 +4,5 @@ export { AudioDecodeError } from './audio-decode.error';
 export { openAudio } from './audio.opener';
 export { windowAudio } from './audio-windows';
 export type { AudioWindow, WindowAudioOptions } from './audio-windows';
+export { decodeArgs, runFfmpeg, type FfmpegRun } from './ffmpeg.process';
+export { windowMessage, type WindowMessageOptions } from './window.message';

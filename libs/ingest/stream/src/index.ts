@@ -1,5 +1,4 @@
 export { presentedToken, tokenMatches, type Credentials } from './bearer-token';
-export { Backoff, sleep, type BackoffOptions } from './backoff';
 export {
   IngestInterruptedError,
   PayloadTooLargeError,

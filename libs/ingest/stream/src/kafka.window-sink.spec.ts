@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { AudioWindow } from '@audio-concepts/shared-contracts';
-import { createKafka, DEFAULT_BROKERS, decodeMessage } from '@audio-concepts/platform-kafka';
+import { AudioWindow, audioWindowWith } from '@audio-concepts/shared-contracts';
+import {
+  createConsumer,
+  createKafka,
+  DEFAULT_BROKERS,
+  decodeMessage,
+  uniqueGroupId,
+} from '@audio-concepts/platform-kafka';
 import { type Admin, type Consumer, type Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WindowPublishError } from './ingest.errors';
@@ -21,7 +27,7 @@ describe('KafkaWindowSink', () => {
     admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
-    consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+    consumer = createConsumer(kafka, { groupId: uniqueGroupId('test') });
     sink = new KafkaWindowSink(kafka, topic, log);
   });
   afterAll(async () => {
@@ -31,15 +37,18 @@ describe('KafkaWindowSink', () => {
     await admin.disconnect();
   });
 
-  const window = (seq: number): AudioWindow => ({
-    streamId: 'radio-1',
-    windowSeq: seq,
-    startMs: seq * 10_000,
-    durationMs: 10_000,
-    sampleRate: 48_000,
-    pcm: [0.5, -0.25, 0.125],
-    ingestedAtMs: 1_700_000_000_000 + seq,
-  });
+  const window = (seq: number): AudioWindow =>
+    audioWindowWith(
+      {
+        streamId: 'radio-1',
+        windowSeq: seq,
+        startMs: seq * 10_000,
+        durationMs: 10_000,
+        sampleRate: 48_000,
+        ingestedAtMs: 1_700_000_000_000 + seq,
+      },
+      new Float32Array([0.5, -0.25, 0.125]),
+    );
 
   it('is not ready and refuses to publish before it is connected', async () => {
     expect(sink.readiness()).toBe('connecting to Kafka');

@@ -1,7 +1,7 @@
 import { AudioWindow } from '@audio-concepts/shared-contracts';
-import { encodeMessage } from '@audio-concepts/platform-kafka';
+import { encodeMessage, kafkaRetry } from '@audio-concepts/platform-kafka';
+import { retry, sleep } from '@audio-concepts/platform-retry';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
-import { Backoff, sleep } from './backoff';
 import { WindowPublishError } from './ingest.errors';
 import type { IngestLog } from './ingest.log';
 import type { WindowSink } from './window.sink';
@@ -34,7 +34,7 @@ export class KafkaWindowSink implements WindowSink {
       // murmur2 of the key, as the Java clients partition: a stream lands where other producers would put it
       createPartitioner: Partitioners.DefaultPartitioner,
       maxInFlightRequests: 1,
-      retry: { initialRetryTime: 200, retries: 5 },
+      retry: kafkaRetry('interactive'),
     });
     this.producer.on(this.producer.events.CONNECT, () => {
       this.connected = true;
@@ -83,18 +83,21 @@ export class KafkaWindowSink implements WindowSink {
   }
 
   private async connectUntilStopped(): Promise<void> {
-    const backoff = new Backoff({ initialMs: 1_000, maxMs: 30_000 });
-    const signal = this.stopping.signal;
-    while (!signal.aborted && !this.connected) {
-      try {
+    const connected = await retry(
+      async () => {
         await this.producer.connect();
-        this.log.log(`connected to Kafka; publishing windows to ${this.topic}`);
-      } catch (error) {
-        this.lastError = error instanceof Error ? error.message : String(error);
-        const delayMs = backoff.next();
-        this.log.warn(`cannot connect to Kafka (${this.lastError}); trying again in ${(delayMs / 1000).toFixed(1)} s`);
-        await sleep(delayMs, signal);
-      }
-    }
+        return true;
+      },
+      {
+        signal: this.stopping.signal,
+        onRetry: (error, delayMs) => {
+          this.lastError = error instanceof Error ? error.message : String(error);
+          this.log.warn(
+            `cannot connect to Kafka (${this.lastError}); trying again in ${(delayMs / 1000).toFixed(1)} s`,
+          );
+        },
+      },
+    );
+    if (connected) this.log.log(`connected to Kafka; publishing windows to ${this.topic}`);
   }
 }

@@ -90,6 +90,8 @@ describe.skipIf(!HAS_FFMPEG)('decodePcm', () => {
         },
       ),
     );
-    await expect(decoding).rejects.toThrow('stream s: ffmpeg not found: install it (Debian: apt-get install ffmpeg)');
+    await expect(decoding).rejects.toThrow(
+      `ffmpeg not found at ${join(dir, 'no-ffmpeg')}: install it (Debian: apt-get install ffmpeg) to read stream s (f32le 48000 Hz × 1)`,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { openAudio } from '@audio-concepts/ingest-audio';
-import { Backoff, type BackoffOptions, sleep } from './backoff';
+import { Backoff, type BackoffOptions, sleep } from '@audio-concepts/platform-retry';
 import type { IngestLog } from './ingest.log';
 import type { IngestMetrics } from './ingest.metrics';
 import type { PullSource } from './pull-source.config';

@@ -1,3 +1,4 @@
+import { pcmOf } from '@audio-concepts/shared-contracts';
 import { windowAudio } from '@audio-concepts/ingest-audio';
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
 import { Registry } from 'prom-client';
@@ -66,8 +67,8 @@ describe('StreamIngestService', () => {
     for await (const w of windowAudio(signal(35), { sampleRate: RATE, windowS: 10 })) expected.push(w.samples);
     // toEqual on 480 000 floats is slow; compare the lengths, then find the first differing sample
     windows.forEach((w, i) => {
-      expect(w.pcm.length).toBe(expected[i].length);
-      expect(Float32Array.from(w.pcm).findIndex((x, k) => x !== expected[i][k])).toBe(-1);
+      expect(pcmOf(w).length).toBe(expected[i].length);
+      expect(pcmOf(w).findIndex((x, k) => x !== expected[i][k])).toBe(-1);
     });
     // ingestedAtMs is taken as each window closes, in order
     expect(windows.map((w) => w.ingestedAtMs)).toEqual([...windows.map((w) => w.ingestedAtMs)].sort());

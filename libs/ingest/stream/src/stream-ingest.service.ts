@@ -1,5 +1,5 @@
-import { CLAP_SAMPLE_RATE, windowAudio } from '@audio-concepts/ingest-audio';
-import type { AudioWindow } from '@audio-concepts/shared-contracts';
+import { CLAP_SAMPLE_RATE, windowAudio, windowMessage } from '@audio-concepts/ingest-audio';
+import type { AudioWindow, WireFormat } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';
 import type { IngestMetrics, Transport } from './ingest.metrics';
@@ -11,6 +11,8 @@ import type { WindowSink } from './window.sink';
 export interface WindowingSettings {
   windowS: number;
   hopS: number;
+  /** how windows' PCM is written (default v2: float32 bytes) */
+  wireFormat?: WireFormat;
 }
 
 export interface FeedOptions {
@@ -47,7 +49,7 @@ export class StreamIngestService {
     private readonly settings: WindowingSettings,
     private readonly clock: () => number = Date.now,
   ) {
-    for (const [name, value] of Object.entries(settings)) {
+    for (const [name, value] of Object.entries({ windowS: settings.windowS, hopS: settings.hopS })) {
       if (!Number.isFinite(value) || value <= 0) {
         throw new InvalidInputError(`${name} must be a positive number of seconds, got ${value}`);
       }
@@ -71,25 +73,23 @@ export class StreamIngestService {
     let nextSeq = lease.start.nextSeq;
     try {
       options.onStart?.();
-      const windows = windowAudio(input, { sampleRate: CLAP_SAMPLE_RATE, ...this.settings });
+      const { windowS, hopS, wireFormat } = this.settings;
+      const windows = windowAudio(input, { sampleRate: CLAP_SAMPLE_RATE, windowS, hopS });
       for await (const window of windows) {
         const ingestedAtMs = this.clock();
         const windowSeq = lease.start.nextSeq + window.seq;
         // Taken even if publishing fails: a send that timed out may still land, and its number must not be
         // reused for other audio (consumers dedupe by stream and sequence number).
         nextSeq = windowSeq + 1;
-        await this.publish(
-          {
-            streamId,
-            windowSeq,
-            startMs: lease.start.nextStartMs + toMs(window.startSample),
-            durationMs: toMs(window.samples.length),
-            sampleRate: CLAP_SAMPLE_RATE,
-            pcm: Array.from(window.samples),
-            ingestedAtMs,
-          },
-          options.transport,
-        );
+        const message = windowMessage(window, {
+          streamId,
+          sampleRate: CLAP_SAMPLE_RATE,
+          ingestedAtMs,
+          seqOffset: lease.start.nextSeq,
+          startMsOffset: lease.start.nextStartMs,
+          wireFormat,
+        });
+        await this.publish(message, options.transport);
         progress.windows += 1;
         progress.firstSeq ??= windowSeq;
         progress.lastSeq = windowSeq;

@@ -1,3 +1,4 @@
+import { pcmOf } from '@audio-concepts/shared-contracts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,10 +56,8 @@ describe.skipIf(!HAS_FFMPEG)('UploadIngest', () => {
     expect(summary).toEqual({ stream: 's', windows: 3, firstSeq: 0, lastSeq: 2, durationS: 25 });
     const expected: { samples: Float32Array }[] = [];
     for await (const w of windowAudio(await openAudio(wav), { sampleRate: 48_000, windowS: 10 })) expected.push(w);
-    expect(mocks.sink.windows.map((w) => w.pcm.length)).toEqual(expected.map((w) => w.samples.length));
-    mocks.sink.windows.forEach((w, i) =>
-      expect(Float32Array.from(w.pcm).findIndex((x, k) => x !== expected[i].samples[k])).toBe(-1),
-    );
+    expect(mocks.sink.windows.map((w) => pcmOf(w).length)).toEqual(expected.map((w) => w.samples.length));
+    mocks.sink.windows.forEach((w, i) => expect(pcmOf(w).findIndex((x, k) => x !== expected[i].samples[k])).toBe(-1));
     expect(await mocks.registry.metrics()).toContain(
       `audio_concepts_ingest_upload_bytes_total{transport="upload"} ${bytes.length}`,
     );

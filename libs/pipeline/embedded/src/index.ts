@@ -1,4 +1,3 @@
-export { conceptFrameJson, type ConceptFrame } from './concept-frame';
 export {
   buildConceptSpace,
   MODEL_CALIBRATION_FILE,
@@ -11,6 +10,14 @@ export {
   type OpenConceptSpaceOptions,
   type OpenedConceptSpace,
 } from './concept-space.open';
-export { decomposeBatches, type DecomposeStageOptions } from './decompose.stage';
-export { encodeWindows, type EncodedBatch } from './encode.stage';
-export { tagAudio, type TagOptions } from './tag.pipeline';
+export { frameJson, frameLine } from './frame.format';
+export { tagAudio, type FailedWindow, type TagOptions } from './tag.pipeline';
+export {
+  buildStoredSpace,
+  ensureStoredSpace,
+  ModelMismatchError,
+  openTagSpace,
+  type BuildSpaceOptions,
+  type OpenTagSpaceOptions,
+  type StoredSpace,
+} from './stored-space.source';

@@ -7,9 +7,10 @@ import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/ingest-audi
 import { ClapEncoder } from '@audio-concepts/encoder-clap';
 import { writeTinyClapModel } from '@audio-concepts/encoder-clap/testing';
 import { parseVocabulary } from '@audio-concepts/decomposer-vocabulary';
-import { conceptFrameJson, type ConceptFrame } from './concept-frame';
+import type { ConceptFrame } from '@audio-concepts/shared-contracts';
 import { buildConceptSpace } from './concept-space.provider';
-import { tagAudio } from './tag.pipeline';
+import { frameJson } from './frame.format';
+import { tagAudio, type FailedWindow } from './tag.pipeline';
 
 let dir: string;
 let encoder: ClapEncoder;
@@ -43,15 +44,17 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
       { threads: 1 },
     );
     const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 3 };
-    const frames = await collect(tagAudio(await openAudio(file), encoder, space, options));
+    const failed: FailedWindow[] = [];
+    const frames = await collect(tagAudio(await openAudio(file), encoder, space, options, (f) => failed.push(f)));
+    expect(failed).toEqual([]);
     expect(frames.map((f) => f.windowSeq)).toEqual([0, 1, 2, 3]);
-    expect(frames.map((f) => [f.startS, Math.round(f.endS)])).toEqual([
+    expect(frames.map((f) => [f.startMs, Math.round((f.startMs + f.durationMs) / 1000)])).toEqual([
       [0, 10],
-      [10, 20],
-      [20, 30],
-      [30, 35],
+      [10_000, 20],
+      [20_000, 30],
+      [30_000, 35],
     ]);
-    expect(frames.every((f) => f.stream === file)).toBe(true);
+    expect(frames.every((f) => f.streamId === file && f.conceptSpaceId === space.id)).toBe(true);
     // batching (3 + 1) changes nothing: each frame equals its window encoded and decomposed on its own
     const windows: Float32Array[] = [];
     for await (const w of windowAudio(await openAudio(file), { sampleRate: 48000, windowS: 10 }))
@@ -66,9 +69,34 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
     }
     expect(frames[0].concepts.length).toBeGreaterThan(0);
     expect(frames[0].concepts.length).toBeLessThanOrEqual(3);
-    const json = JSON.parse(conceptFrameJson(frames[3]));
+    const json = JSON.parse(frameJson(frames[3]));
     expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0']);
     expect(json.window_seq).toBe(3);
+    await space.close();
+  });
+
+  it('reports a window the encoder refuses (NaN samples) and goes on with the others', async () => {
+    const space = await buildConceptSpace(
+      { encoder, vocabulary, calibration: { kind: 'none' }, cacheDir: join(dir, 'cache') },
+      { threads: 1 },
+    );
+    const rate = 48_000;
+    const samples = new Float32Array(25 * rate).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / rate));
+    samples[12 * rate] = NaN; // in the second window
+    const audio = {
+      uri: 'nan.wav',
+      sampleRate: rate,
+      async *[Symbol.asyncIterator]() {
+        yield samples;
+      },
+    };
+    const failed: FailedWindow[] = [];
+    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 8 };
+    const frames = await collect(tagAudio(audio, encoder, space, options, (f) => failed.push(f)));
+    expect(frames.map((f) => f.windowSeq)).toEqual([0, 2]);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ stage: 'encoder', streamId: 'nan.wav', windowSeq: 1, startMs: 10_000 });
+    expect(failed[0].error.message).toBe('window "nan.wav"/1 has NaN at sample 96000; audio samples must be finite');
     await space.close();
   });
 

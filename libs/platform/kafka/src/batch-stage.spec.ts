@@ -1,5 +1,13 @@
+import type { StageRule } from '@audio-concepts/platform-stage';
 import { randomBytes } from 'node:crypto';
-import { AudioEmbedding, AudioWindow } from '@audio-concepts/shared-contracts';
+import {
+  AudioEmbedding,
+  AudioWindow,
+  audioEmbeddingWith,
+  audioWindowWith,
+  pcmOf,
+  vectorOf,
+} from '@audio-concepts/shared-contracts';
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -50,15 +58,8 @@ async function createTopics(partitions: number): Promise<Topics> {
 }
 
 function window(streamId: string, windowSeq: number): AudioWindow {
-  return {
-    streamId,
-    windowSeq,
-    startMs: windowSeq * 1000,
-    durationMs: 1000,
-    sampleRate: 8,
-    pcm: [windowSeq, 0.5],
-    ingestedAtMs: 1,
-  };
+  const fields = { streamId, windowSeq, startMs: windowSeq * 1000, durationMs: 1000, sampleRate: 8, ingestedAtMs: 1 };
+  return audioWindowWith(fields, new Float32Array([windowSeq, 0.5]));
 }
 
 async function produceWindows(topic: string, windows: AudioWindow[]): Promise<void> {
@@ -74,11 +75,18 @@ async function produceWindows(topic: string, windows: AudioWindow[]): Promise<vo
 }
 
 /** A stage over `topics` whose process() embeds a window as [seq] (plus whatever the test overrides). */
-function stage(topics: Topics, overrides: Partial<BatchStageOptions<AudioWindow, AudioEmbedding>> = {}) {
+function stage(
+  topics: Topics,
+  {
+    process,
+    ...overrides
+  }: Partial<BatchStageOptions<AudioWindow, AudioEmbedding>> & {
+    process?: StageRule<AudioWindow, AudioEmbedding>['process'];
+  } = {},
+) {
   const logs: string[] = [];
   const s = new BatchStage<AudioWindow, AudioEmbedding>({
     kafka,
-    name: 'teststage',
     groupId: topics.group,
     inputTopic: topics.input,
     outputTopic: topics.output,
@@ -89,9 +97,12 @@ function stage(topics: Topics, overrides: Partial<BatchStageOptions<AudioWindow,
     maxBatch: 4,
     maxWaitMs: 20,
     retryInitialMs: 50,
-    process: async (inputs) => inputs.map(embed),
-    keyOf: (w) => w.streamId,
-    seqOf: (w) => w.windowSeq,
+    rule: {
+      name: 'teststage',
+      process: process ?? (async (inputs) => inputs.map(embed)),
+      keyOf: (w) => w.streamId,
+      seqOf: (w) => w.windowSeq,
+    },
     logger: { log: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     ...overrides,
   });
@@ -101,7 +112,8 @@ function stage(topics: Topics, overrides: Partial<BatchStageOptions<AudioWindow,
 
 function embed(w: AudioWindow): AudioEmbedding {
   const { streamId, windowSeq, startMs, durationMs, ingestedAtMs } = w;
-  return { streamId, windowSeq, startMs, durationMs, modelId: 'test', vector: [windowSeq], ingestedAtMs };
+  const fields = { streamId, windowSeq, startMs, durationMs, modelId: 'test', ingestedAtMs };
+  return audioEmbeddingWith(fields, new Float32Array([windowSeq]));
 }
 
 /** Every message of `topic` from the beginning, collected as it arrives. */
@@ -170,7 +182,7 @@ describe('BatchStage (real Kafka)', () => {
       expect(outputs[i].key?.toString()).toBe(e.streamId);
       expect(header(outputs[i], 'message-type')).toBe(EMBEDDING);
       expect(header(outputs[i], 'content-type')).toBe('application/x-protobuf');
-      expect(e.vector).toEqual([e.windowSeq]);
+      expect([...vectorOf(e)]).toEqual([e.windowSeq]);
       byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e.windowSeq]);
     }
     for (const id of ['a', 'b', 'c']) expect(byStream.get(id)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -239,7 +251,8 @@ describe('BatchStage (real Kafka)', () => {
         inputs.map((w) => {
           if (w.windowSeq === 1) return new InvalidInputError('window 1 is bad');
           // > MAX_MESSAGE_BYTES once encoded: must not crash the stage or reach the broker
-          if (w.windowSeq === 2) return { ...embed(w), vector: new Array(MAX_MESSAGE_BYTES / 4 + 16).fill(0.5) };
+          if (w.windowSeq === 2)
+            return audioEmbeddingWith(embed(w), new Float32Array(MAX_MESSAGE_BYTES / 4 + 16).fill(0.5));
           return embed(w);
         }),
     });
@@ -272,7 +285,8 @@ describe('BatchStage (real Kafka)', () => {
     expect(header(decodeFailure, DEAD_LETTER_HEADERS.sourcePartition)).toBe('0');
     expect(header(decodeFailure, DEAD_LETTER_HEADERS.sourceOffset)).toBe('1');
     expect(header(decodeFailure, DEAD_LETTER_HEADERS.failedStage)).toBe('teststage');
-    expect(AudioWindow.decode(itemFailure.value as Buffer)).toEqual(window('s', 1));
+    const deadWindow = AudioWindow.decode(itemFailure.value as Buffer);
+    expect({ ...deadWindow, pcmF32le: [...pcmOf(deadWindow)] }).toEqual({ ...window('s', 1), pcmF32le: [1, 0.5] });
     expect(header(itemFailure, DEAD_LETTER_HEADERS.errorType)).toBe('InvalidInputError');
     expect(header(itemFailure, DEAD_LETTER_HEADERS.errorMessage)).toBe('window 1 is bad');
     expect(header(itemFailure, DEAD_LETTER_HEADERS.sourceOffset)).toBe('2');

@@ -10,7 +10,9 @@ import {
   type Producer,
 } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { backoffDelayMs, sleep } from './backoff';
+import type { StageRule } from '@audio-concepts/platform-stage';
+import { backoffDelayMs, retry, sleep } from '@audio-concepts/platform-retry';
+import { createConsumer } from './consumer.settings';
 import { deadLetterMessage, deadLetterTopicOf, type SourceMessage } from './dead-letter';
 import { ProducedSeqs } from './dedupe';
 import { MAX_MESSAGE_BYTES } from './kafka.settings';
@@ -29,8 +31,6 @@ export interface StageLogger {
 export interface BatchStageOptions<In, Out> {
   /** from createKafka */
   kafka: Kafka;
-  /** 'encoder' | 'decomposer': logs, metrics, the dead-letter header failed-stage */
-  name: string;
   groupId: string;
   inputTopic: string;
   outputTopic: string;
@@ -43,12 +43,8 @@ export interface BatchStageOptions<In, Out> {
   maxBatch: number;
   /** how long a partial batch may wait for more messages */
   maxWaitMs: number;
-  /** one result per input, same order: an output message, or an Error for that input alone (→ DLQ) */
-  process(inputs: In[]): Promise<Array<Out | Error>>;
-  /** stream id: the output's key */
-  keyOf(input: In): string;
-  /** window seq: with keyOf, the dedupe key */
-  seqOf(input: In): number;
+  /** the stage's rule (its name names logs, metrics and the dead-letter header failed-stage) */
+  rule: StageRule<In, Out>;
   /** prom-client registry for the stage's metrics (default: a registry of its own) */
   registry?: Registry;
   logger?: StageLogger;
@@ -89,6 +85,7 @@ const OUTPUT_HEADERS = { 'content-type': 'application/x-protobuf' };
  * waits rather than loses messages). Inputs whose (stream, seq) already produced output are skipped.
  */
 export class BatchStage<In, Out> {
+  private readonly name: string;
   private readonly logger: StageLogger;
   private readonly metrics: StageMetrics;
   private readonly produced = new ProducedSeqs();
@@ -102,9 +99,10 @@ export class BatchStage<In, Out> {
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: BatchStageOptions<In, Out>) {
+    this.name = options.rule.name;
     checkOptions(options);
-    this.logger = options.logger ?? consoleLogger(options.name);
-    this.metrics = new StageMetrics(options.name, options.registry ?? new Registry());
+    this.logger = options.logger ?? consoleLogger(this.name);
+    this.metrics = new StageMetrics(this.name, options.registry ?? new Registry());
     this.deadLetterTopic = deadLetterTopicOf(options.inputTopic);
     this.batcher = new MicroBatcher({
       maxBatch: options.maxBatch,
@@ -116,7 +114,7 @@ export class BatchStage<In, Out> {
   /** Connects the producer and the consumer, joins the group and starts consuming. Throws if it cannot; call again to retry. */
   start(): Promise<void> {
     if (this.stopping)
-      return Promise.reject(new AudioConceptsError(`${this.options.name} stage was stopped; create a new one`));
+      return Promise.reject(new AudioConceptsError(`${this.name} stage was stopped; create a new one`));
     this.starting ??= this.connect().catch((error: unknown) => {
       this.starting = undefined;
       throw error;
@@ -129,21 +127,20 @@ export class BatchStage<In, Out> {
    * after the service, and `readiness()` says why the stage is not consuming meanwhile.
    */
   async startWithRetry(signal: AbortSignal): Promise<void> {
-    const { name, inputTopic, groupId, outputTopic, maxBatch, maxWaitMs } = this.options;
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await this.start();
-        this.logger.log(
-          `${name}: consuming ${inputTopic} in group ${groupId} → ${outputTopic} ` +
-            `(batches of up to ${maxBatch}, waiting at most ${maxWaitMs} ms)`,
-        );
-        return;
-      } catch (error) {
-        const delay = backoffDelayMs(attempt, START_RETRY_INITIAL_MS, RETRY_MAX_MS);
-        this.logger.warn(`${describeError(error).message}; trying again in ${(delay / 1000).toFixed(1)} s`);
-        await sleep(delay, signal);
-      }
-    }
+    const { inputTopic, groupId, outputTopic, maxBatch, maxWaitMs } = this.options;
+    const { name } = this;
+    const started = await retry(() => this.start().then(() => true), {
+      signal,
+      initialMs: START_RETRY_INITIAL_MS,
+      maxMs: RETRY_MAX_MS,
+      onRetry: (error, delayMs) =>
+        this.logger.warn(`${describeError(error).message}; trying again in ${(delayMs / 1000).toFixed(1)} s`),
+    });
+    if (started)
+      this.logger.log(
+        `${name}: consuming ${inputTopic} in group ${groupId} → ${outputTopic} ` +
+          `(batches of up to ${maxBatch}, waiting at most ${maxWaitMs} ms)`,
+      );
   }
 
   private async connect(): Promise<void> {
@@ -154,16 +151,7 @@ export class BatchStage<In, Out> {
       // The Java client's murmur2 partitioner, so a stream's outputs land where any Kafka client would put its key.
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    const consumer = kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
-      // A fetch returns whole windows (up to MAX_MESSAGE_BYTES each), enough of them to fill a micro-batch.
-      maxBytesPerPartition: MAX_MESSAGE_BYTES,
-      maxBytes: 4 * MAX_MESSAGE_BYTES,
-      // An idle fetch waits this long for data; stop() waits for it, so keep it short (default 5 s).
-      maxWaitTimeInMs: 500,
-    });
+    const consumer = createConsumer(kafka, { groupId, sessionTimeoutMs: this.options.sessionTimeoutMs });
     this.watch(consumer);
     try {
       await producer.connect();
@@ -179,7 +167,7 @@ export class BatchStage<In, Out> {
       this.state = `cannot consume ${inputTopic}: ${describeError(error).message}`;
       await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
       throw new AudioConceptsError(
-        `${this.options.name}: cannot start consuming ${inputTopic} in group ${groupId}: ${describeError(error).message}`,
+        `${this.name}: cannot start consuming ${inputTopic} in group ${groupId}: ${describeError(error).message}`,
         { retriable: true, cause: error },
       );
     }
@@ -197,7 +185,7 @@ export class BatchStage<In, Out> {
       await this.consumer?.disconnect().catch((error) => this.logger.warn(`consumer disconnect: ${error}`));
       await this.producer?.disconnect().catch((error) => this.logger.warn(`producer disconnect: ${error}`));
       this.state = 'stopped';
-      this.logger.log(`${this.options.name}: stopped`);
+      this.logger.log(`${this.name}: stopped`);
     })();
     return this.stopping;
   }
@@ -208,7 +196,8 @@ export class BatchStage<In, Out> {
   }
 
   private watch(consumer: Consumer): void {
-    const { name, groupId, inputTopic } = this.options;
+    const { groupId, inputTopic } = this.options;
+    const { name } = this;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = payload.memberAssignment[inputTopic] ?? [];
       this.produced.retain(assigned);
@@ -272,8 +261,8 @@ export class BatchStage<In, Out> {
         );
       checkMessageType(source.message.headers, inputTypeName);
       const input = decodeMessage(this.options.input, inputTypeName, value);
-      const key = this.options.keyOf(input);
-      const seq = this.options.seqOf(input);
+      const key = this.options.rule.keyOf(input);
+      const seq = this.options.rule.seqOf(input);
       if (typeof key !== 'string' || key === '')
         throw new InvalidInputError(`${inputTypeName} at offset ${source.message.offset} has no stream id`);
       if (!Number.isSafeInteger(seq) || seq < 0)
@@ -298,12 +287,12 @@ export class BatchStage<In, Out> {
         const { type, message } = describeError(error);
         if (this.stopSignal.signal.aborted)
           throw new StageStoppedError(
-            `${this.options.name} stopped while a batch of ${items.length} waited to be redone (${type}: ${message})`,
+            `${this.name} stopped while a batch of ${items.length} waited to be redone (${type}: ${message})`,
             { cause: error },
           );
         const delay = backoffDelayMs(attempt, this.options.retryInitialMs ?? 500, RETRY_MAX_MS);
         this.logger.warn(
-          `${this.options.name}: a batch of ${items.length} failed (attempt ${attempt}): ${type}: ${message}; ` +
+          `${this.name}: a batch of ${items.length} failed (attempt ${attempt}): ${type}: ${message}; ` +
             `redoing it in ${delay} ms, nothing committed`,
         );
         await sleep(delay, this.stopSignal.signal);
@@ -313,7 +302,8 @@ export class BatchStage<In, Out> {
 
   /** Throws only what redoing the batch may cure (a retriable process() failure, a failed send). */
   private async processAndProduce(items: Item<In>[]): Promise<void> {
-    const { name, outputTopic } = this.options;
+    const { outputTopic } = this.options;
+    const { name } = this;
     const seen = new ProducedSeqs();
     const toProcess: Item<In>[] = [];
     const failed: Failed<In>[] = [];
@@ -370,10 +360,10 @@ export class BatchStage<In, Out> {
 
   /** process() with its failures sorted: retriable ones are thrown (redo), others become every input's error. */
   private async process(inputs: In[]): Promise<Array<Out | Error>> {
-    const { name } = this.options;
+    const { name } = this;
     let results: Array<Out | Error>;
     try {
-      results = await this.options.process(inputs);
+      results = await this.options.rule.process(inputs);
     } catch (error) {
       if (isRetriable(error)) throw error;
       const { type, message } = describeError(error);
@@ -409,7 +399,7 @@ export class BatchStage<In, Out> {
     const { type, message } = describeError(error);
     const key = source.message.key ? JSON.stringify(source.message.key.toString('utf8')) : 'null';
     this.logger.warn(
-      `${this.options.name}: dead-lettered ${source.topic}[${source.partition}]@${source.message.offset} ` +
+      `${this.name}: dead-lettered ${source.topic}[${source.partition}]@${source.message.offset} ` +
         `(key ${key}) to ${this.deadLetterTopic}: ${type}: ${message}`,
     );
   }
@@ -443,7 +433,7 @@ function checkOptions(options: BatchStageOptions<unknown, unknown>): void {
   if (!options.outputTopic) problems.push('outputTopic is empty');
   if (options.inputTopic === options.outputTopic)
     problems.push(`inputTopic and outputTopic are both ${options.inputTopic}`);
-  if (problems.length > 0) throw new InvalidInputError(`${options.name} stage: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidInputError(`${options.rule.name} stage: ${problems.join('; ')}`);
 }
 
 function consoleLogger(name: string): StageLogger {

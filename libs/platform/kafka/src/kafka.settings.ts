@@ -15,12 +15,30 @@ export const DEFAULT_BROKERS = ['127.0.0.1:9092'];
  */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * How many times kafkajs retries one request (connect, send, fetch; 200 ms doubling) before it gives up, by who
+ * is waiting for it.
+ */
+export const KAFKA_RETRIES = {
+  /** a service's client: rides out a broker restart (about a minute of retries) */
+  service: 8,
+  /** someone waits for the answer: an upload's window publish (a 503 within seconds), `tail` (one line) */
+  interactive: 5,
+  /** the owner retries the connection itself, with backoff and the reason in /readyz (ingest's client) */
+  reconnecting: 2,
+} as const;
+
+/** kafkajs's `retry` setting for `KAFKA_RETRIES[kind]`. */
+export function kafkaRetry(kind: keyof typeof KAFKA_RETRIES): { initialRetryTime: number; retries: number } {
+  return { initialRetryTime: 200, retries: KAFKA_RETRIES[kind] };
+}
+
 export function createKafka(settings: KafkaSettings, config: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: kafkaRetry('service'),
     ...config,
   });
 }

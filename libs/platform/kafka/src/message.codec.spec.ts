@@ -1,4 +1,4 @@
-import { AudioWindow } from '@audio-concepts/shared-contracts';
+import { AudioWindow, audioWindowWith } from '@audio-concepts/shared-contracts';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, MessageDecodeError } from './message.codec';
 
@@ -6,15 +6,15 @@ const TYPE = 'audio_concepts.v1.AudioWindow';
 
 describe('decodeMessage', () => {
   it('round-trips a message', () => {
-    const window: AudioWindow = {
+    const fields = {
       streamId: 's',
       windowSeq: 7,
       startMs: 70_000,
       durationMs: 10_000,
       sampleRate: 48_000,
-      pcm: [0.5, -0.25],
       ingestedAtMs: 1,
     };
+    const window: AudioWindow = audioWindowWith(fields, new Float32Array([0.5, -0.25]));
     expect(decodeMessage(AudioWindow, TYPE, encodeMessage(AudioWindow, window))).toEqual(window);
   });
 

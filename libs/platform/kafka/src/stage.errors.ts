@@ -1,4 +1,5 @@
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
+import { isRetriable as isMarkedRetriable } from '@audio-concepts/platform-stage';
 import { KafkaJSError } from 'kafkajs';
 
 /** A message larger than the stage accepts or may produce (MAX_MESSAGE_BYTES): poison, for the dead-letter topic. */
@@ -20,8 +21,7 @@ export class StageStoppedError extends AudioConceptsError {}
  * (AudioConceptsError, KafkaJSError) or any Kafka client error (a broker that went away mid-call).
  */
 export function isRetriable(error: unknown): boolean {
-  if (error instanceof KafkaJSError) return true;
-  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+  return error instanceof KafkaJSError || isMarkedRetriable(error);
 }
 
 /** The error's class name and message, for logs and dead-letter headers; anything thrown becomes an Error. */

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
+import { sleep } from '@audio-concepts/platform-retry';
+import { httpStatus } from './stack.processes';
 
 export interface LaunchOptions {
   /** a name for messages: ingest, encoder-1, … */
@@ -94,13 +96,5 @@ export function launchService(options: LaunchOptions): LaunchedService {
 
 /** True when `url` answers 200. */
 export async function isReady(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
+  return (await httpStatus(url)) === 200;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

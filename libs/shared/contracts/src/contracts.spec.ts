@@ -8,7 +8,12 @@ import {
   DecomposeRequest,
   DecomposerService,
   TOPICS,
+  audioEmbeddingWith,
+  audioWindowWith,
   deadLetterTopic,
+  float32FromBytes,
+  pcmOf,
+  vectorOf,
 } from './index';
 
 /**
@@ -18,15 +23,27 @@ import {
 const fixture = (name: string) =>
   Buffer.from(readFileSync(join(__dirname, '__fixtures__', name), 'utf8').trim(), 'hex');
 
-const window: AudioWindow = {
+const windowFields = {
   streamId: 'mic-1',
   windowSeq: 3,
   startMs: 30_000,
   durationMs: 10_000,
   sampleRate: 48_000,
-  pcm: [0.5, -0.25],
   ingestedAtMs: 1_764_000_000_000,
 };
+const samples = new Float32Array([0.5, -0.25]);
+const window: AudioWindow = audioWindowWith(windowFields, samples, 'v1');
+const windowV2: AudioWindow = audioWindowWith(windowFields, samples, 'v2');
+
+const embeddingFields = {
+  streamId: 'mic-1',
+  windowSeq: 3,
+  startMs: 30_000,
+  durationMs: 10_000,
+  modelId: 'e7424b39f55b1b82',
+  ingestedAtMs: 1_764_000_000_000,
+};
+const unitVector = new Float32Array([0.5, 0.5, 0.5, 0.5]);
 
 const frame: ConceptFrame = {
   streamId: 'mic-1',
@@ -66,6 +83,58 @@ describe('AudioWindow', () => {
   });
 });
 
+describe('wire format v2: float32 bytes', () => {
+  it('AudioWindow v2 encodes to the golden bytes: field 8, 4 little-endian bytes per sample, no field 6', () => {
+    const bytes = Buffer.from(AudioWindow.encode(windowV2).finish());
+    expect(bytes.toString('hex')).toBe(fixture('audio-window.v2.hex').toString('hex'));
+    const at = bytes.indexOf(0x42); // field 8, wire type 2
+    expect(bytes[at + 1]).toBe(8);
+    expect([bytes.readFloatLE(at + 2), bytes.readFloatLE(at + 6)]).toEqual([0.5, -0.25]);
+    expect(bytes.includes(0x32)).toBe(false);
+  });
+
+  it('v1 and v2 messages give the same samples and vectors', () => {
+    const v1 = AudioWindow.decode(fixture('audio-window.v1.hex'));
+    const v2 = AudioWindow.decode(fixture('audio-window.v2.hex'));
+    expect(pcmOf(v1)).toEqual(samples);
+    expect(pcmOf(v2)).toEqual(samples);
+    const e1 = AudioEmbedding.decode(fixture('audio-embedding.v1.hex'));
+    const e2 = AudioEmbedding.decode(fixture('audio-embedding.v2.hex'));
+    expect(vectorOf(e1)).toEqual(unitVector);
+    expect(vectorOf(e2)).toEqual(unitVector);
+    expect({ ...e1, vector: [] }).toEqual({ ...e2, vectorF32le: new Uint8Array(0) });
+  });
+
+  it('AudioEmbedding encodes to the golden bytes in both formats', () => {
+    for (const format of ['v1', 'v2'] as const) {
+      const bytes = Buffer.from(
+        AudioEmbedding.encode(audioEmbeddingWith(embeddingFields, unitVector, format)).finish(),
+      );
+      expect(bytes.toString('hex')).toBe(fixture(`audio-embedding.${format}.hex`).toString('hex'));
+    }
+  });
+
+  it('reads v2 bytes as a view without copying when aligned, and copies once when not', () => {
+    const buffer = new Uint8Array(12);
+    new Float32Array(buffer.buffer).set([1, 2, 3]);
+    const aligned = float32FromBytes(buffer.subarray(4, 12), 'test');
+    expect(aligned.buffer).toBe(buffer.buffer);
+    expect([...aligned]).toEqual([2, 3]);
+    const odd = new Uint8Array(13);
+    odd.set(buffer, 1);
+    const copied = float32FromBytes(odd.subarray(5, 13), 'test');
+    expect(copied.buffer).not.toBe(odd.buffer);
+    expect([...copied]).toEqual([2, 3]);
+  });
+
+  it('names a message with a partial float or with both formats set', () => {
+    expect(() => float32FromBytes(new Uint8Array(6), 'window "s"/0 pcm_f32le')).toThrow(
+      'window "s"/0 pcm_f32le has 6 bytes, not a whole number of float32 values',
+    );
+    expect(() => pcmOf({ ...windowV2, pcm: [1] })).toThrow('window "mic-1"/3 sets both pcm (v1) and pcm_f32le (v2)');
+  });
+});
+
 describe('ConceptFrame and AudioEmbedding', () => {
   it('ConceptFrame encodes to the golden bytes and back', () => {
     const bytes = Buffer.from(ConceptFrame.encode(frame).finish());
@@ -74,15 +143,7 @@ describe('ConceptFrame and AudioEmbedding', () => {
   });
 
   it('AudioEmbedding round-trips, and a truncated message is rejected', () => {
-    const embedding: AudioEmbedding = {
-      streamId: 'mic-1',
-      windowSeq: 3,
-      startMs: 30_000,
-      durationMs: 10_000,
-      modelId: 'e7424b39f55b1b82',
-      vector: [0.5, 0.5, 0.5, 0.5],
-      ingestedAtMs: 1_764_000_000_000,
-    };
+    const embedding = audioEmbeddingWith(embeddingFields, unitVector, 'v1');
     const bytes = AudioEmbedding.encode(embedding).finish();
     expect(AudioEmbedding.decode(bytes)).toEqual(embedding);
     expect(() => AudioEmbedding.decode(bytes.subarray(0, bytes.length - 3))).toThrow();

@@ -11,3 +11,16 @@ export {
   type DecomposerServer,
 } from './generated/audio_concepts/v1/decomposer';
 export { TOPICS, deadLetterTopic, type Topic } from './topics';
+export {
+  audioEmbeddingWith,
+  audioWindowWith,
+  DEFAULT_WIRE_FORMAT,
+  float32Bytes,
+  float32FromBytes,
+  parseWireFormat,
+  pcmOf,
+  vectorOf,
+  WIRE_FORMATS,
+  type WireFormat,
+} from './wire';
+export { DEFAULTS, DEMO_MODEL_DIR, defaultCacheDir } from './defaults';

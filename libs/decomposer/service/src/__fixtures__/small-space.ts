@@ -22,19 +22,23 @@ export function smallSpace(options: { seed?: number; c?: number; d?: number; aud
   );
 }
 
+/** The model id of `smallSpace()` (seed 11). */
+export const SMALL_SPACE_MODEL_ID = 'small-11';
+
 /**
  * `n` embeddings of dimension d with float32 values (so that they cross the wire unchanged), streams `s0`, `s1`, …
- * and window seqs from 100.
+ * and window seqs from 100, from model `modelId` (default: the model of `smallSpace()`).
  */
-export function embeddingsOf(n: number, d: number, seed = 5): AudioEmbedding[] {
+export function embeddingsOf(n: number, d: number, seed = 5, modelId = SMALL_SPACE_MODEL_ID): AudioEmbedding[] {
   const normal = gaussian(mulberry32(seed));
   return Array.from({ length: n }, (_, i) => ({
     streamId: `s${i % 3}`,
     windowSeq: 100 + i,
     startMs: 10_000 * i,
     durationMs: 10_000,
-    modelId: 'small',
+    modelId,
     vector: Array.from({ length: d }, () => Math.fround(normal())),
+    vectorF32le: new Uint8Array(),
     ingestedAtMs: 1_700_000_000_000 + i,
   }));
 }

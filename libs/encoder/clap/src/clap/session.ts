@@ -17,48 +17,65 @@ export interface ClapTokens {
   shape: [number, number];
 }
 
-/** The audio and text towers of one CLAP model as onnxruntime sessions. Outputs are raw (not normalized). */
+/**
+ * The audio and text towers of one CLAP model as onnxruntime sessions. Outputs are raw (not normalized).
+ * With `lazyText` the text tower is opened (and checked) on the first `runText`: callers that only encode audio
+ * (`tag --space`) never load it.
+ */
 export class ClapSessions {
   private closed = false;
+  private textSession: Promise<ort.InferenceSession> | undefined;
 
   private constructor(
     private readonly audio: ort.InferenceSession,
-    private readonly text: ort.InferenceSession,
+    text: ort.InferenceSession | undefined,
+    private readonly openText: () => Promise<ort.InferenceSession>,
     readonly provider: ExecutionProvider,
     readonly dimension: number,
-  ) {}
+  ) {
+    if (text) this.textSession = Promise.resolve(text);
+  }
 
-  /** Opens both towers, checks their tensor names and finds D (output shape, else a one-token text probe). */
+  /**
+   * Opens the towers, checks their tensor names and finds D (output shape, else a one-token text probe). With
+   * `lazyText` and an audio tower that declares D, the text tower waits for the first `runText`.
+   */
   static async open(
     paths: { audio: string; text: string },
-    options: SessionOptions,
+    options: SessionOptions & { lazyText?: boolean },
     deps?: SessionDeps,
   ): Promise<ClapSessions> {
-    const { sessions, provider } = await openSessions([paths.audio, paths.text], options, deps);
-    const [audio, text] = sessions;
+    const { sessions, provider } = await openSessions([paths.audio], options, deps);
+    const [audio] = sessions;
+    let text: ort.InferenceSession | undefined;
     try {
       checkNames(audio, paths.audio, [CLAP_AUDIO_INPUT], [CLAP_AUDIO_INPUT], CLAP_AUDIO_OUTPUT);
-      checkNames(text, paths.text, ['input_ids'], TEXT_INPUTS, CLAP_TEXT_OUTPUT);
       const audioD = staticLastDim(audio, CLAP_AUDIO_OUTPUT);
-      let textD = staticLastDim(text, CLAP_TEXT_OUTPUT);
-      if (textD === undefined) {
-        const probe = await runText(text, {
-          inputIds: new BigInt64Array(1),
-          attentionMask: BigInt64Array.of(1n),
-          shape: [1, 1],
-        });
-        textD = probe.dims[1];
-      }
-      if (audioD !== undefined && audioD !== textD)
-        throw new FormatError(
-          `the towers disagree on the embedding size: ${paths.audio} gives ${CLAP_AUDIO_OUTPUT} of ${audioD}, ${paths.text} gives ${CLAP_TEXT_OUTPUT} of ${textD}`,
-          paths.audio,
-        );
-      return new ClapSessions(audio, text, provider, textD);
+      // The text tower on the provider the audio tower got, checked against the audio tower's D.
+      const openText = async (): Promise<ort.InferenceSession> => {
+        const opened = (await openSessions([paths.text], { ...options, device: provider }, deps)).sessions[0];
+        try {
+          await checkTextTower(opened, paths, audioD);
+          return opened;
+        } catch (e) {
+          await opened.release();
+          throw e;
+        }
+      };
+      if (options.lazyText && audioD !== undefined)
+        return new ClapSessions(audio, undefined, openText, provider, audioD);
+      text = (await openSessions([paths.text], { ...options, device: provider }, deps)).sessions[0];
+      const textD = await checkTextTower(text, paths, audioD);
+      return new ClapSessions(audio, text, openText, provider, textD);
     } catch (e) {
-      await Promise.all([audio.release(), text.release()]);
+      await Promise.all([audio.release(), text?.release()]);
       throw e;
     }
+  }
+
+  /** Whether the text tower is open (false until the first `runText` with `lazyText`). */
+  get textLoaded(): boolean {
+    return this.textSession !== undefined;
   }
 
   /** Audio embeddings [n, D] of features [n, 1, frames, mels]. */
@@ -72,13 +89,22 @@ export class ClapSessions {
   /** Text embeddings [n, D] of a tokenized batch. */
   async runText(tokens: ClapTokens): Promise<Float32Array> {
     this.checkOpen();
-    return this.embeddings(await runText(this.text, tokens), tokens.shape[0], CLAP_TEXT_OUTPUT);
+    this.textSession ??= this.openText();
+    let text: ort.InferenceSession;
+    try {
+      text = await this.textSession;
+    } catch (e) {
+      this.textSession = undefined;
+      throw e;
+    }
+    return this.embeddings(await runText(text, tokens), tokens.shape[0], CLAP_TEXT_OUTPUT);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.audio.release(), this.text.release()]);
+    const text = await this.textSession?.catch(() => undefined);
+    await Promise.all([this.audio.release(), text?.release()]);
   }
 
   private embeddings(out: ort.Tensor, n: number, name: string): Float32Array {
@@ -92,6 +118,30 @@ export class ClapSessions {
   private checkOpen(): void {
     if (this.closed) throw new AudioConceptsError('this ClapEncoder has been closed');
   }
+}
+
+/** Checks the text tower's tensor names and that its D is the audio tower's; returns D. */
+async function checkTextTower(
+  text: ort.InferenceSession,
+  paths: { audio: string; text: string },
+  audioD: number | undefined,
+): Promise<number> {
+  checkNames(text, paths.text, ['input_ids'], TEXT_INPUTS, CLAP_TEXT_OUTPUT);
+  let textD = staticLastDim(text, CLAP_TEXT_OUTPUT);
+  if (textD === undefined) {
+    const probe = await runText(text, {
+      inputIds: new BigInt64Array(1),
+      attentionMask: BigInt64Array.of(1n),
+      shape: [1, 1],
+    });
+    textD = probe.dims[1];
+  }
+  if (audioD !== undefined && audioD !== textD)
+    throw new FormatError(
+      `the towers disagree on the embedding size: ${paths.audio} gives ${CLAP_AUDIO_OUTPUT} of ${audioD}, ${paths.text} gives ${CLAP_TEXT_OUTPUT} of ${textD}`,
+      paths.audio,
+    );
+  return textD;
 }
 
 async function runText(session: ort.InferenceSession, tokens: ClapTokens): Promise<ort.Tensor> {

@@ -3,12 +3,9 @@ import { join, resolve } from 'node:path';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
 import type { StackService } from './stack.layout';
 
-/** The repo root (this file is apps/cli/{src,dist}/commands/…). */
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
-
-/** Where `stack` keeps its state and the services' logs: $AUDIO_CONCEPTS_STACK_DIR, else <repo>/.stack. */
-export function stackDir(): string {
-  return resolve(process.env.AUDIO_CONCEPTS_STACK_DIR ?? join(REPO_ROOT, '.stack'));
+/** Where `stack` keeps its state and the services' logs: $AUDIO_CONCEPTS_STACK_DIR, else <root>/.stack. */
+export function stackDir(root: string): string {
+  return resolve(process.env.AUDIO_CONCEPTS_STACK_DIR ?? join(root, '.stack'));
 }
 
 /** What `stack up` started, for `stack status`, `stack down` and the pipeline benchmark (`.stack/state.json`). */

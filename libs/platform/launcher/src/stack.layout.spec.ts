@@ -43,7 +43,7 @@ describe('stackLayout', () => {
 });
 
 describe('serviceEnv', () => {
-  it('gives the token to ingest only, the model to encoders and decomposers, the gRPC port to decomposers', () => {
+  it('gives the token to ingest only, the model to encoders, the gRPC port to decomposers', () => {
     const [ingest, encoder, decomposer] = layout(1, 1);
     const common = { brokers: ['b1:9092', 'b2:9092'], token: 't0k', modelDir: '/m', device: 'cpu' };
     expect(serviceEnv(ingest, common)).toEqual({
@@ -65,5 +65,20 @@ describe('serviceEnv', () => {
       PORT: '8082',
       GRPC_PORT: '50051',
     });
+  });
+
+  it('gives the concept space to decomposers only, and the model to encoders only', () => {
+    const [ingest, encoder, decomposer] = layout(1, 1);
+    const common = { brokers: ['b1:9092'], token: 't0k', modelDir: '/m', conceptSpace: '/spaces/0123456789abcdef' };
+    expect(serviceEnv(decomposer, common)).toEqual({
+      KAFKA_BROKERS: 'b1:9092',
+      HOST: '127.0.0.1',
+      PORT: '8082',
+      GRPC_PORT: '50051',
+      CONCEPT_SPACE: '/spaces/0123456789abcdef',
+    });
+    expect(serviceEnv(encoder, common)).toMatchObject({ MODEL_DIR: '/m' });
+    expect(serviceEnv(encoder, common).CONCEPT_SPACE).toBeUndefined();
+    expect(serviceEnv(ingest, common).CONCEPT_SPACE).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { sleep } from '@audio-concepts/platform-retry';
 
 /**
  * True while `pid` runs `script`. Checking the command line guards against a pid reused by another
@@ -104,5 +105,3 @@ export function logTail(file: string, lines = 20): string {
     closeSync(fd);
   }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

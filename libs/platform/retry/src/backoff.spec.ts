@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { describe, expect, it } from 'vitest';
-import { Backoff, sleep } from './backoff';
+import { Backoff, backoffDelayMs } from './backoff';
 
 describe('Backoff', () => {
   it('doubles from 1 s up to 30 s, and starts again after reset', () => {
@@ -24,12 +24,10 @@ describe('Backoff', () => {
   });
 });
 
-describe('sleep', () => {
-  it('ends at once when aborted', async () => {
-    const controller = new AbortController();
-    const slept = sleep(60_000, controller.signal);
-    controller.abort();
-    await expect(slept).resolves.toBeUndefined();
-    await expect(sleep(60_000, controller.signal)).resolves.toBeUndefined();
+describe('backoffDelayMs', () => {
+  it('gives the delay of one attempt, as Backoff does', () => {
+    const half = () => 0.5;
+    expect([1, 2, 3].map((attempt) => backoffDelayMs(attempt, 500, 30_000, half))).toEqual([500, 1000, 2000]);
+    expect(backoffDelayMs(1_000, 500, 30_000, () => 0.999999)).toBe(30_000);
   });
 });

@@ -64,18 +64,29 @@ export function stackLayout(options: StackLayoutOptions): StackService[] {
 
 const KIND_ORDER: Record<ServiceKind, number> = { ingest: 0, encoder: 1, decomposer: 2 };
 
-/** The environment of one service (the service contract of each app's config.ts). */
-export function serviceEnv(
-  service: StackService,
-  common: { brokers: string[]; token: string; modelDir?: string; device?: string },
-): Record<string, string> {
+/** What every service of one stack is given (see `serviceEnv`). */
+export interface StackEnv {
+  brokers: string[];
+  /** ingest's bearer token */
+  token: string;
+  /** the encoders' CLAP model directory (default: their own, the demo model) */
+  modelDir?: string;
+  /** the decomposers' stored concept space (CONCEPT_SPACE: a directory or an id), built from the same model */
+  conceptSpace?: string;
+  /** the encoders' execution provider */
+  device?: string;
+}
+
+/** The environment of one service (the service contract of each app's config.ts): the one place it is built. */
+export function serviceEnv(service: StackService, common: StackEnv): Record<string, string> {
   const env: Record<string, string> = {
     KAFKA_BROKERS: common.brokers.join(','),
     HOST: service.host,
     PORT: String(service.port),
   };
   if (service.kind === 'ingest') env.INGEST_TOKEN = common.token;
-  if (service.kind !== 'ingest' && common.modelDir) env.MODEL_DIR = common.modelDir;
+  if (service.kind === 'encoder' && common.modelDir) env.MODEL_DIR = common.modelDir;
+  if (service.kind === 'decomposer' && common.conceptSpace) env.CONCEPT_SPACE = common.conceptSpace;
   if (service.kind === 'encoder' && common.device) env.DEVICE = common.device;
   if (service.grpcPort !== undefined) env.GRPC_PORT = String(service.grpcPort);
   return env;

@@ -1,0 +1,1 @@
+export { checkWindow, EncodeRule, type EncodeObserver, type EncodeRuleOptions, type WindowModel } from './encode.rule';

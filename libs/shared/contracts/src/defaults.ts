@@ -1,0 +1,25 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * The defaults every runner shares — `tag`, the services, the benchmarks — so the embedded and the Kafka paths
+ * decompose alike unless told otherwise.
+ */
+export const DEFAULTS = {
+  /** the paper's sparser L1 penalty: a handful of concepts per window of 2000 (DESIGN §1) */
+  lambda: 0.15,
+  /** concepts listed per frame, largest weight first */
+  topK: 5,
+  /** CLAP's window, seconds */
+  windowS: 10,
+  /** windows per encoder micro-batch */
+  encoderBatch: 8,
+} as const;
+
+/** The demo model that `npm run build` generates (tools/demo-model) at the repo root; used when no model is given. */
+export const DEMO_MODEL_DIR = resolve(__dirname, '..', '..', '..', '..', 'models', 'clap-demo');
+
+/** Caches (text embeddings, calibration means, model downloads) and stored concept spaces: $AUDIO_CONCEPTS_CACHE. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AUDIO_CONCEPTS_CACHE ?? join(homedir(), '.cache', 'audio-concepts');
+}
