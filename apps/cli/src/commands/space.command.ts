@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import {
   conceptSpaceStoreDir,
@@ -7,10 +6,9 @@ import {
   resolveConceptSpace,
   type ConceptSpaceManifest,
 } from '@audio-concepts/decomposer-concepts';
-import { UsageError } from '../cli-error';
 import { buildStoredSpace } from '@audio-concepts/pipeline-embedded';
 import { defaultCacheDir } from '@audio-concepts/shared-contracts';
-import { DEMO_MODEL_DIR } from './tag.command';
+import { modelOrDemo } from '../demo-model';
 
 interface BuildOptions {
   model?: string;
@@ -71,13 +69,10 @@ export function spaceCommand(): Command {
 }
 
 async function runBuild(options: BuildOptions): Promise<void> {
-  if (!options.model && !existsSync(DEMO_MODEL_DIR))
-    throw new UsageError(
-      `the demo model is not built yet (${DEMO_MODEL_DIR}); run \`npm run build\` in the repo root, or pass --model`,
-    );
+  const modelPath = modelOrDemo(options.model);
   const started = performance.now();
   const built = await buildStoredSpace({
-    modelPath: options.model ?? DEMO_MODEL_DIR,
+    modelPath,
     vocab: options.vocab,
     calibrate: options.calibrate,
     device: options.device,

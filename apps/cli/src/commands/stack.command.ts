@@ -13,10 +13,9 @@ import {
 } from '@audio-concepts/platform-launcher';
 import { UsageError } from '../cli-error';
 import { ensureStoredSpace } from '@audio-concepts/pipeline-embedded';
-import { defaultCacheDir } from '@audio-concepts/shared-contracts';
+import { DEMO_MODEL_DIR, defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { defaultBrokers, parseBrokers } from './kafka-options';
-import { DEMO_MODEL_DIR } from './tag.command';
 
 /** The repo root (this file is apps/cli/{src,dist}/commands/…): the services and deploy/local are under it. */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');

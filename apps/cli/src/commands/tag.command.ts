@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DEFAULTS, DEMO_MODEL_DIR, defaultCacheDir } from '@audio-concepts/shared-contracts';
+import { DEFAULTS, defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { CLAP_SAMPLE_RATE, openAudio } from '@audio-concepts/ingest-audio';
 import {
   frameJson,
@@ -11,6 +10,7 @@ import {
   type FailedWindow,
 } from '@audio-concepts/pipeline-embedded';
 import { UsageError, WindowsFailedError } from '../cli-error';
+import { modelOrDemo } from '../demo-model';
 import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';
 import { Progress } from '../progress';
 
@@ -31,8 +31,6 @@ interface TagCommandOptions {
   progress: boolean;
 }
 
-/** The demo model built by `npm run build` (tools/demo-model), used when no --model is given. */
-export { DEMO_MODEL_DIR };
 const DEFAULT_CACHE_DIR = defaultCacheDir();
 
 export function tagCommand(): Command {
@@ -81,11 +79,7 @@ export function tagCommand(): Command {
 }
 
 async function runTag(input: string, options: TagCommandOptions): Promise<void> {
-  const modelPath = options.model ?? DEMO_MODEL_DIR;
-  if (!options.model && !existsSync(DEMO_MODEL_DIR))
-    throw new UsageError(
-      `the demo model is not built yet (${DEMO_MODEL_DIR}); run \`npm run build\` in the repo root, or pass --model`,
-    );
+  const modelPath = modelOrDemo(options.model);
   const say = (message: string) => process.stderr.write(`${message}\n`);
 
   // Open the input first: a missing or unreadable file is reported before the model loads.

@@ -34,7 +34,7 @@ export interface OpenedConceptSpace {
 }
 
 /**
- * What `tag` and the decomposer both need: the CLAP encoder, the vocabulary (demo model → 'demo', else
+ * What `tag` and `space build` need: the CLAP encoder, the vocabulary (demo model → 'demo', else
  * 'audioset'), the calibration (the model directory's own set unless one is given), an onnxruntime GEMM and the
  * concept space built from them. On failure, whatever was opened is closed again.
  */

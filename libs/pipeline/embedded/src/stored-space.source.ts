@@ -12,21 +12,14 @@ import {
 } from '@audio-concepts/decomposer-concepts';
 import { openStoredSpace } from '@audio-concepts/decomposer-service';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
-import { isDemoModel, openConceptSpace } from './concept-space.open';
+import { isDemoModel, openConceptSpace, type OpenConceptSpaceOptions } from './concept-space.open';
 
 /** A model that is not the one a stored space was built with: its embeddings would be decomposed into nonsense. */
 export class ModelMismatchError extends InvalidInputError {}
 
-export interface BuildSpaceOptions {
-  modelPath: string;
-  vocab?: string;
-  calibrate?: string;
-  device?: ClapDevice;
-  cacheDir: string;
-  allowNetwork?: boolean;
+export interface BuildSpaceOptions extends Omit<OpenConceptSpaceOptions, 'threads'> {
   /** default: `<cacheDir>/spaces/<id>` */
   out?: string;
-  log?: (message: string) => void;
 }
 
 export interface StoredSpace {

@@ -10,7 +10,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { Registry } from 'prom-client';
-import type { StageRule } from '@audio-concepts/platform-stage';
+import { processOrFail, type StageRule } from '@audio-concepts/platform-stage';
 import { backoffDelayMs, retry, sleep } from '@audio-concepts/platform-retry';
 import { createConsumer } from './consumer.settings';
 import { deadLetterMessage, deadLetterTopicOf, type SourceMessage } from './dead-letter';
@@ -359,28 +359,16 @@ export class BatchStage<In, Out> {
   }
 
   /** process() with its failures sorted: retriable ones are thrown (redo), others become every input's error. */
-  private async process(inputs: In[]): Promise<Array<Out | Error>> {
-    const { name } = this;
-    let results: Array<Out | Error>;
-    try {
-      results = await this.options.rule.process(inputs);
-    } catch (error) {
-      if (isRetriable(error)) throw error;
-      const { type, message } = describeError(error);
-      this.logger.error(
-        `${name}: process() failed for a whole batch of ${inputs.length} (${type}: ${message}); dead-lettering each message`,
-      );
-      return inputs.map(() => (error instanceof Error ? error : new AudioConceptsError(message)));
-    }
-    if (!Array.isArray(results) || results.length !== inputs.length) {
-      const error = new AudioConceptsError(
-        `${name}: process() returned ${Array.isArray(results) ? results.length : typeof results} results for ` +
-          `${inputs.length} inputs; expected one per input`,
-      );
-      this.logger.error(`${error.message}; dead-lettering each message`);
-      return inputs.map(() => error);
-    }
-    return results;
+  private process(inputs: In[]): Promise<Array<Out | Error>> {
+    return processOrFail(this.options.rule, inputs, {
+      isRetriable,
+      onBatchFailure: (error, n) => {
+        const { type, message } = describeError(error);
+        this.logger.error(
+          `${this.name}: a whole batch of ${n} failed (${type}: ${message}); dead-lettering each message`,
+        );
+      },
+    });
   }
 
   private outputMessage(item: Item<In>, output: Out): Message {

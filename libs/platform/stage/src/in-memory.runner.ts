@@ -1,5 +1,5 @@
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
-import { asError, isRetriable, type StageRule } from './stage-rule';
+import { isRetriable, type StageRule } from './stage-rule';
 
 export interface InMemoryRunOptions<In> {
   /** inputs per `process` call (the Kafka runner's micro-batch) */
@@ -47,24 +47,39 @@ async function processBatch<In, Out>(
   return outputs;
 }
 
-/** `rule.process` with a whole-batch failure (or a wrong result count) turned into every input's error. */
+export interface ProcessOptions {
+  /** whether a whole-batch failure may succeed if the batch is redone: thrown on, not given to the inputs */
+  isRetriable?: (error: unknown) => boolean;
+  /** a whole batch failed for good: every one of its `inputs` gets `error` */
+  onBatchFailure?: (error: Error, inputs: number) => void;
+}
+
+/**
+ * `rule.process` with a whole-batch failure (or a wrong number of results) turned into every input's error, as
+ * both runners need it; a retriable failure is thrown.
+ */
 export async function processOrFail<In, Out>(
   rule: StageRule<In, Out>,
   batch: readonly In[],
+  options: ProcessOptions = {},
 ): Promise<Array<Out | Error>> {
+  const everyInput = (error: Error) => {
+    options.onBatchFailure?.(error, batch.length);
+    return batch.map(() => error);
+  };
   let results: Array<Out | Error>;
   try {
     results = await rule.process(batch);
   } catch (error) {
-    if (isRetriable(error)) throw error;
-    return batch.map(() => asError(error));
+    if ((options.isRetriable ?? isRetriable)(error)) throw error;
+    return everyInput(error instanceof Error ? error : new AudioConceptsError(String(error)));
   }
-  if (!Array.isArray(results) || results.length !== batch.length) {
-    const error = new AudioConceptsError(
-      `${rule.name}: process() returned ${Array.isArray(results) ? results.length : typeof results} results for ` +
-        `${batch.length} inputs; expected one per input`,
+  if (!Array.isArray(results) || results.length !== batch.length)
+    return everyInput(
+      new AudioConceptsError(
+        `${rule.name}: process() returned ${Array.isArray(results) ? results.length : typeof results} results for ` +
+          `${batch.length} inputs; expected one per input`,
+      ),
     );
-    return batch.map(() => error);
-  }
   return results;
 }

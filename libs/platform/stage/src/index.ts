@@ -1,2 +1,2 @@
-export { processOrFail, runInMemory, type InMemoryRunOptions } from './in-memory.runner';
+export { processOrFail, runInMemory, type InMemoryRunOptions, type ProcessOptions } from './in-memory.runner';
 export { asError, isRetriable, type StageRule } from './stage-rule';

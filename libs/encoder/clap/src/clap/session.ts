@@ -47,28 +47,27 @@ export class ClapSessions {
   ): Promise<ClapSessions> {
     const { sessions, provider } = await openSessions([paths.audio], options, deps);
     const [audio] = sessions;
-    let text: ort.InferenceSession | undefined;
     try {
       checkNames(audio, paths.audio, [CLAP_AUDIO_INPUT], [CLAP_AUDIO_INPUT], CLAP_AUDIO_OUTPUT);
       const audioD = staticLastDim(audio, CLAP_AUDIO_OUTPUT);
-      // The text tower on the provider the audio tower got, checked against the audio tower's D.
-      const openText = async (): Promise<ort.InferenceSession> => {
-        const opened = (await openSessions([paths.text], { ...options, device: provider }, deps)).sessions[0];
+      // The text tower on the provider the audio tower got, checked against the audio tower's D; released again
+      // when the check fails.
+      const openText = async (): Promise<{ session: ort.InferenceSession; d: number }> => {
+        const session = (await openSessions([paths.text], { ...options, device: provider }, deps)).sessions[0];
         try {
-          await checkTextTower(opened, paths, audioD);
-          return opened;
+          return { session, d: await checkTextTower(session, paths, audioD) };
         } catch (e) {
-          await opened.release();
+          await session.release();
           throw e;
         }
       };
+      const openTextSession = async () => (await openText()).session;
       if (options.lazyText && audioD !== undefined)
-        return new ClapSessions(audio, undefined, openText, provider, audioD);
-      text = (await openSessions([paths.text], { ...options, device: provider }, deps)).sessions[0];
-      const textD = await checkTextTower(text, paths, audioD);
-      return new ClapSessions(audio, text, openText, provider, textD);
+        return new ClapSessions(audio, undefined, openTextSession, provider, audioD);
+      const text = await openText();
+      return new ClapSessions(audio, text.session, openTextSession, provider, text.d);
     } catch (e) {
-      await Promise.all([audio.release(), text?.release()]);
+      await audio.release();
       throw e;
     }
   }
