@@ -43,12 +43,14 @@ export async function buildStoredSpace(options: BuildSpaceOptions): Promise<Stor
 
 /**
  * The stored space of (model, vocabulary, calibration) in the store, built only when the store has none for
- * these inputs: a small record `<store>/sources/<key>` maps a key of the inputs (paths, and the size and mtime
- * of each model file) to the space id, so that a second `stack up` loads no model at all.
+ * these inputs: a small record `<cacheDir>/space-sources/<key>` maps a key of the inputs (paths, and the size and
+ * mtime of each model file) to the space id, so that a second `stack up` loads no model at all. The records stay
+ * out of the store, which holds spaces only (`space list` reads every directory there).
  */
 export async function ensureStoredSpace(options: Omit<BuildSpaceOptions, 'out'>): Promise<StoredSpace> {
   const store = conceptSpaceStoreDir(options.cacheDir);
-  const record = join(store, 'sources', sourceKey(options));
+  const records = join(options.cacheDir, 'space-sources');
+  const record = join(records, sourceKey(options));
   if (existsSync(record)) {
     const id = (await readFile(record, 'utf8')).trim();
     const dir = conceptSpaceDirIn(store, id);
@@ -59,7 +61,7 @@ export async function ensureStoredSpace(options: Omit<BuildSpaceOptions, 'out'>)
     }
   }
   const built = await buildStoredSpace(options);
-  await mkdir(join(store, 'sources'), { recursive: true });
+  await mkdir(records, { recursive: true });
   await writeFile(record, `${built.id}\n`);
   return built;
 }
