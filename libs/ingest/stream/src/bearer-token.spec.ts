@@ -17,6 +17,9 @@ describe('presentedToken', () => {
     expect(presentedToken({ queryToken: 'q' })).toBe('q');
     expect(presentedToken({ authorization: 'Basic x', queryToken: 'q' })).toBeUndefined();
     expect(presentedToken({ queryToken: ['q', 'r'] })).toBeUndefined();
+    // what URLSearchParams.getAll('token') gives for ?token=q, and without ?token=
+    expect(presentedToken({ queryToken: ['q'] })).toBe('q');
+    expect(presentedToken({ queryToken: [] })).toBeUndefined();
     expect(presentedToken({})).toBeUndefined();
   });
 });

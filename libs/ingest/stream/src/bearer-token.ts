@@ -26,7 +26,11 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** A header or query value given once; a repeated one counts as not given. */
+/**
+ * A header or query value given once. A list (`URLSearchParams.getAll`) of exactly one value is that value; an
+ * empty list is not given, and a repeated value counts as not given either.
+ */
 function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? undefined : value;
+  if (!Array.isArray(value)) return value;
+  return value.length === 1 ? value[0] : undefined;
 }
