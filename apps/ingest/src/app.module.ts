@@ -13,7 +13,9 @@ import {
 } from '@audio-concepts/ingest-stream';
 import { ServiceRuntimeModule } from '@audio-concepts/platform-runtime';
 import { createKafka, kafkaRetry } from '@audio-concepts/platform-kafka';
+import { APP_FILTER } from '@nestjs/core';
 import type { IngestConfig } from './config';
+import { IngestErrorFilter } from './ingest-error.filter';
 import { IngestController } from './ingest.controller';
 import { IngestLifecycle } from './ingest.lifecycle';
 import { IngestWebSocket } from './ingest.websocket';
@@ -36,6 +38,8 @@ export class AppModule implements NestModule {
       controllers: [IngestController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
+        // every error the service answers, an unknown route's 404 included, is {"error": "…"}
+        { provide: APP_FILTER, useClass: IngestErrorFilter },
         { provide: IngestMetrics, useFactory: (registry: Registry) => new IngestMetrics(registry), inject: [Registry] },
         {
           provide: KafkaWindowSink,

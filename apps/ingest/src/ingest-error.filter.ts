@@ -7,7 +7,8 @@ import { mapError } from './ingest-error.map';
 const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /**
- * Turns what the ingest routes throw into JSON errors: `{"error": "…"}` with the status of `mapError`, plus the
+ * The service's one exception filter (global): an unknown route (404), a path that does not decode (400) and
+ * whatever the ingest routes throw all become JSON errors: `{"error": "…"}` with the status of `mapError`, plus the
  * windows published before a failed upload, `WWW-Authenticate` on 401 and `Retry-After` on 429/503. When the
  * body was not read to its end (413, or a refusal before reading), the connection is closed after the answer.
  */
@@ -19,6 +20,7 @@ export class IngestErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
+    if (!request.complete) response.setHeader('Connection', 'close');
     if (thrown instanceof HttpException) {
       response.status(thrown.getStatus()).json({ error: thrown.message });
       return;
@@ -28,7 +30,6 @@ export class IngestErrorFilter implements ExceptionFilter {
     if (mapped.status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="audio-concepts-ingest"');
     if (mapped.error instanceof RateLimitedError) response.setHeader('Retry-After', String(mapped.error.retryAfterS));
     if (mapped.status === 503) response.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
-    if (!request.complete) response.setHeader('Connection', 'close');
     const progress = mapped.progress && {
       stream: mapped.progress.stream,
       windows: mapped.progress.windows,

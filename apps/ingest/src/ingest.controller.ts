@@ -1,7 +1,6 @@
-import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryReader, readFeedPosition, RequestGate, UploadIngest } from '@audio-concepts/ingest-stream';
-import { IngestErrorFilter } from './ingest-error.filter';
 import { type SummaryJson, summaryJson } from './summary.json';
 
 const UPGRADE_REQUIRED = 426;
@@ -12,7 +11,6 @@ const UPGRADE_REQUIRED = 426;
  * WebSocket endpoint (see `IngestWebSocket`); without an upgrade it answers 426.
  */
 @Controller('v1/streams')
-@UseFilters(IngestErrorFilter)
 export class IngestController {
   constructor(
     @Inject(RequestGate) private readonly gate: RequestGate,
