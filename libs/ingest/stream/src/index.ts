@@ -26,6 +26,6 @@ export {
   type IngestSummary,
   type WindowingSettings,
 } from './stream-ingest.service';
-export { StreamRegistry, type StreamLease, type StreamPosition } from './stream.registry';
+export { MAX_FEED_POSITION, StreamRegistry, type StreamLease, type StreamPosition } from './stream.registry';
 export { UploadIngest, type UploadOptions } from './upload.ingest';
 export type { WindowSink } from './window.sink';

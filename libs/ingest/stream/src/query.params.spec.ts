@@ -40,7 +40,16 @@ describe('readFeedPosition', () => {
     const bad = reader('seq_start=-1');
     readFeedPosition(bad);
     expect(() => bad.check()).toThrow(
-      'bad query parameters: seq_start="-1" is not an integer in [0, 9007199254740991]',
+      'bad query parameters: seq_start="-1" is not an integer in [0, 9007194959773695]',
+    );
+  });
+
+  it('refuses positions whose windows could pass 2^53, where numbers repeat', () => {
+    expect(readFeedPosition(reader('seq_start=9007194959773695')).nextSeq).toBe(2 ** 53 - 2 ** 32 - 1);
+    const near = reader('seq_start=9007199254740990&start_ms=9007199254740990');
+    readFeedPosition(near);
+    expect(() => near.check()).toThrow(
+      'bad query parameters: seq_start="9007199254740990" is not an integer in [0, 9007194959773695]; start_ms="9007199254740990" is not an integer in [0, 9007194959773695]',
     );
   });
 });

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '@audio-concepts/shared-errors';
-import type { StreamPosition } from './stream.registry';
+import { MAX_FEED_POSITION, type StreamPosition } from './stream.registry';
 
 export interface IntRange {
   min: number;
@@ -56,11 +56,11 @@ export class QueryReader {
 }
 
 /**
- * `?seq_start=N` and `?start_ms=T`: where a feed goes on when ingest does not remember the stream (after a
- * restart) or the client wants other numbers. Both optional.
+ * `?seq_start=N` and `?start_ms=T`: where a feed goes on when the client wants other numbers than the stream's
+ * own. Both optional, both at most MAX_FEED_POSITION.
  */
 export function readFeedPosition(query: QueryReader): Partial<StreamPosition> {
-  const max = Number.MAX_SAFE_INTEGER;
+  const max = MAX_FEED_POSITION;
   return {
     nextSeq: query.optionalInt('seq_start', { min: 0, max }),
     nextStartMs: query.optionalInt('start_ms', { min: 0, max }),

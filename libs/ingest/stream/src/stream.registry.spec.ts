@@ -30,7 +30,10 @@ describe('StreamRegistry', () => {
     sut.acquire('a').release({ nextSeq: 4, nextStartMs: 35_000 });
     expect(sut.acquire('a', { nextSeq: 100 }).start).toEqual({ nextSeq: 100, nextStartMs: 35_000 });
     expect(() => sut.acquire('b', { nextSeq: -1 })).toThrow(InvalidInputError);
-    expect(() => sut.acquire('b', { nextStartMs: 1.5 })).toThrow(/nextStartMs must be a non-negative integer, got 1.5/);
+    expect(() => sut.acquire('b', { nextStartMs: 1.5 })).toThrow(
+      /nextStartMs must be an integer in \[0, 9007194959773695\], got 1.5/,
+    );
+    expect(() => sut.acquire('b', { nextSeq: Number.MAX_SAFE_INTEGER - 1 })).toThrow(InvalidInputError);
     expect(sut.activeCount).toBe(1); // the refused acquires took nothing
   });
 

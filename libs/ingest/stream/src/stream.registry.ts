@@ -7,6 +7,13 @@ export interface StreamPosition {
   nextStartMs: number;
 }
 
+/**
+ * The largest `seq_start` or `start_ms` a client may give: 2^53 − 2^32. Numbers above 2^53 cannot be told apart
+ * as doubles (window 2^53 + 1 would be published as 2^53 again); the headroom leaves a stream 2^32 windows
+ * (1361 years of 10 s windows) before it gets there.
+ */
+export const MAX_FEED_POSITION = Number.MAX_SAFE_INTEGER - 2 ** 32;
+
 /** The right to feed one stream, held by one upload or live stream at a time. */
 export interface StreamLease {
   readonly streamId: string;
@@ -39,8 +46,8 @@ export class StreamRegistry {
   /** Takes `streamId`, starting where it stopped last time, or at what `override` says. */
   acquire(streamId: string, override: Partial<StreamPosition> = {}): StreamLease {
     for (const [name, value] of Object.entries(override)) {
-      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
-        throw new InvalidInputError(`${name} must be a non-negative integer, got ${value}`);
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > MAX_FEED_POSITION)) {
+        throw new InvalidInputError(`${name} must be an integer in [0, ${MAX_FEED_POSITION}], got ${value}`);
       }
     }
     if (this.active.has(streamId)) throw new StreamBusyError(streamId);
