@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '@audio-concepts/shared-contracts';
 import { createKafka, DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
+import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
 /**
  * `stack up/status/down` and `tail` as an operator runs them (the built CLI and the built services), against the
@@ -19,7 +20,8 @@ const ROOT = join(__dirname, '..', '..', '..');
 const MAIN = join(ROOT, 'apps', 'cli', 'dist', 'main.js');
 const RUN = randomBytes(4).toString('hex');
 const topic = (name: string) => `test.${RUN}.${name}`;
-const TOKEN = `spec-token-${RUN}`;
+/** A token of the strength ingest requires (32 random bytes, base64url). */
+const TOKEN = randomBytes(32).toString('base64url');
 const SERVICES = ['ingest', 'encoder', 'decomposer'].map((app) => join(ROOT, 'apps', app, 'dist', 'main.js'));
 
 const stackDir = mkdtempSync(join(tmpdir(), 'stack-spec-'));
@@ -81,6 +83,61 @@ function alive(pid: number): boolean {
   }
 }
 
+interface StateService {
+  name: string;
+  pid: number;
+  readyUrl: string;
+}
+
+function readStateFile(): { token: string; services: StateService[]; supervisor?: { pid: number } } {
+  return JSON.parse(readFileSync(join(stackDir, 'state.json'), 'utf8'));
+}
+
+const pidOf = (name: string) => readStateFile().services.find((s) => s.name === name)!.pid;
+
+/** The file's permission bits, e.g. 0o600. */
+const modeOf = (file: string) => statSync(file).mode & 0o777;
+
+async function readyz(url: string): Promise<number | undefined> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
+  } catch {
+    return undefined;
+  }
+}
+
+/** POSTs the 12 s tone to ingest as `stream` and reads its two frames back with `tail`. */
+async function roundTrip(token: string, stream: string): Promise<void> {
+  const wav = readFileSync(join(ROOT, 'examples', 'audio', 'tone.wav')); // 12 s: two windows
+  const response = await fetch(`http://127.0.0.1:${port}/v1/streams/${stream}/audio`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav' },
+    body: wav,
+  });
+  expect(response.status, await response.text()).toBeLessThan(300);
+  const r = await cli(
+    'tail',
+    '--topic',
+    topic(TOPICS.concepts),
+    '--stream',
+    stream,
+    '--count',
+    '2',
+    '--json',
+    '--from-beginning',
+  );
+  expect(r.code, r.stderr).toBe(0);
+  const frames = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(frames.map((f) => [f.window_seq, f.start_s])).toEqual([
+    [0, 0],
+    [1, 10],
+  ]);
+  expect(frames[0].concepts[0].label).toBe('tone');
+}
+
 const kafka = createKafka({ brokers: DEFAULT_BROKERS, clientId: 'cli-stack-spec' });
 let admin: Admin;
 let port: number;
@@ -109,34 +166,45 @@ afterAll(async () => {
 }, 60_000);
 
 describe('stack', () => {
+  const upArgs = () => ['stack', 'up', '--port', String(port), '--grpc-port', String(grpcPort)];
+  const tokenFile = join(stackDir, 'token');
+  let token: string;
+
   it('up: starts the three services, waits until they are ready, and says where they are', async () => {
-    const r = await cli('stack', 'up', '--port', String(port), '--grpc-port', String(grpcPort), '--token', TOKEN);
+    const r = await cli(...upArgs());
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['ingest', 'encoder-1', 'decomposer-1']) expect(r.stderr).toMatch(new RegExp(`${name} ready`));
     expect(r.stdout).toContain(`http://127.0.0.1:${port}/v1/streams/{id}/audio`);
-    expect(r.stdout).toContain(`token:    ${TOKEN}`);
     expect(r.stdout).toContain(`http://127.0.0.1:${port + 1}/metrics`);
     expect(r.stdout).toContain(`gRPC:     127.0.0.1:${grpcPort}`);
-    const state = JSON.parse(readFileSync(join(stackDir, 'state.json'), 'utf8'));
-    pids = state.services.map((s: { pid: number }) => s.pid);
+    const state = readStateFile();
+    pids = state.services.map((s) => s.pid);
     expect(pids).toHaveLength(3);
     expect(pids.every(alive)).toBe(true);
+    expect(state.supervisor && alive(state.supervisor.pid)).toBe(true);
   }, 200_000);
 
+  it('up made a token of 32 random bytes, kept readable by its owner only', () => {
+    token = readStateFile().token;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(readFileSync(tokenFile, 'utf8').trim()).toBe(token);
+    expect(modeOf(tokenFile)).toBe(0o600);
+    expect(modeOf(join(stackDir, 'state.json'))).toBe(0o600);
+  });
+
   it('up again: says it is up and prints the same token, starting nothing', async () => {
-    const r = await cli('stack', 'up', '--port', String(port), '--grpc-port', String(grpcPort));
+    const r = await cli(...upArgs());
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('already up');
-    expect(r.stdout).toContain(`token:    ${TOKEN}`);
-    const state = JSON.parse(readFileSync(join(stackDir, 'state.json'), 'utf8'));
-    expect(state.services.map((s: { pid: number }) => s.pid)).toEqual(pids);
+    expect(r.stdout).toContain(`token:    ${token}`);
+    expect(readStateFile().services.map((s) => s.pid)).toEqual(pids);
   }, 60_000);
 
   it('status: every service alive and ready, exit 0', async () => {
     const r = await cli('stack', 'status', '--json');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ up: true, ready: true, kafka: { reachable: true } });
+    expect(report).toMatchObject({ up: true, ready: true, kafka: { reachable: true }, supervisor: { alive: true } });
     expect(
       report.services.map((s: { name: string; readyz: number; alive: boolean }) => [s.name, s.alive, s.readyz]),
     ).toEqual([
@@ -150,46 +218,101 @@ describe('stack', () => {
   });
 
   it('audio POSTed to ingest comes out of tail as concept frames', async () => {
-    const wav = readFileSync(join(ROOT, 'examples', 'audio', 'tone.wav')); // 12 s: two windows
-    const response = await fetch(`http://127.0.0.1:${port}/v1/streams/spec-${RUN}/audio`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'audio/wav' },
-      body: wav,
-    });
-    expect(response.status, await response.text()).toBeLessThan(300);
-    const r = await cli(
-      'tail',
-      '--topic',
-      topic(TOPICS.concepts),
-      '--stream',
-      `spec-${RUN}`,
-      '--count',
-      '2',
-      '--json',
-      '--from-beginning',
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const frames = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(frames.map((f) => [f.window_seq, f.start_s])).toEqual([
-      [0, 0],
-      [1, 10],
-    ]);
-    expect(frames[0].concepts[0].label).toBe('tone');
+    await roundTrip(token, `spec-${RUN}`);
   }, 120_000);
 
-  it('down --keep-kafka: stops every service and forgets the stack; status then exits 1', async () => {
+  it('a service that dies is restarted alone by the supervisor', async () => {
+    const [ingest, encoder, decomposer] = pids;
+    process.kill(encoder, 'SIGKILL');
+    await waitFor(() => pidOf('encoder-1') !== encoder && alive(pidOf('encoder-1')), 'a new encoder-1', 60_000);
+    const restarted = readStateFile().services.find((s) => s.name === 'encoder-1')!;
+    await waitFor(async () => (await readyz(restarted.readyUrl)) === 200, 'the new encoder-1 to be ready', 60_000);
+    expect([pidOf('ingest'), pidOf('decomposer-1')]).toEqual([ingest, decomposer]);
+    expect([ingest, decomposer].every(alive)).toBe(true);
+    expect(readFileSync(join(stackDir, 'logs', 'supervisor.log'), 'utf8')).toMatch(
+      new RegExp(`encoder-1 \\(pid ${encoder}\\) is not running; restarting it`),
+    );
+    await roundTrip(token, `spec-${RUN}-after-encoder-crash`);
+    pids = readStateFile().services.map((s) => s.pid);
+  }, 180_000);
+
+  it('up with the supervisor and a service dead: starts only those, says which, keeps the token', async () => {
+    const [ingest, encoder, decomposer] = pids;
+    const supervisor = readStateFile().supervisor!.pid;
+    process.kill(supervisor, 'SIGKILL');
+    process.kill(decomposer, 'SIGKILL');
+    await waitFor(() => !alive(supervisor) && !alive(decomposer), 'the supervisor and decomposer-1 to be gone');
+    const r = await cli(...upArgs());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('restarting decomposer-1 (not running); ingest, encoder-1 are running');
+    expect(r.stderr).toMatch(/decomposer-1 ready/);
+    expect(r.stderr).not.toMatch(/(ingest|encoder-1) ready/);
+    expect(r.stdout).toContain(`token:    ${token}`);
+    const state = readStateFile();
+    expect([pidOf('ingest'), pidOf('encoder-1')]).toEqual([ingest, encoder]);
+    expect(pidOf('decomposer-1')).not.toBe(decomposer);
+    expect(state.services.every((s) => alive(s.pid))).toBe(true);
+    expect(state.supervisor!.pid).not.toBe(supervisor);
+    expect(alive(state.supervisor!.pid)).toBe(true);
+    await roundTrip(token, `spec-${RUN}-after-decomposer-crash`);
+    pids = state.services.map((s) => s.pid);
+  }, 180_000);
+
+  it('down --keep-kafka: stops every service and the supervisor; status then exits 1', async () => {
+    const supervisor = readStateFile().supervisor!.pid;
     const r = await cli('stack', 'down', '--keep-kafka');
     expect(r.code, r.stderr).toBe(0);
     expect(pids.some(alive)).toBe(false);
+    expect(alive(supervisor)).toBe(false);
     expect(existsSync(join(stackDir, 'state.json'))).toBe(false);
     expect(spawnSync(join(ROOT, 'deploy', 'local', 'kafka.sh'), ['status']).status).toBe(0);
     const status = await cli('stack', 'status');
     expect(status.code).toBe(1);
     expect(status.stderr).toContain('the stack is not up');
   }, 60_000);
+
+  it('up after down: the same token', async () => {
+    const r = await cli(...upArgs());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`token:    ${token}`);
+    pids = readStateFile().services.map((s) => s.pid);
+  }, 200_000);
+
+  it('up --new-token: a new token; ingest restarts with it, the others keep running', async () => {
+    const [ingest, encoder, decomposer] = pids;
+    const r = await cli(...upArgs(), '--new-token');
+    expect(r.code, r.stderr).toBe(0);
+    const state = readStateFile();
+    expect(state.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(state.token).not.toBe(token);
+    expect(r.stdout).toContain(`token:    ${state.token}`);
+    expect(readFileSync(tokenFile, 'utf8').trim()).toBe(state.token);
+    expect(r.stderr).toContain('new token: restarting ingest\n');
+    expect(pidOf('encoder-1')).toBe(encoder);
+    expect(pidOf('ingest')).not.toBe(ingest);
+    expect(pidOf('decomposer-1')).toBe(decomposer);
+    expect(state.services.every((s) => alive(s.pid))).toBe(true);
+    const old = await fetch(`http://127.0.0.1:${port}/v1/streams/spec-${RUN}-old-token/audio`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav' },
+      body: readFileSync(join(ROOT, 'examples', 'audio', 'tone.wav')),
+    });
+    expect(old.status).toBe(401);
+    token = state.token;
+    pids = state.services.map((s) => s.pid);
+  }, 200_000);
+
+  it('down --forget: forgets the token too; the next up makes a new one, and --token sets one', async () => {
+    const down = await cli('stack', 'down', '--keep-kafka', '--forget');
+    expect(down.code, down.stderr).toBe(0);
+    expect(existsSync(tokenFile)).toBe(false);
+    const r = await cli(...upArgs(), '--token', TOKEN);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`token:    ${TOKEN}`);
+    expect(readFileSync(tokenFile, 'utf8').trim()).toBe(TOKEN);
+    const again = await cli('stack', 'down', '--keep-kafka', '--forget');
+    expect(again.code, again.stderr).toBe(0);
+  }, 200_000);
 
   it('up with a model that does not exist: one line naming it, exit 1, nothing started', async () => {
     const args = ['stack', 'up', '--port', String(port), '--grpc-port', String(grpcPort)];

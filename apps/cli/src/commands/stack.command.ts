@@ -8,6 +8,8 @@ import {
   stackStatus,
   stackUp,
   stateFile,
+  superviseStack,
+  tokenFile,
   type StackState,
   type StackStatus,
 } from '@audio-concepts/platform-launcher';
@@ -19,6 +21,8 @@ import { defaultBrokers, parseBrokers } from './kafka-options';
 
 /** The repo root (this file is apps/cli/{src,dist}/commands/…): the services and deploy/local are under it. */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+/** The command line's entry script, which `stack up` runs as `stack supervise`. */
+const CLI_MAIN = resolve(__dirname, '..', 'main.js');
 
 interface UpOptions {
   port: number;
@@ -28,8 +32,15 @@ interface UpOptions {
   model?: string;
   device?: string;
   token?: string;
+  newToken?: boolean;
   brokers?: string[];
   timeout: number;
+}
+
+interface DownOptions {
+  keepKafka?: boolean;
+  forget?: boolean;
+  grace: number;
 }
 
 const HOST = '127.0.0.1';
@@ -55,7 +66,11 @@ export function stackCommand(): Command {
     .addOption(
       new Option('--device <D>', "the encoders' execution provider (default: auto)").choices(['auto', 'cpu', 'cuda']),
     )
-    .option('--token <T>', "ingest's bearer token (default: the running stack's, else a new random one)")
+    .option(
+      '--token <T>',
+      "the stack's bearer token, kept for the next `stack up` (default: the running or stored one, else a new random one)",
+    )
+    .option('--new-token', 'make a new random token (32 bytes) instead of the stored one')
     .option(
       '--brokers <LIST>',
       'use these Kafka brokers instead of starting the local one (deploy/local/kafka.sh)',
@@ -64,20 +79,30 @@ export function stackCommand(): Command {
     .option('--timeout <S>', 'seconds to wait for the services to be ready', parsePositiveNumber, 180)
     .action(async (options: UpOptions) => runUp(options));
   const down = new Command('down')
-    .description('stop the services (SIGTERM, then SIGKILL after --grace) and the local Kafka broker')
+    .description(
+      'stop the supervisor, the services (SIGTERM, then SIGKILL after --grace) and the local Kafka broker; the token is kept',
+    )
     .option('--keep-kafka', 'leave the Kafka broker running')
+    .option('--forget', 'also forget the token: the next `stack up` makes a new one')
     .option('--grace <S>', 'seconds each service gets to finish its batch before SIGKILL', parsePositiveNumber, 20)
-    .action(async (options: { keepKafka?: boolean; grace: number }) => runDown(options));
+    .action(async (options: DownOptions) => runDown(options));
   const status = new Command('status')
     .description('show each service (pid, alive, /readyz, URL) and Kafka; exit 0 when all are ready, 1 otherwise')
     .option('--json', 'one JSON object')
     .action(async (options: { json?: boolean }) => runStatus(options));
+  // Started by `stack up` in the background; not for people.
+  const supervise = new Command('supervise')
+    .description('restart the services of the stack that die, one at a time with backoff')
+    .action(async () => runSupervise());
   for (const command of [up, down, status]) stack.addCommand(command.exitOverride());
+  stack.addCommand(supervise.exitOverride(), { hidden: true });
   return stack;
 }
 
 async function runUp(options: UpOptions): Promise<void> {
   const dir = stackDir(REPO_ROOT);
+  if (options.token !== undefined && options.newToken)
+    throw new UsageError('--token and --new-token contradict each other; give one');
   try {
     // The decomposers load a stored space: built here once (both CLAP towers), found in the store afterwards.
     const space = await ensureStoredSpace({
@@ -97,10 +122,12 @@ async function runUp(options: UpOptions): Promise<void> {
       decomposers: options.decomposers,
       brokers: options.brokers ?? defaultBrokers(),
       token: options.token,
+      newToken: options.newToken,
       modelDir: options.model,
       conceptSpace: space.dir,
       device: options.device,
       timeoutS: options.timeout,
+      supervisor: { script: CLI_MAIN, args: ['stack', 'supervise'] },
       say,
     });
     printInfo(state, dir);
@@ -124,7 +151,7 @@ function printInfo(state: StackState, dir: string): void {
     ),
     `kafka:    ${state.brokers.join(',')}${state.kafka === 'local' ? ' (deploy/local/kafka.sh)' : ''}`,
     `ingest:   ${ingest?.url}/v1/streams/{id}/audio (POST audio), ${ingest?.url.replace('http', 'ws')}/v1/streams/{id} (WebSocket)`,
-    `token:    ${state.token}`,
+    `token:    ${state.token} (kept in ${tokenFile(dir)} for the next \`stack up\`)`,
     `metrics:  ${state.services.map((s) => s.metricsUrl).join(' ')}`,
     `gRPC:     ${decomposer ? `${decomposer.host}:${decomposer.grpcPort}` : '-'}`,
     'try:',
@@ -134,13 +161,25 @@ function printInfo(state: StackState, dir: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function runDown(options: { keepKafka?: boolean; grace: number }): Promise<void> {
+async function runDown(options: DownOptions): Promise<void> {
   await stackDown({
     root: REPO_ROOT,
     dir: stackDir(REPO_ROOT),
     graceS: options.grace,
     keepKafka: options.keepKafka,
+    forget: options.forget,
     say,
+  });
+}
+
+/** The supervisor's loop, until SIGTERM/SIGINT (`stack down`) or until the stack is gone; lines go to its log. */
+async function runSupervise(): Promise<void> {
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+  await superviseStack({
+    dir: stackDir(REPO_ROOT),
+    say: (message) => process.stdout.write(`${new Date().toISOString()} ${message}\n`),
+    signal: stop.signal,
   });
 }
 
@@ -154,12 +193,13 @@ async function runStatus(options: { json?: boolean }): Promise<void> {
 }
 
 /** `stack status --json`: one object (field names are the CLI's contract, documented in the README). */
-function statusJson({ state, brokers, kafkaReachable, services, notReady }: StackStatus): object {
+function statusJson({ state, brokers, kafkaReachable, services, supervisor, notReady }: StackStatus): object {
   return {
     up: state !== undefined,
     ready: state !== undefined && notReady.length === 0,
     started_at: state?.startedAt ?? null,
     kafka: { brokers, managed: state?.kafka ?? null, reachable: kafkaReachable },
+    supervisor: supervisor ? { pid: supervisor.pid, alive: supervisor.alive, log: supervisor.logFile } : null,
     services: services.map(({ service: s, alive, ready }) => ({
       name: s.name,
       kind: s.kind,
@@ -174,8 +214,8 @@ function statusJson({ state, brokers, kafkaReachable, services, notReady }: Stac
   };
 }
 
-/** `stack status`: a table, one service a row, then Kafka. */
-function statusTable({ state, brokers, kafkaReachable, services }: StackStatus): string {
+/** `stack status`: a table, one service a row, then the supervisor and Kafka. */
+function statusTable({ state, brokers, kafkaReachable, services, supervisor }: StackStatus): string {
   const rows = [
     ['SERVICE', 'PID', 'ALIVE', 'READYZ', 'URL'],
     ...services.map(({ service: s, alive, ready }) => [
@@ -185,6 +225,9 @@ function statusTable({ state, brokers, kafkaReachable, services }: StackStatus):
       ready === undefined ? '-' : String(ready),
       `${s.url}${s.grpcPort === undefined ? '' : `  gRPC ${s.host}:${s.grpcPort}`}`,
     ]),
+    ...(supervisor
+      ? [['supervisor', String(supervisor.pid), supervisor.alive ? 'yes' : 'no', '-', `log ${supervisor.logFile}`]]
+      : []),
     [
       'kafka',
       '-',

@@ -77,6 +77,19 @@ export class LaunchedService {
 
 /** Starts a service as a child Node.js process. */
 export function launchService(options: LaunchOptions): LaunchedService {
+  return new LaunchedService(options.name, spawnNode(options), options.readyUrl);
+}
+
+export interface SpawnNodeOptions {
+  script: string;
+  args?: string[];
+  env?: Record<string, string>;
+  logFile?: string;
+  detached?: boolean;
+}
+
+/** `node script …args` with this Node.js, stdout and stderr appended to `logFile` (default: inherited). */
+export function spawnNode(options: SpawnNodeOptions): ChildProcess {
   let stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
   if (options.logFile) {
     mkdirSync(dirname(options.logFile), { recursive: true });
@@ -84,14 +97,14 @@ export function launchService(options: LaunchOptions): LaunchedService {
     const fd = openSync(options.logFile, 'a');
     stdio = ['ignore', fd, fd];
   }
-  const child = spawn(process.execPath, [options.script], {
+  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio,
     detached: options.detached ?? false,
   });
   if (typeof stdio[1] === 'number') closeSync(stdio[1]);
   if (options.detached) child.unref();
-  return new LaunchedService(options.name, child, options.readyUrl);
+  return child;
 }
 
 /** True when `url` answers 200. */

@@ -77,6 +77,9 @@ export interface StackEnv {
   device?: string;
 }
 
+/** The services given the stack's token: `stack up` restarts them when the token changes. */
+export const TOKEN_KINDS: readonly ServiceKind[] = ['ingest'];
+
 /** The environment of one service (the service contract of each app's config.ts): the one place it is built. */
 export function serviceEnv(service: StackService, common: StackEnv): Record<string, string> {
   const env: Record<string, string> = {
