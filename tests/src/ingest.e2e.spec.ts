@@ -19,7 +19,8 @@ import { waitFor } from '@audio-concepts/platform-kafka/testing';
  * WebSocket streams and a pull source become AudioWindow messages on a topic of this test's own.
  */
 
-const TOKEN = `e2e-${randomBytes(8).toString('hex')}`;
+/** A token of the strength ingest requires: 32 random bytes. */
+const TOKEN = randomBytes(32).toString('base64url');
 const RUN = randomBytes(3).toString('hex');
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 /** The limits of the small instance (413 and 429 tests). */

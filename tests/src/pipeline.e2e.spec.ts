@@ -29,7 +29,7 @@ import { DEMO_MODEL, demoConceptSpaceDir } from './demo-space';
  * decomposer → audio.concepts, each a separate process, checked against the embedded `tag` on the same files.
  */
 
-const TOKEN = 'e2e-token';
+const TOKEN = 'e2e-token-Zk3q9Lr7Vw1Xc5Bn8Md2Hf6Jt4Gs0Pa-Ye_Ui7Oo'; // ingest requires 32+ random bytes' worth
 const EXAMPLES = join(REPO_ROOT, 'examples', 'audio');
 const CLI = join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js');
 

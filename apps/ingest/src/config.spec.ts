@@ -2,16 +2,20 @@ import { ConfigError } from '@audio-concepts/platform-runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestConfig, resetIngestConfig } from './config';
 
+/** Tokens of the required strength (32 random bytes). */
+const TOKEN = 'q8Xc1mZ4r0Tn7WvYb2Ke9HdLf5Sa3Jg6Pu-Ni_Oz4Bw';
+const OTHER = 'a3f9c1e07b5d2846f0e9d3c7b1a5f2e8d4c6b0a9e7f3d1c5b2a8e6f4d0c9b7a3';
+
 describe('ingestConfig', () => {
   afterEach(() => resetIngestConfig());
 
   it('has the documented defaults; only the token is required', () => {
-    expect(ingestConfig({ INGEST_TOKEN: 't' })).toEqual({
+    expect(ingestConfig({ INGEST_TOKEN: TOKEN })).toEqual({
       host: '127.0.0.1',
       port: 8080,
       brokers: ['127.0.0.1:9092'],
       clientId: 'audio-concepts-ingest',
-      token: 't',
+      token: TOKEN,
       windowS: 10,
       hopS: 10,
       wireFormat: 'v2',
@@ -24,7 +28,7 @@ describe('ingestConfig', () => {
 
   it('reads every variable; the hop follows the window unless set', () => {
     const config = ingestConfig({
-      INGEST_TOKEN: 't',
+      INGEST_TOKEN: TOKEN,
       HOST: '0.0.0.0',
       PORT: '9000',
       KAFKA_BROKERS: 'a:9092,b:9092',
@@ -55,10 +59,19 @@ describe('ingestConfig', () => {
     ]);
   });
 
+  it('refuses a token of fewer than 32 random bytes, with the other problems', () => {
+    expect(() => ingestConfig({ INGEST_TOKEN: 'e2e-token', INGEST_RATE_LIMIT: '0' })).toThrow(
+      new ConfigError([
+        'INGEST_RATE_LIMIT="0" is not a number in [1, 1000000]',
+        'INGEST_TOKEN is too weak: it has 9 characters; it must be at least 32 random bytes: 43+ base64/base64url characters (openssl rand -base64 32) or 64+ hex digits (openssl rand -hex 32)',
+      ]),
+    );
+  });
+
   it('parses once and caches until reset', () => {
-    expect(ingestConfig({ INGEST_TOKEN: 'a' }).token).toBe('a');
-    expect(ingestConfig({ INGEST_TOKEN: 'b' }).token).toBe('a');
+    expect(ingestConfig({ INGEST_TOKEN: TOKEN }).token).toBe(TOKEN);
+    expect(ingestConfig({ INGEST_TOKEN: OTHER }).token).toBe(TOKEN);
     resetIngestConfig();
-    expect(ingestConfig({ INGEST_TOKEN: 'b' }).token).toBe('b');
+    expect(ingestConfig({ INGEST_TOKEN: OTHER }).token).toBe(OTHER);
   });
 });

@@ -1,5 +1,6 @@
 import { DEFAULTS, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
-import { EnvReader } from '@audio-concepts/platform-runtime';
+import { tokenWeakness } from '@audio-concepts/ingest-stream';
+import { ConfigError, EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/platform-kafka';
 
 /** The ingest service's configuration, from environment variables (README: "Configuration"). */
@@ -8,7 +9,7 @@ export interface IngestConfig {
   port: number;
   brokers: string[];
   clientId: string;
-  /** the bearer token every request must present (INGEST_TOKEN) */
+  /** the bearer token every request must present (INGEST_TOKEN): at least 32 random bytes (`tokenWeakness`) */
   token: string;
   windowS: number;
   hopS: number;
@@ -46,9 +47,21 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
     sourcesPath: read.string('INGEST_SOURCES'),
     windowsTopic: read.string('INGEST_WINDOWS_TOPIC', TOPICS.windows),
   };
-  read.check();
+  checkAll(read, config.token ? tokenWeakness(config.token) : undefined);
   cached = config;
   return config;
+}
+
+/** `read.check()`, with the token's weakness (a problem EnvReader cannot see) in the same list. */
+function checkAll(read: EnvReader, tokenProblem: string | undefined): void {
+  const problems = tokenProblem ? [`INGEST_TOKEN is too weak: ${tokenProblem}`] : [];
+  try {
+    read.check();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
+    throw error;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Forgets the cached configuration (tests). */

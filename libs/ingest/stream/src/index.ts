@@ -29,3 +29,4 @@ export {
 export { MAX_FEED_POSITION, StreamRegistry, type StreamLease, type StreamPosition } from './stream.registry';
 export { UploadIngest, type UploadOptions } from './upload.ingest';
 export type { WindowSink } from './window.sink';
+export { MIN_TOKEN_BYTES, tokenWeakness } from './token.strength';
