@@ -7,6 +7,9 @@ export interface SummaryJson {
   first_seq: number | null;
   last_seq: number | null;
   duration_s: number;
+  /** only when the upload was a cut-off WAV (its header declared more than the body held) */
+  truncated?: true;
+  warning?: string;
 }
 
 export function summaryJson(summary: IngestSummary): SummaryJson {
@@ -16,5 +19,6 @@ export function summaryJson(summary: IngestSummary): SummaryJson {
     first_seq: summary.firstSeq,
     last_seq: summary.lastSeq,
     duration_s: Math.round(summary.durationS * 1e6) / 1e6,
+    ...(summary.truncated ? { truncated: true, warning: summary.warning } : {}),
   };
 }

@@ -6,3 +6,4 @@ export { windowAudio } from './audio-windows';
 export type { AudioWindow, WindowAudioOptions } from './audio-windows';
 export { decodeArgs, runFfmpeg, type FfmpegRun } from './ffmpeg.process';
 export { windowMessage, type WindowMessageOptions } from './window.message';
+export { describeWavTruncation, WavStreamCheck, type WavTruncation } from './wav.stream-check';

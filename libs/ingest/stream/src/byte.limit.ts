@@ -10,7 +10,11 @@ export class ByteLimit extends Transform {
   bytes = 0;
   error: Error | undefined;
 
-  constructor(readonly limitBytes: number) {
+  /** `observe` sees each chunk passed on (to look at what the body holds without another reader). */
+  constructor(
+    readonly limitBytes: number,
+    private readonly observe?: (chunk: Buffer) => void,
+  ) {
     super();
   }
 
@@ -21,6 +25,7 @@ export class ByteLimit extends Transform {
       this.stop(new PayloadTooLargeError(this.limitBytes, this.bytes));
       return callback();
     }
+    this.observe?.(chunk);
     callback(null, chunk);
   }
 

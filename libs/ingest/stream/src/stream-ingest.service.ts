@@ -32,6 +32,9 @@ export interface FeedOptions {
 /** What one feed published: windows `firstSeq`…`lastSeq` (null when none) of `durationS` seconds of audio. */
 export interface IngestSummary extends IngestProgress {
   durationS: number;
+  /** the input ended before the end its own header declares (a cut-off WAV); `warning` says how */
+  truncated?: boolean;
+  warning?: string;
 }
 
 /**

@@ -63,6 +63,24 @@ describe.skipIf(!HAS_FFMPEG)('UploadIngest', () => {
     );
   });
 
+  it('publishes a cut-off WAV as it is and says it was truncated', async () => {
+    const { sut, mocks } = newUpload();
+    const bytes = readFileSync(wav);
+    const cut = bytes.subarray(0, bytes.indexOf('data') + 8 + 960); // 0.01 s of the declared 25 s
+    const summary = await sut.ingest('s', body(cut));
+    expect(summary).toEqual({
+      stream: 's',
+      windows: 1,
+      firstSeq: 0,
+      lastSeq: 0,
+      durationS: 0.01,
+      truncated: true,
+      warning:
+        'the request body is a truncated WAV: its header declares 2400000 bytes of samples (25 s) but it holds 960 (0.01 s); the audio it holds was used',
+    });
+    expect(mocks.sink.windows).toHaveLength(1);
+  });
+
   it('decodes compressed formats through ffmpeg', async () => {
     const { sut } = newUpload();
     const ogg = makeAudio(lavfiCommand(join(dir, 'a.ogg'), 'sine=frequency=330', 12));

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AudioDecodeError, openAudio } from '@audio-concepts/ingest-audio';
+import { AudioDecodeError, describeWavTruncation, openAudio, WavStreamCheck } from '@audio-concepts/ingest-audio';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { ByteLimit } from './byte.limit';
 import { IngestInterruptedError, PayloadTooLargeError } from './ingest.errors';
@@ -21,7 +21,8 @@ const BODY = 'the request body';
  * Ingests an uploaded file in any format ffmpeg reads, decoding the body as it arrives (nothing is buffered
  * beyond the pipes): `POST /v1/streams/{id}/audio`, whole or chunked. A body over `maxBytes` is refused before
  * reading when its Content-Length says so, else when the limit is reached: reading stops there, the windows
- * published until then stay published (the error says how many), the cut-off tail is not published.
+ * published until then stay published (the error says how many), the cut-off tail is not published. A WAV body
+ * that holds less than its header declares is published as it is, and the summary says it was truncated.
  */
 export class UploadIngest {
   constructor(
@@ -35,7 +36,8 @@ export class UploadIngest {
     if (options.contentLength !== undefined && options.contentLength > this.maxBytes) {
       throw new PayloadTooLargeError(this.maxBytes, options.contentLength);
     }
-    const limit = new ByteLimit(this.maxBytes);
+    const wav = new WavStreamCheck();
+    const limit = new ByteLimit(this.maxBytes, (chunk) => wav.push(chunk));
     // Over the limit, or the client gone: stop reading the body (the answer closes the connection).
     limit.once('stopped', () => body.unpipe(limit));
     const onBodyError = (error: Error) => limit.stop(new InvalidInputError(`the upload broke off: ${error.message}`));
@@ -43,12 +45,15 @@ export class UploadIngest {
     body.pipe(limit);
     try {
       const audio = await openAudio('-', { stdin: limit, ffmpegPath: this.ffmpegPath });
-      return await this.service.ingest(streamId, untilStopped(audio, limit), {
+      const summary = await this.service.ingest(streamId, untilStopped(audio, limit), {
         transport: 'upload',
         position: options.position,
         onStart: options.onAccepted,
         label: BODY,
       });
+      // ffmpeg decodes a cut-off WAV without a word: say so, the audio it held being published all the same
+      const truncation = wav.truncation();
+      return truncation ? { ...summary, truncated: true, warning: describeWavTruncation(truncation, BODY) } : summary;
     } catch (error) {
       throw explain(error, limit);
     } finally {
