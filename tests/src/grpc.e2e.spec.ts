@@ -198,4 +198,19 @@ describe('the gRPC Decomposer of the built service', () => {
     const after = await decompose(client, { embeddings: embeddings.slice(0, 2) });
     expect(after.frames.map((f) => f.windowSeq)).toEqual(embeddings.slice(0, 2).map((e) => e.windowSeq));
   });
+
+  it('rejects a 1 MB stream_id with INVALID_ARGUMENT naming the field and its limit, and stays up', async () => {
+    const huge = [embeddings[0], { ...embeddings[1], streamId: 'x'.repeat(1024 * 1024) }];
+    let error: ServiceError | undefined;
+    try {
+      await decompose(client, { embeddings: huge });
+    } catch (e) {
+      error = e as ServiceError;
+    }
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(error?.details).toBe('embeddings[1].stream_id is 1048576 characters long; at most 128 are allowed');
+    expect(service!.running).toBe(true);
+    const after = await decompose(client, { embeddings: embeddings.slice(0, 2) });
+    expect(after.frames.map((f) => f.windowSeq)).toEqual(embeddings.slice(0, 2).map((e) => e.windowSeq));
+  });
 });

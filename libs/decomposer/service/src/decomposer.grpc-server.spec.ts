@@ -185,6 +185,28 @@ describe('DecomposerGrpcServer', () => {
       );
     });
 
+    it('a string field over its limit: INVALID_ARGUMENT naming the field and the limit, before any work', async () => {
+      const mega = 'x'.repeat(1024 * 1024);
+      const longStream = [...embeddings];
+      longStream[2] = { ...longStream[2], streamId: mega };
+      const stream = await grpcError(decompose(client, { embeddings: longStream }));
+      expect(stream.code).toBe(status.INVALID_ARGUMENT);
+      expect(stream.details).toBe('embeddings[2].stream_id is 1048576 characters long; at most 128 are allowed');
+      const longModel = [{ ...embeddings[0], modelId: 'm'.repeat(129) }];
+      const model = await grpcError(decompose(client, { embeddings: longModel }));
+      expect(model.code).toBe(status.INVALID_ARGUMENT);
+      expect(model.details).toBe('embeddings[0].model_id is 129 characters long; at most 128 are allowed');
+      const space = await grpcError(decompose(client, { conceptSpaceId: mega, embeddings }));
+      expect(space.code).toBe(status.INVALID_ARGUMENT);
+      expect(space.details).toBe('concept_space_id is 1048576 characters long; at most 128 are allowed');
+      const health = await grpcError(checkGrpcHealth(address, mega));
+      expect(health.code).toBe(status.INVALID_ARGUMENT);
+      expect(health.details).toBe('service is 1048576 characters long; at most 128 are allowed');
+      // 128 characters are fine
+      const longest = [{ ...embeddings[0], streamId: 's'.repeat(128) }];
+      expect((await decompose(client, { embeddings: longest })).frames[0].streamId).toBe('s'.repeat(128));
+    });
+
     it('a request over the message size limit: RESOURCE_EXHAUSTED, and the server goes on', async () => {
       const small = new DecomposerGrpcServer({ decomposer, limits: { maxReceiveMessageBytes: 2048 } });
       const port = await small.listen('127.0.0.1', 0);
@@ -205,16 +227,18 @@ describe('DecomposerGrpcServer', () => {
 
   it('counts requests by method and status code, and frames', async () => {
     const text = await registry.metrics();
-    expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Decompose",code="OK"} 4`);
+    expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Decompose",code="OK"} 5`);
     expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Decompose",code="NOT_FOUND"} 1`);
     expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="ListConceptSpaces",code="OK"} 1`);
     expect(text).toMatch(
       new RegExp(`${DECOMPOSER_METRICS.grpcRequests}\\{method="Decompose",code="INVALID_ARGUMENT"\\} [1-9]`),
     );
-    // 9 + 5 + 3 frames here (the last after a foreign model's request), and 2 from the size-limited server, which
-    // shares the decomposer
-    expect(text).toContain(`${DECOMPOSER_METRICS.frames}{transport="grpc"} 19`);
-    expect(text).toContain(`${DECOMPOSER_METRICS.l0}_count 19`);
+    // 9 + 5 + 3 frames here (the last after a foreign model's request), 1 with a 128-character stream id, and 2 from
+    // the size-limited server, which shares the decomposer
+    expect(text).toContain(`${DECOMPOSER_METRICS.frames}{transport="grpc"} 20`);
+    expect(text).toContain(`${DECOMPOSER_METRICS.l0}_count 20`);
+    // refused before any work: three over-long ids, one health check
+    expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Check",code="INVALID_ARGUMENT"} 1`);
     expect(text).toContain(`${DECOMPOSER_METRICS.rejected}{transport="grpc",error="ShapeMismatchError"} 1`);
     expect(text).not.toMatch(/stream/);
   });

@@ -18,6 +18,8 @@ import {
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
 import type { Decomposer } from './decomposer.service';
 import type { DecomposerMetrics } from './decomposer.metrics';
+import { stringLimitsInterceptor } from './grpc-request.limits';
+import type { OnRefused } from './grpc.interceptors';
 import { grpcStatusName, grpcStatusOf } from './grpc-status.table';
 
 /** The Decomposer's fully qualified gRPC service name: what the health service reports on. */
@@ -66,14 +68,16 @@ export class DecomposerGrpcServer {
 
   constructor(options: DecomposerGrpcServerOptions) {
     this.limits = { ...DEFAULT_GRPC_LIMITS, ...options.limits };
+    const { decomposer, metrics } = options;
+    const onRefused: OnRefused = (method, code) => metrics?.observeGrpcCall(method, grpcStatusName(code), 0);
     this.server = new Server({
+      interceptors: [stringLimitsInterceptor(onRefused)],
       'grpc.max_receive_message_length': this.limits.maxReceiveMessageBytes,
       'grpc.max_send_message_length': this.limits.maxSendMessageBytes,
       'grpc.keepalive_time_ms': this.limits.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': this.limits.keepaliveTimeoutMs,
       'grpc.max_concurrent_streams': this.limits.maxConcurrentStreams,
     });
-    const { decomposer, metrics } = options;
     const implementation: DecomposerServer = {
       decompose: unaryHandler<DecomposeRequest, DecomposeResponse>('Decompose', metrics, async (request) => ({
         frames: await decomposer.decompose(request),
