@@ -1,6 +1,7 @@
 import { type DynamicModule, Logger, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import {
+  AudioRateLimiter,
   IngestMetrics,
   KafkaWindowSink,
   loadPullSources,
@@ -14,15 +15,13 @@ import {
 import { ServiceRuntimeModule } from '@audio-concepts/platform-runtime';
 import { createKafka, kafkaRetry } from '@audio-concepts/platform-kafka';
 import { APP_FILTER } from '@nestjs/core';
-import type { IngestConfig } from './config';
+import { INGEST_CONFIG, type IngestConfig } from './config';
 import { IngestErrorFilter } from './ingest-error.filter';
 import { IngestController } from './ingest.controller';
 import { IngestLifecycle } from './ingest.lifecycle';
 import { IngestWebSocket } from './ingest.websocket';
 import { kafkaLogCreator } from './kafka.logger';
 import { RequestMetricsMiddleware } from './request-metrics.middleware';
-
-export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
 /** JSON logs; few retries per connection attempt, since the sink retries connecting itself (with backoff, and
  * the reason in /readyz) and sends have retries of their own. */
@@ -55,17 +54,24 @@ export class AppModule implements NestModule {
         {
           provide: StreamIngestService,
           useFactory: (sink: KafkaWindowSink, registry: StreamRegistry, metrics: IngestMetrics, c: IngestConfig) =>
-            new StreamIngestService(sink, registry, metrics, {
-              windowS: c.windowS,
-              hopS: c.hopS,
-              wireFormat: c.wireFormat,
-            }),
+            new StreamIngestService(
+              sink,
+              registry,
+              metrics,
+              { windowS: c.windowS, hopS: c.hopS, wireFormat: c.wireFormat },
+              // an upload's worth at once, then INGEST_MAX_AUDIO_RATE seconds of audio per second
+              { audioRate: new AudioRateLimiter(c.maxAudioRate, c.maxUploadS) },
+            ),
           inject: [KafkaWindowSink, StreamRegistry, IngestMetrics, INGEST_CONFIG],
         },
         {
           provide: UploadIngest,
           useFactory: (service: StreamIngestService, metrics: IngestMetrics, c: IngestConfig) =>
-            new UploadIngest(service, metrics, c.maxUploadBytes),
+            new UploadIngest(service, metrics, {
+              maxBytes: c.maxUploadBytes,
+              maxDurationS: c.maxUploadS,
+              idleTimeoutS: c.idleTimeoutS,
+            }),
           inject: [StreamIngestService, IngestMetrics, INGEST_CONFIG],
         },
         {

@@ -20,6 +20,9 @@ describe('ingestConfig', () => {
       hopS: 10,
       wireFormat: 'v2',
       maxUploadBytes: 512 * 1024 * 1024,
+      maxUploadS: 3_600,
+      maxAudioRate: 10,
+      idleTimeoutS: 30,
       rateLimit: 600,
       sourcesPath: undefined,
       windowsTopic: 'audio.windows.v1',
@@ -34,12 +37,16 @@ describe('ingestConfig', () => {
       KAFKA_BROKERS: 'a:9092,b:9092',
       INGEST_WINDOW_S: '5',
       INGEST_MAX_UPLOAD_BYTES: '1000',
+      INGEST_MAX_UPLOAD_S: '60',
+      INGEST_MAX_AUDIO_RATE: '2.5',
+      INGEST_IDLE_TIMEOUT_S: '5',
       INGEST_RATE_LIMIT: '10',
       INGEST_SOURCES: '/etc/sources.json',
       INGEST_WINDOWS_TOPIC: 'x.audio.windows.v1',
     });
     expect(config).toMatchObject({ host: '0.0.0.0', port: 9000, brokers: ['a:9092', 'b:9092'], windowS: 5, hopS: 5 });
     expect(config).toMatchObject({ maxUploadBytes: 1000, rateLimit: 10, sourcesPath: '/etc/sources.json' });
+    expect(config).toMatchObject({ maxUploadS: 60, maxAudioRate: 2.5, idleTimeoutS: 5 });
     expect(config.windowsTopic).toBe('x.audio.windows.v1');
   });
 

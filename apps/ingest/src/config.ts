@@ -3,6 +3,16 @@ import { tokenWeakness } from '@audio-concepts/ingest-stream';
 import { ConfigError, EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/platform-kafka';
 
+/** The Nest injection token of the `IngestConfig`. */
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
+
+/**
+ * The default of INGEST_MAX_UPLOAD_S: an hour of audio, about 690 MB of 48 kHz float32 windows on Kafka — roughly
+ * what the largest body (512 MiB of WAV) decodes to, so a compressed upload cannot put much more on Kafka than an
+ * uncompressed one. Longer recordings go in several uploads to the same stream, which go on with its numbers.
+ */
+const DEFAULT_MAX_UPLOAD_S = 3_600;
+
 /** The ingest service's configuration, from environment variables (README: "Configuration"). */
 export interface IngestConfig {
   host: string;
@@ -16,6 +26,12 @@ export interface IngestConfig {
   /** how windows' PCM is written: v2 (float32 bytes) unless a consumer still needs v1 during an upgrade */
   wireFormat: WireFormat;
   maxUploadBytes: number;
+  /** seconds of decoded audio one upload may bring */
+  maxUploadS: number;
+  /** seconds of audio per second of wall clock one stream may publish beyond a burst of maxUploadS */
+  maxAudioRate: number;
+  /** seconds without a byte after which an upload or live stream is ended */
+  idleTimeoutS: number;
   /** requests per minute per token */
   rateLimit: number;
   /** a JSON file of pull sources, or undefined for none */
@@ -43,6 +59,9 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
     hopS: read.number('INGEST_HOP_S', windowS, { min: 0.001, max: 3_600 }),
     wireFormat: read.oneOf('WIRE_FORMAT', WIRE_FORMATS, 'v2'),
     maxUploadBytes: read.int('INGEST_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, { min: 1 }),
+    maxUploadS: read.number('INGEST_MAX_UPLOAD_S', DEFAULT_MAX_UPLOAD_S, { min: 1, max: 86_400 }),
+    maxAudioRate: read.number('INGEST_MAX_AUDIO_RATE', 10, { min: 1, max: 10_000 }),
+    idleTimeoutS: read.number('INGEST_IDLE_TIMEOUT_S', 30, { min: 1, max: 3_600 }),
     rateLimit: read.int('INGEST_RATE_LIMIT', 600, { min: 1, max: 1_000_000 }),
     sourcesPath: read.string('INGEST_SOURCES'),
     windowsTopic: read.string('INGEST_WINDOWS_TOPIC', TOPICS.windows),

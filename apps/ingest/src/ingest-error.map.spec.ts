@@ -1,6 +1,8 @@
 import { AudioDecodeError } from '@audio-concepts/ingest-audio';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import {
+  AudioLimitError,
+  IdleTimeoutError,
   IngestInterruptedError,
   PayloadTooLargeError,
   RateLimitedError,
@@ -16,6 +18,8 @@ describe('mapError', () => {
     [new UnauthorizedError('no token'), 401, 1008],
     [new RateLimitedError('slow down', 3), 429, 1008],
     [new PayloadTooLargeError(10, 11), 413, 1009],
+    [new AudioLimitError(3600), 413, 1009],
+    [new IdleTimeoutError(30), 408, 1008],
     [new StreamBusyError('s'), 409, 1008],
     [new InvalidInputError('bad id'), 400, 1008],
     [new AudioDecodeError('not audio', { uri: 'x' }), 422, 1007],

@@ -1,6 +1,8 @@
 import { AudioDecodeError } from '@audio-concepts/ingest-audio';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import {
+  AudioLimitError,
+  IdleTimeoutError,
   IngestInterruptedError,
   type IngestProgress,
   PayloadTooLargeError,
@@ -17,6 +19,8 @@ const ERROR_CODES: readonly [ErrorClass, { status: number; closeCode: number }][
   [UnauthorizedError, { status: 401, closeCode: 1008 }],
   [RateLimitedError, { status: 429, closeCode: 1008 }],
   [PayloadTooLargeError, { status: 413, closeCode: 1009 }],
+  [AudioLimitError, { status: 413, closeCode: 1009 }],
+  [IdleTimeoutError, { status: 408, closeCode: 1008 }],
   [StreamBusyError, { status: 409, closeCode: 1008 }],
   [InvalidInputError, { status: 400, closeCode: 1008 }],
   [AudioDecodeError, { status: 422, closeCode: 1007 }],

@@ -14,6 +14,7 @@ import {
   RequestGate,
   StreamIngestService,
 } from '@audio-concepts/ingest-stream';
+import { INGEST_CONFIG, type IngestConfig } from './config';
 import { mapError } from './ingest-error.map';
 import { summaryJson } from './summary.json';
 
@@ -43,6 +44,7 @@ export class IngestWebSocket {
     @Inject(RequestGate) private readonly gate: RequestGate,
     @Inject(StreamIngestService) private readonly service: StreamIngestService,
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
 
   attach(http: Server): void {
@@ -96,6 +98,7 @@ export class IngestWebSocket {
       stream = new LivePcmStream(this.service, this.metrics, streamId, pcm, {
         position,
         onWindow: (seq) => send(ws, { window_seq: seq }),
+        idleTimeoutS: this.config.idleTimeoutS,
       });
     } catch (error) {
       return fail(ws, error);

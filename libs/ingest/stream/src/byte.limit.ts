@@ -10,7 +10,7 @@ export class ByteLimit extends Transform {
   bytes = 0;
   error: Error | undefined;
 
-  /** `observe` sees each chunk passed on (to look at what the body holds without another reader). */
+  /** `observe` sees each chunk that comes (to watch the body without another reader), before the limit is checked. */
   constructor(
     readonly limitBytes: number,
     private readonly observe?: (chunk: Buffer) => void,
@@ -20,12 +20,12 @@ export class ByteLimit extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.error) return callback();
+    this.observe?.(chunk);
     this.bytes += chunk.length;
     if (this.bytes > this.limitBytes) {
       this.stop(new PayloadTooLargeError(this.limitBytes, this.bytes));
       return callback();
     }
-    this.observe?.(chunk);
     callback(null, chunk);
   }
 

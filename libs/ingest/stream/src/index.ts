@@ -1,5 +1,8 @@
 export { presentedToken, tokenMatches, type Credentials } from './bearer-token';
+export { AudioRateLimiter } from './audio-rate.limiter';
 export {
+  AudioLimitError,
+  IdleTimeoutError,
   IngestInterruptedError,
   PayloadTooLargeError,
   RateLimitedError,
@@ -9,6 +12,7 @@ export {
   type IngestProgress,
 } from './ingest.errors';
 export type { IngestLog } from './ingest.log';
+export { IdleWatch } from './idle.watch';
 export { INGEST_METRICS, IngestMetrics, type Transport } from './ingest.metrics';
 export { KafkaWindowSink } from './kafka.window-sink';
 export { LivePcmStream, type LiveStreamOptions } from './live.stream';

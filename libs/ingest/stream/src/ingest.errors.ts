@@ -32,6 +32,22 @@ export class PayloadTooLargeError extends InvalidInputError {
   }
 }
 
+/** An upload that decodes to more audio than the limit (INGEST_MAX_UPLOAD_S): a small file may hold hours of silence. */
+export class AudioLimitError extends InvalidInputError {
+  constructor(readonly limitS: number) {
+    super(
+      `the upload decodes to more than the limit of ${limitS} s of audio per upload (split longer recordings into several uploads to the same stream)`,
+    );
+  }
+}
+
+/** A client that sent nothing for too long (INGEST_IDLE_TIMEOUT_S): its feed is ended so that it holds nothing. */
+export class IdleTimeoutError extends AudioConceptsError {
+  constructor(readonly timeoutS: number) {
+    super(`no audio received for ${timeoutS} s: the feed is ended (send audio without pauses that long)`);
+  }
+}
+
 /** A window that could not be published (Kafka down, topic missing, producer not connected): try again later. */
 export class WindowPublishError extends AudioConceptsError {
   constructor(message: string, cause?: unknown) {

@@ -1,7 +1,7 @@
 import { HAS_FFMPEG } from '@audio-concepts/ingest-audio/testing';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { IngestInterruptedError, StreamBusyError } from './ingest.errors';
+import { IdleTimeoutError, IngestInterruptedError, StreamBusyError } from './ingest.errors';
 import { IngestMetrics } from './ingest.metrics';
 import { LivePcmStream } from './live.stream';
 import { StreamIngestService } from './stream-ingest.service';
@@ -61,6 +61,22 @@ describe.skipIf(!HAS_FFMPEG)('LivePcmStream', () => {
     first.write(Buffer.from(new Float32Array(48_000).fill(0.1).buffer));
     first.end();
     await expect(first.done).resolves.toMatchObject({ windows: 1 });
+  });
+
+  it('ends a stream whose client sends nothing for idleTimeoutS: full windows published, the tail not', async () => {
+    const { service, metrics, sink } = newService();
+    const format = { format: 's16le', rate: 16_000, channels: 1 } as const;
+    const sut = new LivePcmStream(service, metrics, 'stalls', format, { idleTimeoutS: 0.5 });
+    const bytes = tone(12, 16_000);
+    for (let i = 0; i < bytes.length; i += 3200) sut.write(bytes.subarray(i, i + 3200));
+    const error = await sut.done.then(
+      () => undefined,
+      (e: unknown) => e as IngestInterruptedError,
+    );
+    expect(error?.cause).toBeInstanceOf(IdleTimeoutError);
+    expect(error?.progress).toMatchObject({ windows: 1, lastSeq: 0 });
+    expect(sink.windows.map((w) => w.durationMs)).toEqual([10_000]);
+    expect(() => sut.write(Buffer.alloc(2))).toThrow(IdleTimeoutError);
   });
 
   it('ends with no audio when nothing was sent', async () => {

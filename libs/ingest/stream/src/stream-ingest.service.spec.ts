@@ -2,8 +2,9 @@ import { pcmOf } from '@audio-concepts/shared-contracts';
 import { windowAudio } from '@audio-concepts/ingest-audio';
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
-import { IngestInterruptedError, StreamBusyError, WindowPublishError } from './ingest.errors';
+import { describe, expect, it, vi } from 'vitest';
+import { AudioRateLimiter } from './audio-rate.limiter';
+import { AudioLimitError, IngestInterruptedError, StreamBusyError, WindowPublishError } from './ingest.errors';
 import { IngestMetrics } from './ingest.metrics';
 import { StreamIngestService } from './stream-ingest.service';
 import { StreamRegistry } from './stream.registry';
@@ -29,7 +30,7 @@ function newService(windowS = 10, hopS = windowS) {
   const metricsRegistry = new Registry();
   const metrics = new IngestMetrics(metricsRegistry);
   let now = 1_700_000_000_000;
-  const sut = new StreamIngestService(sink, registry, metrics, { windowS, hopS }, () => now++);
+  const sut = new StreamIngestService(sink, registry, metrics, { windowS, hopS }, { clock: () => now++ });
   return { sut, mocks: { sink, registry, metrics, metricsRegistry } };
 }
 
@@ -174,6 +175,45 @@ describe('StreamIngestService', () => {
     async function* none(): AsyncGenerator<Float32Array> {}
     const error = await caught(sut.ingest('s', none(), { transport: 'upload', label: 'the request body' }));
     expect((error as Error).message).toBe('no audio in the request body');
+  });
+
+  it('uses the audio up to maxDurationS (its windows are published) and ends the feed at one sample more', async () => {
+    const { sut, mocks } = newService();
+    const error = (await caught(
+      sut.ingest('s', signal(35), { transport: 'upload', maxDurationS: 20 }),
+    )) as IngestInterruptedError;
+    expect(error.cause).toBeInstanceOf(AudioLimitError);
+    expect(error.progress).toEqual({ stream: 's', windows: 2, firstSeq: 0, lastSeq: 1 });
+    expect(mocks.sink.windows.map((w) => w.durationMs)).toEqual([10_000, 10_000]);
+    // exactly at the limit is fine
+    await expect(sut.ingest('t', signal(20), { transport: 'upload', maxDurationS: 20 })).resolves.toMatchObject({
+      windows: 2,
+    });
+  });
+
+  it('holds a stream back to the audio rate limit, window by window', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const sink = new InMemoryWindowSink();
+      const metrics = new IngestMetrics(new Registry());
+      // a burst of 10 s, then 100 s of audio per second; a clock that stands still refills nothing
+      const audioRate = new AudioRateLimiter(100, 10, () => 0);
+      const settings = { windowS: 10, hopS: 10 };
+      const sut = new StreamIngestService(sink, new StreamRegistry(), metrics, settings, { audioRate });
+      const done = sut.ingest('s', signal(30), { transport: 'upload' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sink.windows).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(99); // the 2nd window waits 100 ms
+      expect(sink.windows).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sink.windows).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(199); // the 3rd, 200 ms
+      expect(sink.windows).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(done).resolves.toMatchObject({ windows: 3 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads no further than the window being published (backpressure)', async () => {

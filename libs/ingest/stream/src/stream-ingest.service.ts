@@ -1,7 +1,9 @@
 import { CLAP_SAMPLE_RATE, windowAudio, windowMessage } from '@audio-concepts/ingest-audio';
 import type { AudioWindow, WireFormat } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
-import { IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';
+import { sleep } from '@audio-concepts/platform-retry';
+import type { AudioRateLimiter } from './audio-rate.limiter';
+import { AudioLimitError, IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';
 import type { IngestMetrics, Transport } from './ingest.metrics';
 import { checkStreamId } from './stream-id';
 import type { StreamPosition, StreamRegistry } from './stream.registry';
@@ -27,6 +29,15 @@ export interface FeedOptions {
   onStart?: () => void;
   /** How the input is named in error messages; default its `uri` (an `AudioStream`'s) or "the audio stream". */
   label?: string;
+  /** The most audio this feed may bring (an upload's INGEST_MAX_UPLOAD_S): beyond it, an `AudioLimitError`. */
+  maxDurationS?: number;
+}
+
+export interface StreamIngestOptions {
+  /** when windows are stamped `ingestedAtMs` (tests) */
+  clock?: () => number;
+  /** how fast each stream may publish audio (INGEST_MAX_AUDIO_RATE); a faster feed waits before each window */
+  audioRate?: AudioRateLimiter;
 }
 
 /** What one feed published: windows `firstSeq`…`lastSeq` (null when none) of `durationS` seconds of audio. */
@@ -50,7 +61,7 @@ export class StreamIngestService {
     private readonly registry: StreamRegistry,
     private readonly metrics: IngestMetrics,
     private readonly settings: WindowingSettings,
-    private readonly clock: () => number = Date.now,
+    private readonly options: StreamIngestOptions = {},
   ) {
     for (const [name, value] of Object.entries({ windowS: settings.windowS, hopS: settings.hopS })) {
       if (!Number.isFinite(value) || value <= 0) {
@@ -79,7 +90,8 @@ export class StreamIngestService {
       const { windowS, hopS, wireFormat } = this.settings;
       const windows = windowAudio(input, { sampleRate: CLAP_SAMPLE_RATE, windowS, hopS });
       for await (const window of windows) {
-        const ingestedAtMs = this.clock();
+        await this.throttle(streamId, window.samples.length, options.signal);
+        const ingestedAtMs = (this.options.clock ?? Date.now)();
         const windowSeq = lease.start.nextSeq + window.seq;
         // Taken even if publishing fails: a send that timed out may still land, and its number must not be
         // reused for other audio (consumers dedupe by stream and sequence number).
@@ -105,6 +117,12 @@ export class StreamIngestService {
       lease.release({ nextSeq, nextStartMs: lease.start.nextStartMs + toMs(input.samples) });
       this.metrics.activeStreams.dec();
     }
+  }
+
+  /** Waits until the stream may publish `samples` more (the audio rate limit); the client is held back meanwhile. */
+  private async throttle(streamId: string, samples: number, signal: AbortSignal | undefined): Promise<void> {
+    const waitMs = this.options.audioRate?.take(streamId, samples / CLAP_SAMPLE_RATE) ?? 0;
+    if (waitMs > 0) await sleep(waitMs, signal);
   }
 
   private async publish(window: AudioWindow, transport: Transport): Promise<void> {
@@ -135,7 +153,8 @@ class CountedChunks implements AsyncIterable<Float32Array> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Float32Array> {
-    const { signal, transport } = this.options;
+    const { signal, transport, maxDurationS } = this.options;
+    const maxSamples = maxDurationS === undefined ? Infinity : Math.round(maxDurationS * CLAP_SAMPLE_RATE);
     const iterator = this.chunks[Symbol.asyncIterator]();
     let onAbort = () => undefined as void;
     const aborted = new Promise<'aborted'>((resolve) => {
@@ -157,9 +176,12 @@ class CountedChunks implements AsyncIterable<Float32Array> {
           finished = true;
           return;
         }
-        this.samples += result.value.length;
-        this.metrics.audioSeconds.inc({ transport }, result.value.length / CLAP_SAMPLE_RATE);
-        yield result.value;
+        // Audio up to the limit is used (its windows are published); one sample more ends the feed.
+        const chunk = result.value.subarray(0, Math.max(0, maxSamples - this.samples));
+        this.samples += chunk.length;
+        this.metrics.audioSeconds.inc({ transport }, chunk.length / CLAP_SAMPLE_RATE);
+        if (chunk.length > 0) yield chunk;
+        if (chunk.length < result.value.length) throw new AudioLimitError(maxDurationS ?? 0);
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);

@@ -8,19 +8,19 @@ import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/ingest-audi
 import { Registry } from 'prom-client';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestInterruptedError, PayloadTooLargeError } from './ingest.errors';
+import { AudioLimitError, IdleTimeoutError, IngestInterruptedError, PayloadTooLargeError } from './ingest.errors';
 import { IngestMetrics } from './ingest.metrics';
 import { StreamIngestService } from './stream-ingest.service';
 import { StreamRegistry } from './stream.registry';
 import { InMemoryWindowSink } from './testing';
-import { UploadIngest } from './upload.ingest';
+import { UploadIngest, type UploadLimits } from './upload.ingest';
 
-function newUpload(maxBytes = 64 * 1024 * 1024) {
+function newUpload(maxBytes = 64 * 1024 * 1024, limits: Omit<UploadLimits, 'maxBytes'> = {}) {
   const sink = new InMemoryWindowSink();
   const registry = new Registry();
   const metrics = new IngestMetrics(registry);
   const service = new StreamIngestService(sink, new StreamRegistry(), metrics, { windowS: 10, hopS: 10 });
-  return { sut: new UploadIngest(service, metrics, maxBytes), mocks: { sink, registry } };
+  return { sut: new UploadIngest(service, metrics, { maxBytes, ...limits }), mocks: { sink, registry } };
 }
 
 /** The body as a client streams it: pieces of 64 KiB. */
@@ -122,6 +122,34 @@ describe.skipIf(!HAS_FFMPEG)('UploadIngest', () => {
     expect(error.cause).toBeInstanceOf(PayloadTooLargeError);
     expect(error.progress).toMatchObject({ windows: 1, lastSeq: 0 });
     expect(mocks.sink.windows.map((w) => w.durationMs)).toEqual([10_000]);
+  });
+
+  it('ends an upload that decodes to more audio than maxDurationS, after the windows within the limit', async () => {
+    const { sut, mocks } = newUpload(undefined, { maxDurationS: 20 });
+    const error = await caught(sut.ingest('s', body(readFileSync(wav)))); // 25 s
+    expect(error.cause).toBeInstanceOf(AudioLimitError);
+    expect(error.message).toBe(
+      'the upload decodes to more than the limit of 20 s of audio per upload (split longer recordings into several uploads to the same stream)',
+    );
+    expect(error.progress).toEqual({ stream: 's', windows: 2, firstSeq: 0, lastSeq: 1 });
+    expect(mocks.sink.windows.map((w) => w.durationMs)).toEqual([10_000, 10_000]);
+  });
+
+  it('ends an upload whose client stalls after idleTimeoutS, with the windows so far, and frees the stream', async () => {
+    const { sut, mocks } = newUpload(undefined, { idleTimeoutS: 0.3 });
+    const bytes = readFileSync(wav);
+    let stalled = () => undefined as void;
+    async function* stalls(): AsyncGenerator<Buffer> {
+      yield bytes.subarray(0, 1_200_000); // 12.5 s
+      await new Promise<void>((resolve) => (stalled = resolve));
+    }
+    const error = await caught(sut.ingest('s', Readable.from(stalls())));
+    stalled();
+    expect(error.cause).toBeInstanceOf(IdleTimeoutError);
+    expect(error.message).toBe('no audio received for 0.3 s: the feed is ended (send audio without pauses that long)');
+    expect(error.progress).toMatchObject({ windows: 1, lastSeq: 0 });
+    expect(mocks.sink.windows.map((w) => w.durationMs)).toEqual([10_000]);
+    await expect(sut.ingest('s', body(bytes))).resolves.toMatchObject({ firstSeq: 1 });
   });
 
   it('treats a body that breaks off as a bad request, without publishing its tail', async () => {
