@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Creates the topics listed in a topics.conf ("name partitions" per line) and their dead-letter topics
-// (`<name>.dlq`, same partition count) if they do not exist, then waits until every partition has a leader.
+// Creates the topics listed in a topics.conf ("name partitions [compact]" per line) and their dead-letter
+// topics (`<name>.dlq`, same partition count; none for control.* and compacted topics) if they do not exist,
+// then waits until every partition has a leader. `compact` creates the topic with cleanup.policy=compact.
 // Broker list from KAFKA_BROKERS (default 127.0.0.1:9092). Used by deploy/local/kafka.sh start.
 import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
@@ -16,11 +17,18 @@ const wanted = [];
 for (const line of readFileSync(configFile, 'utf8').split('\n')) {
   const text = line.replace(/#.*/, '').trim();
   if (!text) continue;
-  const [topic, partitions] = text.split(/\s+/);
+  const [topic, partitions, policy, ...rest] = text.split(/\s+/);
   const count = Number(partitions);
   if (!Number.isInteger(count) || count < 1) throw new Error(`${configFile}: bad partition count in "${line}"`);
-  wanted.push({ topic, numPartitions: count, replicationFactor });
-  if (!topic.startsWith('control.')) wanted.push({ topic: `${topic}.dlq`, numPartitions: count, replicationFactor });
+  if ((policy !== undefined && policy !== 'compact') || rest.length > 0) {
+    throw new Error(`${configFile}: expected "name partitions [compact]" in "${line}"`);
+  }
+  const compact = policy === 'compact';
+  const configEntries = compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [];
+  wanted.push({ topic, numPartitions: count, replicationFactor, configEntries });
+  if (!topic.startsWith('control.') && !compact) {
+    wanted.push({ topic: `${topic}.dlq`, numPartitions: count, replicationFactor });
+  }
 }
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');

@@ -131,7 +131,7 @@ describe('ingest trust', () => {
   afterAll(async () => {
     await service?.stop();
     await consumer?.disconnect();
-    await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin?.deleteTopics({ topics: [topic, `e2e.${RUN}.audio.stream-positions.v1`] }).catch(() => undefined);
     await admin?.disconnect();
     if (work) rmSync(work, { recursive: true, force: true });
   });

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import {
   AudioRateLimiter,
   IngestMetrics,
+  KafkaStreamPositions,
   KafkaWindowSink,
   loadPullSources,
   PullSourceRunner,
@@ -13,19 +14,14 @@ import {
   UploadIngest,
 } from '@audio-concepts/ingest-stream';
 import { ServiceRuntimeModule } from '@audio-concepts/platform-runtime';
-import { createKafka, kafkaRetry } from '@audio-concepts/platform-kafka';
 import { APP_FILTER } from '@nestjs/core';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { IngestErrorFilter } from './ingest-error.filter';
 import { IngestController } from './ingest.controller';
 import { IngestLifecycle } from './ingest.lifecycle';
 import { IngestWebSocket } from './ingest.websocket';
-import { kafkaLogCreator } from './kafka.logger';
+import { KAFKA_PROVIDERS } from './kafka.providers';
 import { RequestMetricsMiddleware } from './request-metrics.middleware';
-
-/** JSON logs; few retries per connection attempt, since the sink retries connecting itself (with backoff, and
- * the reason in /readyz) and sends have retries of their own. */
-const KAFKA_CLIENT_CONFIG = { logCreator: kafkaLogCreator, retry: kafkaRetry('reconnecting') };
 
 /** The ingest service: wiring only; the behaviour is in @audio-concepts/ingest-stream. */
 @Module({})
@@ -40,29 +36,29 @@ export class AppModule implements NestModule {
         // every error the service answers, an unknown route's 404 included, is {"error": "…"}
         { provide: APP_FILTER, useClass: IngestErrorFilter },
         { provide: IngestMetrics, useFactory: (registry: Registry) => new IngestMetrics(registry), inject: [Registry] },
-        {
-          provide: KafkaWindowSink,
-          useFactory: (c: IngestConfig) =>
-            new KafkaWindowSink(
-              createKafka({ brokers: c.brokers, clientId: c.clientId }, KAFKA_CLIENT_CONFIG),
-              c.windowsTopic,
-              new Logger('kafka'),
-            ),
-          inject: [INGEST_CONFIG],
-        },
-        { provide: StreamRegistry, useValue: new StreamRegistry() },
+        ...KAFKA_PROVIDERS,
         {
           provide: StreamIngestService,
-          useFactory: (sink: KafkaWindowSink, registry: StreamRegistry, metrics: IngestMetrics, c: IngestConfig) =>
+          useFactory: (
+            sink: KafkaWindowSink,
+            registry: StreamRegistry,
+            positions: KafkaStreamPositions,
+            metrics: IngestMetrics,
+            c: IngestConfig,
+          ) =>
             new StreamIngestService(
               sink,
               registry,
               metrics,
               { windowS: c.windowS, hopS: c.hopS, wireFormat: c.wireFormat },
               // an upload's worth at once, then INGEST_MAX_AUDIO_RATE seconds of audio per second
-              { audioRate: new AudioRateLimiter(c.maxAudioRate, c.maxUploadS) },
+              {
+                audioRate: new AudioRateLimiter(c.maxAudioRate, c.maxUploadS),
+                positions,
+                log: new Logger('ingest'),
+              },
             ),
-          inject: [KafkaWindowSink, StreamRegistry, IngestMetrics, INGEST_CONFIG],
+          inject: [KafkaWindowSink, StreamRegistry, KafkaStreamPositions, IngestMetrics, INGEST_CONFIG],
         },
         {
           provide: UploadIngest,

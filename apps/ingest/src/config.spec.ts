@@ -1,6 +1,7 @@
 import { ConfigError } from '@audio-concepts/platform-runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ingestConfig, resetIngestConfig } from './config';
+import { hostname } from 'node:os';
+import { ingestConfig, positionsTopicFor, resetIngestConfig } from './config';
 
 /** Tokens of the required strength (32 random bytes). */
 const TOKEN = 'q8Xc1mZ4r0Tn7WvYb2Ke9HdLf5Sa3Jg6Pu-Ni_Oz4Bw';
@@ -26,6 +27,8 @@ describe('ingestConfig', () => {
       rateLimit: 600,
       sourcesPath: undefined,
       windowsTopic: 'audio.windows.v1',
+      positionsTopic: 'audio.stream-positions.v1',
+      instanceId: `${hostname()}-${process.pid}`,
     });
   });
 
@@ -48,6 +51,16 @@ describe('ingestConfig', () => {
     expect(config).toMatchObject({ maxUploadBytes: 1000, rateLimit: 10, sourcesPath: '/etc/sources.json' });
     expect(config).toMatchObject({ maxUploadS: 60, maxAudioRate: 2.5, idleTimeoutS: 5 });
     expect(config.windowsTopic).toBe('x.audio.windows.v1');
+    expect(config.positionsTopic).toBe('x.audio.stream-positions.v1');
+    resetIngestConfig();
+    const named = ingestConfig({ INGEST_TOKEN: TOKEN, INGEST_POSITIONS_TOPIC: 'p', INSTANCE_ID: 'ingest-0' });
+    expect(named).toMatchObject({ positionsTopic: 'p', instanceId: 'ingest-0' });
+  });
+
+  it('keeps the positions of another windows topic apart', () => {
+    expect(positionsTopicFor('audio.windows.v1')).toBe('audio.stream-positions.v1');
+    expect(positionsTopicFor('e2e.ab12.audio.windows.v1')).toBe('e2e.ab12.audio.stream-positions.v1');
+    expect(positionsTopicFor('windows')).toBe('windows.positions');
   });
 
   it('lists every bad variable at once', () => {

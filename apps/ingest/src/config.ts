@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DEFAULTS, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
 import { tokenWeakness } from '@audio-concepts/ingest-stream';
 import { ConfigError, EnvReader } from '@audio-concepts/platform-runtime';
@@ -37,6 +38,20 @@ export interface IngestConfig {
   /** a JSON file of pull sources, or undefined for none */
   sourcesPath: string | undefined;
   windowsTopic: string;
+  /** the compacted topic of the streams' positions (INGEST_POSITIONS_TOPIC; default: `positionsTopicFor`) */
+  positionsTopic: string;
+  /** names this ingest in the position records it writes (INSTANCE_ID; default host and process id) */
+  instanceId: string;
+}
+
+/**
+ * The positions topic that goes with a windows topic: positions are window numbers in that topic, so an ingest
+ * writing elsewhere (a test's `e2e.x.audio.windows.v1`) keeps its own (`e2e.x.audio.stream-positions.v1`).
+ */
+export function positionsTopicFor(windowsTopic: string): string {
+  return windowsTopic.endsWith(TOPICS.windows)
+    ? `${windowsTopic.slice(0, -TOPICS.windows.length)}${TOPICS.positions}`
+    : `${windowsTopic}.positions`;
 }
 
 /** The longest window whose float32 PCM (4 bytes × 48 000 per second) still fits in a Kafka message, with room for the rest. */
@@ -49,6 +64,7 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
   if (cached) return cached;
   const read = new EnvReader(env);
   const windowS = read.number('INGEST_WINDOW_S', DEFAULTS.windowS, { min: 0.001, max: MAX_WINDOW_S });
+  const windowsTopic = read.string('INGEST_WINDOWS_TOPIC', TOPICS.windows);
   const config: IngestConfig = {
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', 8080, { min: 0, max: 65_535 }),
@@ -64,7 +80,9 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
     idleTimeoutS: read.number('INGEST_IDLE_TIMEOUT_S', 30, { min: 1, max: 3_600 }),
     rateLimit: read.int('INGEST_RATE_LIMIT', 600, { min: 1, max: 1_000_000 }),
     sourcesPath: read.string('INGEST_SOURCES'),
-    windowsTopic: read.string('INGEST_WINDOWS_TOPIC', TOPICS.windows),
+    windowsTopic,
+    positionsTopic: read.string('INGEST_POSITIONS_TOPIC', positionsTopicFor(windowsTopic)),
+    instanceId: read.string('INSTANCE_ID', `${hostname()}-${process.pid}`),
   };
   checkAll(read, config.token ? tokenWeakness(config.token) : undefined);
   cached = config;

@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
   RateLimitedError,
   StreamBusyError,
+  StreamPositionConflictError,
   UnauthorizedError,
   WindowPublishError,
 } from '@audio-concepts/ingest-stream';
@@ -21,6 +22,7 @@ describe('mapError', () => {
     [new AudioLimitError(3600), 413, 1009],
     [new IdleTimeoutError(30), 408, 1008],
     [new StreamBusyError('s'), 409, 1008],
+    [new StreamPositionConflictError('s', 8), 409, 1008],
     [new InvalidInputError('bad id'), 400, 1008],
     [new AudioDecodeError('not audio', { uri: 'x' }), 422, 1007],
     [new WindowPublishError('kafka down'), 503, 1013],

@@ -8,6 +8,7 @@ import {
   PayloadTooLargeError,
   RateLimitedError,
   StreamBusyError,
+  StreamPositionConflictError,
   UnauthorizedError,
   WindowPublishError,
 } from '@audio-concepts/ingest-stream';
@@ -22,6 +23,7 @@ const ERROR_CODES: readonly [ErrorClass, { status: number; closeCode: number }][
   [AudioLimitError, { status: 413, closeCode: 1009 }],
   [IdleTimeoutError, { status: 408, closeCode: 1008 }],
   [StreamBusyError, { status: 409, closeCode: 1008 }],
+  [StreamPositionConflictError, { status: 409, closeCode: 1008 }],
   [InvalidInputError, { status: 400, closeCode: 1008 }],
   [AudioDecodeError, { status: 422, closeCode: 1007 }],
   [WindowPublishError, { status: 503, closeCode: 1013 }],

@@ -5,19 +5,29 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { KafkaWindowSink, PullSourceRunner } from '@audio-concepts/ingest-stream';
+import {
+  IngestProducer,
+  KafkaReachability,
+  KafkaStreamPositions,
+  KafkaWindowSink,
+  PullSourceRunner,
+} from '@audio-concepts/ingest-stream';
 import { Readiness } from '@audio-concepts/platform-runtime';
 import { IngestWebSocket } from './ingest.websocket';
 
 /**
- * Starts and stops what runs besides the HTTP routes. Start: connect the producer (readiness `kafka`), then
- * start the pull sources. Shutdown: stop the pull sources and live streams first (their tails are
- * published), let Nest close the HTTP server (in-flight uploads finish), then disconnect the producer.
+ * Starts and stops what runs besides the HTTP routes. Start: connect the producer and probe the broker
+ * (readiness `kafka`), load the stream positions (readiness `positions`), then start the pull sources.
+ * Shutdown: stop the pull sources and live streams first (their tails are published), let Nest close the HTTP
+ * server (in-flight uploads finish), then stop reading positions and disconnect the producer.
  */
 @Injectable()
 export class IngestLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(KafkaWindowSink) private readonly sink: KafkaWindowSink,
+    @Inject(IngestProducer) private readonly producer: IngestProducer,
+    @Inject(KafkaReachability) private readonly reachability: KafkaReachability,
+    @Inject(KafkaStreamPositions) private readonly positions: KafkaStreamPositions,
     @Inject(PullSourceRunner) private readonly sources: PullSourceRunner,
     @Inject(IngestWebSocket) private readonly webSocket: IngestWebSocket,
     @Inject(Readiness) private readonly readiness: Readiness,
@@ -25,7 +35,9 @@ export class IngestLifecycle implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     this.readiness.add('kafka', () => this.sink.readiness());
-    void this.sink.start().then(() => this.sources.start());
+    this.readiness.add('positions', () => this.positions.readiness());
+    this.reachability.start();
+    void Promise.all([this.producer.start(), this.positions.start()]).then(() => this.sources.start());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -33,6 +45,7 @@ export class IngestLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.sink.stop();
+    await this.positions.stop();
+    await Promise.all([this.producer.stop(), this.reachability.stop()]);
   }
 }

@@ -7,7 +7,10 @@ export const kafkaLogCreator: logCreator = () => {
   return ({ namespace, level, log }) => {
     const { message, error } = log as { message: string; error?: string };
     const text = `${namespace}: ${message}${error ? ` (${error})` : ''}`;
-    if (level <= logLevel.ERROR) logger.error(text);
+    // Our idempotent producer limits its retries on purpose and replaces itself after a failed send
+    // (IngestProducer), which is what keeps the guarantee kafkajs warns about at every start.
+    if (message.startsWith('Limiting retries for the idempotent producer')) logger.debug(text);
+    else if (level <= logLevel.ERROR) logger.error(text);
     else if (level === logLevel.WARN) logger.warn(text);
     else logger.debug(text);
   };

@@ -5,6 +5,7 @@ export {
   IdleTimeoutError,
   IngestInterruptedError,
   PayloadTooLargeError,
+  StreamPositionConflictError,
   RateLimitedError,
   StreamBusyError,
   UnauthorizedError,
@@ -14,7 +15,10 @@ export {
 export type { IngestLog } from './ingest.log';
 export { IdleWatch } from './idle.watch';
 export { INGEST_METRICS, IngestMetrics, type Transport } from './ingest.metrics';
-export { KafkaWindowSink } from './kafka.window-sink';
+export { IngestProducer } from './ingest.producer';
+export { KafkaReachability } from './kafka.reachability';
+export { KafkaStreamPositions, type KafkaStreamPositionsOptions } from './kafka.stream-positions';
+export { KafkaWindowSink, type ReadinessSource } from './kafka.window-sink';
 export { LivePcmStream, type LiveStreamOptions } from './live.stream';
 export { decodePcm, pcmFfmpegArgs, type PcmDecodeOptions } from './pcm.decoder';
 export { describePcm, PCM_FORMATS, PCM_LIMITS, readPcmParams, type PcmFormat, type PcmParams } from './pcm.params';
@@ -28,8 +32,10 @@ export {
   StreamIngestService,
   type FeedOptions,
   type IngestSummary,
+  type StreamIngestOptions,
   type WindowingSettings,
 } from './stream-ingest.service';
+export { parsePositionRecord, positionRecord, type PositionRecord, type StreamPositionLog } from './stream.positions';
 export { MAX_FEED_POSITION, StreamRegistry, type StreamLease, type StreamPosition } from './stream.registry';
 export { UploadIngest, type UploadOptions } from './upload.ingest';
 export type { WindowSink } from './window.sink';

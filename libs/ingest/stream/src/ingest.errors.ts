@@ -22,6 +22,21 @@ export class StreamBusyError extends AudioConceptsError {
   }
 }
 
+/**
+ * A `seq_start` below the numbers a stream has already used: downstream dedupes by (stream, seq) and would drop
+ * those windows as duplicates.
+ */
+export class StreamPositionConflictError extends AudioConceptsError {
+  constructor(
+    readonly streamId: string,
+    readonly nextSeq: number,
+  ) {
+    super(
+      `stream ${streamId} already has windows up to seq ${nextSeq - 1}; seq_start must be ≥ ${nextSeq} (or use a new stream id)`,
+    );
+  }
+}
+
 /** An upload larger than the limit (INGEST_MAX_UPLOAD_BYTES). */
 export class PayloadTooLargeError extends InvalidInputError {
   constructor(

@@ -10,6 +10,8 @@ import {
 import { type Admin, type Consumer, type Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WindowPublishError } from './ingest.errors';
+import { IngestProducer } from './ingest.producer';
+import { KafkaReachability } from './kafka.reachability';
 import { KafkaWindowSink } from './kafka.window-sink';
 
 /** Against the real local broker (deploy/local/kafka.sh). */
@@ -20,6 +22,8 @@ describe('KafkaWindowSink', () => {
   let kafka: Kafka;
   let admin: Admin;
   let consumer: Consumer;
+  let producer: IngestProducer;
+  let reachability: KafkaReachability;
   let sink: KafkaWindowSink;
 
   beforeAll(async () => {
@@ -28,10 +32,13 @@ describe('KafkaWindowSink', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
     consumer = createConsumer(kafka, { groupId: uniqueGroupId('test') });
-    sink = new KafkaWindowSink(kafka, topic, log);
+    producer = new IngestProducer(kafka, log);
+    reachability = new KafkaReachability(kafka, [topic]);
+    sink = new KafkaWindowSink(producer, topic, reachability);
   });
   afterAll(async () => {
-    await sink.stop();
+    await producer.stop();
+    await reachability.stop();
     await consumer.disconnect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
@@ -55,12 +62,19 @@ describe('KafkaWindowSink', () => {
     await expect(sink.publish(window(0))).rejects.toBeInstanceOf(WindowPublishError);
   });
 
-  it('publishes AudioWindow protobufs keyed by stream id with the contract headers', async () => {
-    sink.start();
+  it('publishes AudioWindow protobufs keyed by stream id with the contract headers, idempotently', async () => {
+    void producer.start();
+    reachability.start();
     await expect.poll(() => sink.readiness(), { timeout: 30_000 }).toBe(true);
     for (const seq of [0, 1, 2]) await sink.publish(window(seq));
 
-    const received: { key: string; headers: Record<string, string>; partition: number; value: AudioWindow }[] = [];
+    const received: {
+      key: string;
+      headers: Record<string, string>;
+      partition: number;
+      producerId: string;
+      value: AudioWindow;
+    }[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -68,6 +82,8 @@ describe('KafkaWindowSink', () => {
         received.push({
           key: message.key?.toString() ?? '',
           partition,
+          // the record batch's producer id: -1 unless the producer is idempotent
+          producerId: String((message as { batchContext?: { producerId?: unknown } }).batchContext?.producerId),
           headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
           value: decodeMessage(AudioWindow, 'audio_concepts.v1.AudioWindow', message.value),
         });
@@ -81,19 +97,25 @@ describe('KafkaWindowSink', () => {
       'content-type': 'application/x-protobuf',
       'message-type': 'audio_concepts.v1.AudioWindow',
     });
-    expect(lines).toContain(`connected to Kafka; publishing windows to ${topic}`);
+    expect(received.every((m) => Number(m.producerId) >= 0)).toBe(true);
+    expect(lines).toContain('connected to Kafka (idempotent producer)');
   });
 
-  it('fails with a WindowPublishError when the topic does not exist', async () => {
-    const missing = new KafkaWindowSink(kafka, `test.${randomUUID()}.missing`, log);
-    missing.start();
+  it('is not ready, and fails with a WindowPublishError, when the topic does not exist', async () => {
+    const name = `test.${randomUUID()}.missing`;
+    const probe = new KafkaReachability(kafka, [name]);
+    const missing = new KafkaWindowSink(producer, name, probe);
     try {
-      await expect.poll(() => missing.readiness(), { timeout: 30_000 }).toBe(true);
+      await probe.probe();
+      expect(missing.readiness()).toMatch(/^Kafka does not answer: .*/);
       const publishing = missing.publish(window(0));
       await expect(publishing).rejects.toBeInstanceOf(WindowPublishError);
       await expect(publishing).rejects.toThrow(/publishing window 0 of stream radio-1 to test\..*\.missing failed: /);
+      // the failed send replaced the producer; it connects again and the good topic takes windows
+      await expect.poll(() => sink.readiness(), { timeout: 30_000 }).toBe(true);
+      await sink.publish(window(3));
     } finally {
-      await missing.stop();
+      await probe.stop();
     }
   });
 });

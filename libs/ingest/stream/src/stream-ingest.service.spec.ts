@@ -8,7 +8,7 @@ import { AudioLimitError, IngestInterruptedError, StreamBusyError, WindowPublish
 import { IngestMetrics } from './ingest.metrics';
 import { StreamIngestService } from './stream-ingest.service';
 import { StreamRegistry } from './stream.registry';
-import { InMemoryWindowSink } from './testing';
+import { InMemoryPositionLog, InMemoryWindowSink } from './testing';
 
 const RATE = 48_000;
 
@@ -214,6 +214,62 @@ describe('StreamIngestService', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('makes each window’s next position durable before publishing it, and the end after the last', async () => {
+    const sink = new InMemoryWindowSink();
+    const positions = new InMemoryPositionLog();
+    const events: string[] = [];
+    const publish = sink.publish.bind(sink);
+    sink.publish = async (w) => {
+      events.push(`window ${w.windowSeq} (saved: ${positions.saved.length})`);
+      return publish(w);
+    };
+    const metrics = new IngestMetrics(new Registry());
+    const sut = new StreamIngestService(sink, new StreamRegistry(), metrics, { windowS: 10, hopS: 15 }, { positions });
+    // hop 15 s > window 10 s: 34 s make windows at 0, 15 and 30 s; the last (a 4 s tail) ends at 34 s
+    await sut.ingest('s', signal(34), { transport: 'upload' });
+    expect(events).toEqual(['window 0 (saved: 1)', 'window 1 (saved: 2)', 'window 2 (saved: 3)']);
+    expect(positions.saved.map((p) => p.position)).toEqual([
+      { nextSeq: 1, nextStartMs: 10_000 },
+      { nextSeq: 2, nextStartMs: 25_000 },
+      { nextSeq: 3, nextStartMs: 34_000 },
+    ]);
+    expect(positions.catchUps).toBe(1);
+    await sut.ingest('s', signal(12), { transport: 'upload' });
+    // 12 s from 34 s: a window at 34–44 s; the next would start at 49 s, so 44–46 s make none: the end is recorded
+    expect(positions.saved.slice(3).map((p) => p.position)).toEqual([
+      { nextSeq: 4, nextStartMs: 44_000 },
+      { nextSeq: 4, nextStartMs: 46_000 },
+    ]);
+  });
+
+  it('publishes no window whose position could not be made durable', async () => {
+    const sink = new InMemoryWindowSink();
+    const positions = new InMemoryPositionLog();
+    positions.failFrom = 1;
+    const metrics = new IngestMetrics(new Registry());
+    const sut = new StreamIngestService(sink, new StreamRegistry(), metrics, { windowS: 10, hopS: 10 }, { positions });
+    const error = (await caught(sut.ingest('s', signal(35), { transport: 'upload' }))) as IngestInterruptedError;
+    expect(error.cause).toBeInstanceOf(WindowPublishError);
+    expect(error.progress).toEqual({ stream: 's', windows: 1, firstSeq: 0, lastSeq: 0 });
+    expect(sink.windows.map((w) => w.windowSeq)).toEqual([0]);
+  });
+
+  it('refuses before reading anything when the position log is not ready', async () => {
+    const positions = new InMemoryPositionLog();
+    positions.notReady = 'loading stream positions from x';
+    const metrics = new IngestMetrics(new Registry());
+    const sut = new StreamIngestService(
+      new InMemoryWindowSink(),
+      new StreamRegistry(),
+      metrics,
+      { windowS: 10, hopS: 10 },
+      { positions },
+    );
+    await expect(sut.ingest('s', signal(1), { transport: 'upload' })).rejects.toThrow(
+      'cannot accept audio now: loading stream positions from x',
+    );
   });
 
   it('reads no further than the window being published (backpressure)', async () => {

@@ -3,9 +3,12 @@ import type { AudioWindow, WireFormat } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { sleep } from '@audio-concepts/platform-retry';
 import type { AudioRateLimiter } from './audio-rate.limiter';
-import { AudioLimitError, IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';
+import { IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';
 import type { IngestMetrics, Transport } from './ingest.metrics';
 import { checkStreamId } from './stream-id';
+import { CountedChunks } from './counted.chunks';
+import type { IngestLog } from './ingest.log';
+import type { StreamPositionLog } from './stream.positions';
 import type { StreamPosition, StreamRegistry } from './stream.registry';
 import type { WindowSink } from './window.sink';
 
@@ -38,6 +41,9 @@ export interface StreamIngestOptions {
   clock?: () => number;
   /** how fast each stream may publish audio (INGEST_MAX_AUDIO_RATE); a faster feed waits before each window */
   audioRate?: AudioRateLimiter;
+  /** where stream positions are kept durably (else in the registry only: a restart starts streams at 0) */
+  positions?: StreamPositionLog;
+  log?: IngestLog;
 }
 
 /** What one feed published: windows `firstSeq`…`lastSeq` (null when none) of `durationS` seconds of audio. */
@@ -78,13 +84,19 @@ export class StreamIngestService {
    */
   async ingest(streamId: string, chunks: AsyncIterable<Float32Array>, options: FeedOptions): Promise<IngestSummary> {
     checkStreamId(streamId);
-    const ready = this.sink.readiness();
-    if (ready !== true) throw new WindowPublishError(`cannot accept audio now: ${ready}`);
+    const { positions } = this.options;
+    for (const part of [this.sink, positions]) {
+      const ready = part?.readiness() ?? true;
+      if (ready !== true) throw new WindowPublishError(`cannot accept audio now: ${ready}`);
+    }
+    // what another replica (or this one before a restart) wrote must be known before the stream is taken
+    await positions?.catchUp();
     const lease = this.registry.acquire(streamId, options.position);
     this.metrics.activeStreams.inc();
     const input = new CountedChunks(chunks, options, this.metrics);
     const progress: IngestProgress = { stream: streamId, windows: 0, firstSeq: null, lastSeq: null };
     let nextSeq = lease.start.nextSeq;
+    let saved: StreamPosition = lease.start;
     try {
       options.onStart?.();
       const { windowS, hopS, wireFormat } = this.settings;
@@ -104,6 +116,9 @@ export class StreamIngestService {
           startMsOffset: lease.start.nextStartMs,
           wireFormat,
         });
+        // Durable before the window is published: after a crash at any point, the stream goes on after it.
+        saved = { nextSeq, nextStartMs: message.startMs + message.durationMs };
+        await positions?.save(streamId, saved);
         await this.publish(message, options.transport);
         progress.windows += 1;
         progress.firstSeq ??= windowSeq;
@@ -114,8 +129,24 @@ export class StreamIngestService {
     } catch (error) {
       throw new IngestInterruptedError(error instanceof Error ? error : new Error(String(error)), { ...progress });
     } finally {
-      lease.release({ nextSeq, nextStartMs: lease.start.nextStartMs + toMs(input.samples) });
+      const end = { nextSeq, nextStartMs: lease.start.nextStartMs + toMs(input.samples) };
+      lease.release(end);
       this.metrics.activeStreams.dec();
+      if (end.nextSeq !== saved.nextSeq || end.nextStartMs !== saved.nextStartMs) await this.saveEnd(streamId, end);
+    }
+  }
+
+  /**
+   * Records where the stream ends when that differs from the last window's end (audio after it that made no
+   * window). Its numbers are durable already, so a failure only costs timeline continuity: logged, not thrown.
+   */
+  private async saveEnd(streamId: string, end: StreamPosition): Promise<void> {
+    try {
+      await this.options.positions?.save(streamId, end);
+    } catch (error) {
+      this.options.log?.warn(
+        `stream ${streamId}: its end (start_ms ${end.nextStartMs}) was not recorded: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -135,61 +166,4 @@ export class StreamIngestService {
 
 function toMs(samples: number): number {
   return Math.round((samples * 1000) / CLAP_SAMPLE_RATE);
-}
-
-/** The input, counting its samples (the feed's duration) and stopping when the feed's signal aborts. */
-class CountedChunks implements AsyncIterable<Float32Array> {
-  samples = 0;
-  /** What `windowAudio` names in its "no audio in …" message. */
-  readonly uri: string;
-
-  constructor(
-    private readonly chunks: AsyncIterable<Float32Array>,
-    private readonly options: FeedOptions,
-    private readonly metrics: IngestMetrics,
-  ) {
-    const uri = (chunks as { uri?: unknown }).uri;
-    this.uri = options.label ?? (typeof uri === 'string' ? uri : 'the audio stream');
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Float32Array> {
-    const { signal, transport, maxDurationS } = this.options;
-    const maxSamples = maxDurationS === undefined ? Infinity : Math.round(maxDurationS * CLAP_SAMPLE_RATE);
-    const iterator = this.chunks[Symbol.asyncIterator]();
-    let onAbort = () => undefined as void;
-    const aborted = new Promise<'aborted'>((resolve) => {
-      onAbort = () => resolve('aborted');
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    let finished = false;
-    try {
-      for (;;) {
-        // Raced with the signal, so that a source that has gone quiet (a stalled URL) stops at once.
-        const next = iterator.next();
-        const result = signal ? await Promise.race([next, aborted]) : await next;
-        if (result === 'aborted') {
-          next.catch(() => undefined);
-          return;
-        }
-        if (result.done) {
-          finished = true;
-          return;
-        }
-        // Audio up to the limit is used (its windows are published); one sample more ends the feed.
-        const chunk = result.value.subarray(0, Math.max(0, maxSamples - this.samples));
-        this.samples += chunk.length;
-        this.metrics.audioSeconds.inc({ transport }, chunk.length / CLAP_SAMPLE_RATE);
-        if (chunk.length > 0) yield chunk;
-        if (chunk.length < result.value.length) throw new AudioLimitError(maxDurationS ?? 0);
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      if (!finished) {
-        // Closes the input (an ffmpeg decoder is killed); after an abort it cannot wait for the pending read.
-        const closing = Promise.resolve(iterator.return?.()).catch(() => undefined);
-        if (!signal?.aborted) await closing;
-      }
-    }
-  }
 }

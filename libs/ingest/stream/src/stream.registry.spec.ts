@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { describe, expect, it } from 'vitest';
-import { StreamBusyError } from './ingest.errors';
+import { StreamBusyError, StreamPositionConflictError } from './ingest.errors';
 import { StreamRegistry } from './stream.registry';
 
 describe('StreamRegistry', () => {
@@ -37,14 +37,35 @@ describe('StreamRegistry', () => {
     expect(sut.activeCount).toBe(1); // the refused acquires took nothing
   });
 
-  it('forgets the least recently fed idle streams beyond maxRemembered', () => {
-    const sut = new StreamRegistry(2);
-    sut.acquire('a').release({ nextSeq: 1, nextStartMs: 0 });
-    sut.acquire('b').release({ nextSeq: 2, nextStartMs: 0 });
-    sut.acquire('a').release({ nextSeq: 3, nextStartMs: 0 });
-    sut.acquire('c').release({ nextSeq: 4, nextStartMs: 0 });
-    expect(sut.acquire('b').start.nextSeq).toBe(0);
-    expect(sut.acquire('a').start.nextSeq).toBe(3);
-    expect(sut.acquire('c').start.nextSeq).toBe(4);
+  it('refuses a client position below the numbers the stream has used, naming them', () => {
+    const sut = new StreamRegistry();
+    sut.acquire('a').release({ nextSeq: 8, nextStartMs: 75_000 });
+    expect(() => sut.acquire('a', { nextSeq: 2 })).toThrow(new StreamPositionConflictError('a', 8));
+    expect(() => sut.acquire('a', { nextSeq: 2 })).toThrow(
+      'stream a already has windows up to seq 7; seq_start must be ≥ 8 (or use a new stream id)',
+    );
+    expect(sut.activeCount).toBe(0);
+    expect(sut.acquire('a', { nextSeq: 8 }).start).toEqual({ nextSeq: 8, nextStartMs: 75_000 });
+  });
+
+  it('learns positions from the log; a position only moves forward', () => {
+    const sut = new StreamRegistry();
+    sut.learn('a', { nextSeq: 4, nextStartMs: 35_000 });
+    sut.learn('a', { nextSeq: 3, nextStartMs: 90_000 }); // an older record
+    expect(sut.positionOf('a')).toEqual({ nextSeq: 4, nextStartMs: 35_000 });
+    sut.learn('a', { nextSeq: 4, nextStartMs: 40_000 });
+    expect(sut.acquire('a').start).toEqual({ nextSeq: 4, nextStartMs: 40_000 });
+    expect(sut.knownCount).toBe(1);
+    sut.forget('a'); // not while it is fed
+    expect(sut.knownCount).toBe(1);
+    sut.forget('b');
+  });
+
+  it('forgets an idle stream when told', () => {
+    const sut = new StreamRegistry();
+    sut.acquire('a').release({ nextSeq: 4, nextStartMs: 35_000 });
+    sut.forget('a');
+    expect(sut.positionOf('a')).toBeUndefined();
+    expect(sut.acquire('a').start).toEqual({ nextSeq: 0, nextStartMs: 0 });
   });
 });

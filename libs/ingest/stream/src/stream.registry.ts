@@ -1,5 +1,5 @@
 import { InvalidInputError } from '@audio-concepts/shared-errors';
-import { StreamBusyError } from './ingest.errors';
+import { StreamBusyError, StreamPositionConflictError } from './ingest.errors';
 
 /** Where a stream goes on: the next window's sequence number and start time on the stream's timeline. */
 export interface StreamPosition {
@@ -23,27 +23,40 @@ export interface StreamLease {
   release(end: StreamPosition): void;
 }
 
-const DEFAULT_REMEMBERED = 100_000;
-
 /**
  * Which streams are being fed, and where each stream goes on. A stream id may be fed by one upload or live
  * stream at a time (`StreamBusyError` otherwise); the next feed of the same id continues its sequence numbers
- * and timeline. Positions live in memory only: a restarted ingest starts every stream at 0 again unless the
- * client says where to go on (`?seq_start=`, `?start_ms=`). The `maxRemembered` least recently fed idle
- * streams are kept; older ones are forgotten (and start at 0 again).
+ * and timeline. The positions are learnt from the durable log (`KafkaStreamPositions`, which feeds `learn`) and
+ * from the feeds of this process; a position only ever moves forward. A client may start a feed further on
+ * (`?seq_start=`, `?start_ms=`), never at a sequence number the stream has already used
+ * (`StreamPositionConflictError`: downstream would drop those windows as duplicates). Every known stream is kept
+ * (about 150 bytes each): forgetting one would start it at 0 again.
  */
 export class StreamRegistry {
   private readonly positions = new Map<string, StreamPosition>();
   private readonly active = new Set<string>();
-
-  constructor(private readonly maxRemembered = DEFAULT_REMEMBERED) {}
 
   /** Number of streams being fed now. */
   get activeCount(): number {
     return this.active.size;
   }
 
-  /** Takes `streamId`, starting where it stopped last time, or at what `override` says. */
+  /** Number of streams whose position is known. */
+  get knownCount(): number {
+    return this.positions.size;
+  }
+
+  isActive(streamId: string): boolean {
+    return this.active.has(streamId);
+  }
+
+  /** Where `streamId` goes on, if it has been fed. */
+  positionOf(streamId: string): StreamPosition | undefined {
+    const known = this.positions.get(streamId);
+    return known && { ...known };
+  }
+
+  /** Takes `streamId`, starting where it stopped last time, or further on where `override` says. */
   acquire(streamId: string, override: Partial<StreamPosition> = {}): StreamLease {
     for (const [name, value] of Object.entries(override)) {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > MAX_FEED_POSITION)) {
@@ -51,8 +64,11 @@ export class StreamRegistry {
       }
     }
     if (this.active.has(streamId)) throw new StreamBusyError(streamId);
-    this.active.add(streamId);
     const known = this.positions.get(streamId) ?? { nextSeq: 0, nextStartMs: 0 };
+    if (override.nextSeq !== undefined && override.nextSeq < known.nextSeq) {
+      throw new StreamPositionConflictError(streamId, known.nextSeq);
+    }
+    this.active.add(streamId);
     const start: StreamPosition = {
       nextSeq: override.nextSeq ?? known.nextSeq,
       nextStartMs: override.nextStartMs ?? known.nextStartMs,
@@ -65,18 +81,25 @@ export class StreamRegistry {
         if (released) return;
         released = true;
         this.active.delete(streamId);
-        this.remember(streamId, end);
+        this.learn(streamId, end);
       },
     };
   }
 
-  private remember(streamId: string, position: StreamPosition): void {
-    // Re-inserting moves the id to the end of the map's order: the first entries are the least recently fed.
-    this.positions.delete(streamId);
-    this.positions.set(streamId, { ...position });
-    for (const id of this.positions.keys()) {
-      if (this.positions.size <= this.maxRemembered) break;
-      if (!this.active.has(id)) this.positions.delete(id);
-    }
+  /** Takes `position` for `streamId` if it is further on than the one known (the later wins a tie of numbers). */
+  learn(streamId: string, position: StreamPosition): void {
+    const known = this.positions.get(streamId);
+    if (
+      known &&
+      (known.nextSeq > position.nextSeq ||
+        (known.nextSeq === position.nextSeq && known.nextStartMs > position.nextStartMs))
+    )
+      return;
+    this.positions.set(streamId, { nextSeq: position.nextSeq, nextStartMs: position.nextStartMs });
+  }
+
+  /** Forgets an idle stream (its record was deleted from the log): it starts at 0 again. */
+  forget(streamId: string): void {
+    if (!this.active.has(streamId)) this.positions.delete(streamId);
   }
 }

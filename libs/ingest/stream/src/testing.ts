@@ -1,5 +1,7 @@
 import type { AudioWindow } from '@audio-concepts/shared-contracts';
 import { WindowPublishError } from './ingest.errors';
+import type { StreamPositionLog } from './stream.positions';
+import type { StreamPosition } from './stream.registry';
 import type { WindowSink } from './window.sink';
 
 /**
@@ -21,5 +23,31 @@ export class InMemoryWindowSink implements WindowSink {
 
   readiness(): true | string {
     return this.notReady ?? true;
+  }
+}
+
+/**
+ * A `StreamPositionLog` that keeps what is saved in an array, for unit tests; `events` interleaves saves with the
+ * windows of a sink that reports to it. `failFrom` makes the n-th save (0-based) and all later ones fail.
+ */
+export class InMemoryPositionLog implements StreamPositionLog {
+  readonly saved: { streamId: string; position: StreamPosition }[] = [];
+  failFrom = Infinity;
+  notReady: string | undefined;
+  catchUps = 0;
+
+  readiness(): true | string {
+    return this.notReady ?? true;
+  }
+
+  async catchUp(): Promise<void> {
+    this.catchUps += 1;
+  }
+
+  async save(streamId: string, position: StreamPosition): Promise<void> {
+    await Promise.resolve();
+    if (this.saved.length >= this.failFrom)
+      throw new WindowPublishError(`saving the position of ${streamId} failed (test)`);
+    this.saved.push({ streamId, position: { ...position } });
   }
 }

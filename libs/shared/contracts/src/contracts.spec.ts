@@ -164,6 +164,7 @@ describe('Decomposer service and topics', () => {
       'audio.embeddings.v1',
       'audio.concepts.v1',
       'control.heads.v1',
+      'audio.stream-positions.v1',
     ]);
     expect(deadLetterTopic(TOPICS.windows)).toBe('audio.windows.v1.dlq');
   });

@@ -8,6 +8,8 @@ export const TOPICS = {
   concepts: 'audio.concepts.v1',
   /** HeadVersion (keyed by concept space id) */
   heads: 'control.heads.v1',
+  /** ingest's durable stream positions: compacted, JSON {next_seq, next_start_ms, updated_at, instance}; no DLQ */
+  positions: 'audio.stream-positions.v1',
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
