@@ -3,4 +3,5 @@ export { HealthController } from './health.controller';
 export { MetricsController } from './metrics.controller';
 export { Readiness, type ReadinessCheck } from './readiness';
 export { ServiceRuntimeModule, type ServiceRuntimeOptions } from './service-runtime.module';
-export { startService, type StartServiceOptions } from './service.bootstrap';
+export { httpsOptionsFromEnv, startService, type StartServiceOptions } from './service.bootstrap';
+export { MIN_TOKEN_BYTES, tokenWeakness } from './token.strength';

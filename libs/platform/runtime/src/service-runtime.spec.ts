@@ -1,7 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Module, type INestApplication } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, EnvReader, Readiness, ServiceRuntimeModule, startService } from './index';
+import { selfSignedCertificate } from './testing';
 
 @Module({ imports: [ServiceRuntimeModule.forRoot({ service: 'test' })] })
 class TestModule {}
@@ -35,6 +41,48 @@ describe('ServiceRuntimeModule', () => {
   });
 });
 
+/** GETs `url` (https: trusting `ca`); the status, or the error's message when the request fails. */
+function get(url: string, ca?: Buffer): Promise<number | string> {
+  return new Promise((resolve) => {
+    const done = (response: { statusCode?: number; resume(): void }) => {
+      response.resume();
+      resolve(response.statusCode ?? 'no status');
+    };
+    const request = url.startsWith('https:') ? httpsGet(url, { ca }, done) : httpGet(url, done);
+    request.once('error', (error) => resolve(error.message));
+  });
+}
+
+describe('startService with TLS_CERT_FILE and TLS_KEY_FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runtime-tls-'));
+  const { certFile, keyFile } = selfSignedCertificate(dir);
+  let app: INestApplication | undefined;
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves HTTPS only, with that certificate', async () => {
+    const env = { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile };
+    app = await startService(TestModule, { name: 'tls', host: '127.0.0.1', port: 0, logLevels: ['error'], env });
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    expect(await get(`https://127.0.0.1:${port}/healthz`, readFileSync(certFile))).toBe(200);
+    expect(await get(`http://127.0.0.1:${port}/healthz`)).not.toBe(200);
+  });
+
+  it('refuses half a setting, or files it cannot read, naming them', async () => {
+    const start = (env: Record<string, string>) =>
+      startService(TestModule, { name: 'tls', host: '127.0.0.1', port: 0, logLevels: ['error'], env });
+    await expect(start({ TLS_CERT_FILE: certFile })).rejects.toThrow(
+      'bad configuration: TLS_CERT_FILE is set but TLS_KEY_FILE is not (both, or neither)',
+    );
+    await expect(start({ TLS_CERT_FILE: join(dir, 'none.pem'), TLS_KEY_FILE: keyFile })).rejects.toThrow(
+      `bad configuration: TLS_CERT_FILE=${JSON.stringify(join(dir, 'none.pem'))} cannot be read: no such file`,
+    );
+  });
+});
+
 describe('EnvReader', () => {
   it('reads typed values with defaults', () => {
     const env = new EnvReader({ PORT: '9000', BROKERS: 'a:1, b:2', MODE: 'cpu' });
@@ -64,5 +112,31 @@ describe('EnvReader', () => {
       'MODE="tpu" is not one of cpu, cuda',
       'TOKEN is not set (the bearer token)',
     ]);
+  });
+
+  it('reads a secret from NAME or NAME_FILE, and a token only when it is strong', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-secret-'));
+    try {
+      const strong = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1u';
+      writeFileSync(join(dir, 'token'), `${strong}\n`);
+      const env = new EnvReader({ A: 'plain', B_FILE: join(dir, 'token'), C_TOKEN: strong, WEAK: 'change-me' });
+      expect(env.secret('A')).toBe('plain');
+      expect(env.token('B')).toBe(strong);
+      expect(env.token('C_TOKEN')).toBe(strong);
+      expect(env.token('NONE')).toBeUndefined();
+      expect(() => env.check()).not.toThrow();
+      env.token('WEAK');
+      const both = new EnvReader({ X: strong, X_FILE: join(dir, 'token'), Y_FILE: join(dir, 'missing') });
+      both.secret('X');
+      both.secret('Y');
+      expect(() => env.check()).toThrow(
+        /^bad configuration: WEAK is too weak: it has 9 characters; it must be at least 32 random bytes/,
+      );
+      expect(() => both.check()).toThrow(
+        `bad configuration: X and X_FILE are both set; set one; Y_FILE=${JSON.stringify(join(dir, 'missing'))} cannot be read: no such file`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
