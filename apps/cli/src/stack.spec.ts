@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS } from '@audio-concepts/shared-contracts';
+import { DecomposerClient, TOPICS } from '@audio-concepts/shared-contracts';
 import { createKafka, DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
 
@@ -217,6 +218,24 @@ describe('stack', () => {
     expect(table.stdout).toMatch(/^decomposer-1\s+\d+\s+yes\s+200\s+http:\/\/127\.0\.0\.1:\d+\s+gRPC/m);
   });
 
+  it("the decomposers' gRPC wants the stack's token", async () => {
+    const client = new DecomposerClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    const list = (metadata: Metadata) =>
+      new Promise<{ code: number; spaces: number }>((resolve) =>
+        client.listConceptSpaces({}, metadata, { deadline: Date.now() + 10_000 }, (error, response) =>
+          resolve({ code: error?.code ?? status.OK, spaces: response?.spaces.length ?? 0 }),
+        ),
+      );
+    try {
+      expect(await list(new Metadata())).toEqual({ code: status.UNAUTHENTICATED, spaces: 0 });
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      expect(await list(metadata)).toEqual({ code: status.OK, spaces: 1 });
+    } finally {
+      client.close();
+    }
+  });
+
   it('audio POSTed to ingest comes out of tail as concept frames', async () => {
     await roundTrip(token, `spec-${RUN}`);
   }, 120_000);
@@ -278,7 +297,7 @@ describe('stack', () => {
     pids = readStateFile().services.map((s) => s.pid);
   }, 200_000);
 
-  it('up --new-token: a new token; ingest restarts with it, the others keep running', async () => {
+  it('up --new-token: a new token; ingest and the decomposers restart with it, the encoders keep running', async () => {
     const [ingest, encoder, decomposer] = pids;
     const r = await cli(...upArgs(), '--new-token');
     expect(r.code, r.stderr).toBe(0);
@@ -287,10 +306,10 @@ describe('stack', () => {
     expect(state.token).not.toBe(token);
     expect(r.stdout).toContain(`token:    ${state.token}`);
     expect(readFileSync(tokenFile, 'utf8').trim()).toBe(state.token);
-    expect(r.stderr).toContain('new token: restarting ingest\n');
+    expect(r.stderr).toContain('new token: restarting ingest, decomposer-1\n');
     expect(pidOf('encoder-1')).toBe(encoder);
     expect(pidOf('ingest')).not.toBe(ingest);
-    expect(pidOf('decomposer-1')).toBe(decomposer);
+    expect(pidOf('decomposer-1')).not.toBe(decomposer);
     expect(state.services.every((s) => alive(s.pid))).toBe(true);
     const old = await fetch(`http://127.0.0.1:${port}/v1/streams/spec-${RUN}-old-token/audio`, {
       method: 'POST',

@@ -1,6 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@audio-concepts/platform-runtime';
 import { describe, expect, it } from 'vitest';
 import { CONCEPT_SPACE_HINT, readDecomposerConfig } from './config';
+
+const TOKEN = randomBytes(32).toString('base64url');
 
 describe('readDecomposerConfig', () => {
   it('has the service contract defaults', () => {
@@ -11,6 +17,8 @@ describe('readDecomposerConfig', () => {
       port: 8082,
       grpcHost: '127.0.0.1',
       grpcPort: 50051,
+      token: undefined,
+      grpcTls: undefined,
       conceptSpace: '0123456789abcdef',
       conceptSpaceStore: '/cache/spaces',
       lambda: 0.15,
@@ -45,6 +53,7 @@ describe('readDecomposerConfig', () => {
       DECOMPOSER_OUTPUT_TOPIC: 'out',
       GRPC_MAX_MESSAGE_BYTES: '1048576',
       GRPC_MAX_EMBEDDINGS: '256',
+      DECOMPOSER_TOKEN: TOKEN,
     });
     expect(config).toMatchObject({
       brokers: ['a:1', 'b:2'],
@@ -64,7 +73,42 @@ describe('readDecomposerConfig', () => {
       outputTopic: 'out',
       grpcMaxMessageBytes: 1048576,
       grpcMaxEmbeddings: 256,
+      token: TOKEN,
     });
+  });
+
+  it('gRPC beyond loopback needs a token, unless DECOMPOSER_ALLOW_NO_TOKEN=true; a token must be strong', () => {
+    const base = { CONCEPT_SPACE: 'abc' };
+    expect(readDecomposerConfig({ ...base, HOST: '127.0.0.1' }).token).toBeUndefined();
+    expect(readDecomposerConfig({ ...base, GRPC_HOST: '::1' }).token).toBeUndefined();
+    expect(() => readDecomposerConfig({ ...base, GRPC_HOST: '0.0.0.0' })).toThrow(
+      new ConfigError([
+        'DECOMPOSER_TOKEN is not set, but gRPC listens on 0.0.0.0, beyond this machine: set a token ' +
+          '(openssl rand -base64 32), or DECOMPOSER_ALLOW_NO_TOKEN=true to serve without one',
+      ]),
+    );
+    expect(readDecomposerConfig({ ...base, GRPC_HOST: '0.0.0.0', DECOMPOSER_ALLOW_NO_TOKEN: 'true' }).token).toBe(
+      undefined,
+    );
+    expect(() => readDecomposerConfig({ ...base, DECOMPOSER_TOKEN: 'secret' })).toThrow(
+      /^bad configuration: DECOMPOSER_TOKEN is too weak: it has 6 characters/,
+    );
+  });
+
+  it('reads the gRPC certificate and key, both or neither', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'decomposer-config-'));
+    try {
+      writeFileSync(join(dir, 'cert.pem'), 'CERT');
+      writeFileSync(join(dir, 'key.pem'), 'KEY');
+      const files = { GRPC_TLS_CERT_FILE: join(dir, 'cert.pem'), GRPC_TLS_KEY_FILE: join(dir, 'key.pem') };
+      const config = readDecomposerConfig({ CONCEPT_SPACE: 'abc', ...files });
+      expect(config.grpcTls).toEqual({ certChain: Buffer.from('CERT'), privateKey: Buffer.from('KEY') });
+      expect(() => readDecomposerConfig({ CONCEPT_SPACE: 'abc', GRPC_TLS_KEY_FILE: files.GRPC_TLS_KEY_FILE })).toThrow(
+        'bad configuration: GRPC_TLS_KEY_FILE is set but GRPC_TLS_CERT_FILE is not (both, or neither)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start without CONCEPT_SPACE, saying how to build one', () => {

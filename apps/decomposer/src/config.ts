@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import { conceptSpaceStoreDir } from '@audio-concepts/decomposer-concepts';
-import { DEFAULT_GRPC_LIMITS, DEFAULT_MAX_EMBEDDINGS_PER_REQUEST } from '@audio-concepts/decomposer-service';
+import {
+  DEFAULT_GRPC_LIMITS,
+  DEFAULT_MAX_EMBEDDINGS_PER_REQUEST,
+  type GrpcTls,
+} from '@audio-concepts/decomposer-service';
 import { EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULTS, defaultCacheDir, TOPICS } from '@audio-concepts/shared-contracts';
 import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
@@ -22,6 +26,10 @@ export interface DecomposerConfig {
   port: number;
   grpcHost: string;
   grpcPort: number;
+  /** DECOMPOSER_TOKEN (or _FILE): every gRPC call but health checks must carry it; undefined: no authentication */
+  token: string | undefined;
+  /** GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE: gRPC over TLS only; undefined: plaintext */
+  grpcTls: GrpcTls | undefined;
   /** CONCEPT_SPACE: a space directory, or a space id (or unique id prefix) in `conceptSpaceStore` */
   conceptSpace: string;
   /** CONCEPT_SPACE_STORE: default `<AUDIO_CONCEPTS_CACHE or ~/.cache/audio-concepts>/spaces`, as the CLI's */
@@ -56,6 +64,8 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     port: read.int('PORT', 8082, { min: 0, max: 65535 }),
     grpcHost: read.string('GRPC_HOST', host),
     grpcPort: read.int('GRPC_PORT', 50051, { min: 0, max: 65535 }),
+    token: read.token('DECOMPOSER_TOKEN'),
+    grpcTls: tlsOf(read.filePair('GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE')),
     conceptSpace: read.required('CONCEPT_SPACE', CONCEPT_SPACE_HINT),
     conceptSpaceStore: resolve(read.string('CONCEPT_SPACE_STORE', conceptSpaceStoreDir(defaultCacheDir(env)))),
     lambda: read.number('LAMBDA', DEFAULTS.lambda, { min: 1e-6, max: 1000 }),
@@ -76,8 +86,23 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
       max: 1_000_000,
     }),
   };
+  const allowNoToken = read.oneOf('DECOMPOSER_ALLOW_NO_TOKEN', ['true', 'false'] as const, 'false') === 'true';
+  if (config.token === undefined && !allowNoToken && !isLoopback(config.grpcHost))
+    read.report(
+      `DECOMPOSER_TOKEN is not set, but gRPC listens on ${config.grpcHost}, beyond this machine: set a token ` +
+        '(openssl rand -base64 32), or DECOMPOSER_ALLOW_NO_TOKEN=true to serve without one',
+    );
   read.check();
   return config;
+}
+
+function tlsOf(pair: [Buffer, Buffer] | undefined): GrpcTls | undefined {
+  return pair && { certChain: pair[0], privateKey: pair[1] };
+}
+
+/** Only this machine can connect: 127.0.0.0/8, ::1, localhost. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 let cached: DecomposerConfig | undefined;

@@ -33,11 +33,13 @@ export class DecomposerGrpc implements OnModuleInit, OnModuleDestroy {
   private async start(): Promise<void> {
     const decomposer = await this.loader.loaded(this.stopSignal.signal).catch(() => undefined);
     if (!decomposer) return; // stopping, or the loader failed (and reported it)
-    const { grpcHost, grpcPort, grpcMaxMessageBytes } = this.config;
+    const { grpcHost, grpcPort, grpcMaxMessageBytes, token, grpcTls } = this.config;
     const server = new DecomposerGrpcServer({
       decomposer,
       metrics: this.metrics,
       limits: { maxReceiveMessageBytes: grpcMaxMessageBytes, maxSendMessageBytes: grpcMaxMessageBytes },
+      token,
+      tls: grpcTls,
     });
     let port: number;
     try {
@@ -49,7 +51,9 @@ export class DecomposerGrpc implements OnModuleInit, OnModuleDestroy {
     this.server = server;
     this.logger.log(
       `gRPC audio_concepts.v1.Decomposer listening on ${grpcHost}:${port} ` +
-        `(max message ${grpcMaxMessageBytes} bytes, at most ${decomposer.maxEmbeddingsPerRequest} embeddings per request)`,
+        `(${grpcTls ? 'TLS' : 'plaintext'}, ${token ? 'bearer token required' : 'NO authentication'}; ` +
+        `max message ${grpcMaxMessageBytes} bytes, at most ${decomposer.maxEmbeddingsPerRequest} embeddings per request)`,
     );
+    if (!token) this.logger.warn('gRPC serves every caller: set DECOMPOSER_TOKEN to require a bearer token');
   }
 }

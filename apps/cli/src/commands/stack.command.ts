@@ -153,7 +153,7 @@ function printInfo(state: StackState, dir: string): void {
     `ingest:   ${ingest?.url}/v1/streams/{id}/audio (POST audio), ${ingest?.url.replace('http', 'ws')}/v1/streams/{id} (WebSocket)`,
     `token:    ${state.token} (kept in ${tokenFile(dir)} for the next \`stack up\`)`,
     `metrics:  ${state.services.map((s) => s.metricsUrl).join(' ')}`,
-    `gRPC:     ${decomposer ? `${decomposer.host}:${decomposer.grpcPort}` : '-'}`,
+    `gRPC:     ${decomposer ? `${decomposer.host}:${decomposer.grpcPort} (metadata 'authorization: Bearer <token>')` : '-'}`,
     'try:',
     `  curl -sS -H 'Authorization: Bearer ${state.token}' -H 'Content-Type: audio/wav' --data-binary @examples/audio/siren-then-beeps.wav ${ingest?.url}/v1/streams/demo/audio`,
     '  ./bin/audio-concepts tail --stream demo --from-beginning',

@@ -19,6 +19,7 @@ import { AudioConceptsError } from '@audio-concepts/shared-errors';
 import type { Decomposer } from './decomposer.service';
 import type { DecomposerMetrics } from './decomposer.metrics';
 import { stringLimitsInterceptor } from './grpc-request.limits';
+import { bearerTokenInterceptor } from './grpc.auth';
 import type { OnRefused } from './grpc.interceptors';
 import { grpcStatusName, grpcStatusOf } from './grpc-status.table';
 
@@ -47,15 +48,27 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
   maxConcurrentStreams: 100,
 };
 
+/** The server's certificate and key (PEM); with them it serves TLS only. */
+export interface GrpcTls {
+  certChain: Buffer;
+  privateKey: Buffer;
+}
+
 export interface DecomposerGrpcServerOptions {
   decomposer: Decomposer;
   limits?: Partial<GrpcLimits>;
   metrics?: DecomposerMetrics;
+  /** every call but health checks must send `authorization: Bearer <token>`; none when absent */
+  token?: string;
+  /** serve TLS with this certificate; plaintext when absent */
+  tls?: GrpcTls;
 }
 
 /**
  * The gRPC `audio_concepts.v1.Decomposer` service (Decompose, ListConceptSpaces) plus the standard
  * `grpc.health.v1.Health` service, which reports SERVING for "" and the Decomposer while the server listens.
+ * With a `token`, every other call must carry it (UNAUTHENTICATED otherwise); with `tls`, it serves TLS only. Every
+ * string field of a request is bounded (`MAX_ID_CHARS`, INVALID_ARGUMENT).
  * Errors answer with a status from `GRPC_STATUS_OF_ERROR`. Deadlines are the client's: a call whose deadline has
  * passed (or that was cancelled) before the work starts is not worked on, and nothing is sent for one that ends
  * while it runs.
@@ -64,14 +77,23 @@ export class DecomposerGrpcServer {
   readonly limits: GrpcLimits;
   private readonly server: Server;
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [DECOMPOSER_GRPC_SERVICE]: 'NOT_SERVING' });
+  private readonly credentials: ServerCredentials;
   private boundPort: number | undefined;
 
   constructor(options: DecomposerGrpcServerOptions) {
     this.limits = { ...DEFAULT_GRPC_LIMITS, ...options.limits };
     const { decomposer, metrics } = options;
     const onRefused: OnRefused = (method, code) => metrics?.observeGrpcCall(method, grpcStatusName(code), 0);
+    this.credentials = options.tls
+      ? ServerCredentials.createSsl(null, [{ cert_chain: options.tls.certChain, private_key: options.tls.privateKey }])
+      : ServerCredentials.createInsecure();
+    // The token first: a caller without it learns nothing about the request's checks.
+    const interceptors = [
+      ...(options.token === undefined ? [] : [bearerTokenInterceptor(options.token, onRefused)]),
+      stringLimitsInterceptor(onRefused),
+    ];
     this.server = new Server({
-      interceptors: [stringLimitsInterceptor(onRefused)],
+      interceptors,
       'grpc.max_receive_message_length': this.limits.maxReceiveMessageBytes,
       'grpc.max_send_message_length': this.limits.maxSendMessageBytes,
       'grpc.keepalive_time_ms': this.limits.keepaliveTimeMs,
@@ -101,11 +123,11 @@ export class DecomposerGrpcServer {
     return this.boundPort !== undefined;
   }
 
-  /** Listens on host:port (0: any free port) without TLS; resolves with the port. */
+  /** Listens on host:port (0: any free port), with TLS when it has a certificate; resolves with the port. */
   async listen(host: string, port: number): Promise<number> {
     const address = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+      this.server.bindAsync(address, this.credentials, (error, bound) =>
         error
           ? reject(
               new AudioConceptsError(`gRPC server cannot listen on ${address}: ${error.message}`, { cause: error }),

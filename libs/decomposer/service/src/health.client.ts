@@ -1,6 +1,7 @@
 import {
   credentials,
   makeGenericClientConstructor,
+  type ChannelCredentials,
   Metadata,
   type Client,
   type ServiceDefinition,
@@ -21,14 +22,20 @@ interface HealthClient extends Client {
 const HealthClientConstructor = makeGenericClientConstructor(
   healthService as unknown as ServiceDefinition,
   'grpc.health.v1.Health',
-) as unknown as new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient;
+) as unknown as new (address: string, creds: ChannelCredentials) => HealthClient;
 
 /**
- * Asks the standard gRPC health service at `address` (host:port, no TLS) for `service` ("" for the whole server):
- * SERVING, NOT_SERVING or UNKNOWN. Rejects with the ServiceError (e.g. NOT_FOUND for a service it does not know).
+ * Asks the standard gRPC health service at `address` (host:port; plaintext unless `channelCredentials` say TLS)
+ * for `service` ("" for the whole server): SERVING, NOT_SERVING or UNKNOWN. Rejects with the ServiceError (e.g.
+ * NOT_FOUND for a service it does not know). The health service needs no token.
  */
-export async function checkGrpcHealth(address: string, service = '', deadlineMs = 5_000): Promise<ServingStatus> {
-  const client = new HealthClientConstructor(address, credentials.createInsecure());
+export async function checkGrpcHealth(
+  address: string,
+  service = '',
+  deadlineMs = 5_000,
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+): Promise<ServingStatus> {
+  const client = new HealthClientConstructor(address, channelCredentials);
   try {
     return await new Promise<ServingStatus>((resolve, reject) =>
       client.check({ service }, new Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>

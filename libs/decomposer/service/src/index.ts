@@ -7,7 +7,9 @@ export {
   unaryHandler,
   type DecomposerGrpcServerOptions,
   type GrpcLimits,
+  type GrpcTls,
 } from './decomposer.grpc-server';
+export { MAX_ID_CHARS } from './grpc-request.limits';
 export { DECOMPOSER_METRICS, DecomposerMetrics, type DecomposerTransport } from './decomposer.metrics';
 export {
   Decomposer,

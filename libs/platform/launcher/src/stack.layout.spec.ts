@@ -43,7 +43,7 @@ describe('stackLayout', () => {
 });
 
 describe('serviceEnv', () => {
-  it('gives the token to ingest only, the model to encoders, the gRPC port to decomposers', () => {
+  it('gives the token to ingest and the decomposers, the model to encoders, the gRPC port to decomposers', () => {
     const [ingest, encoder, decomposer] = layout(1, 1);
     const common = { brokers: ['b1:9092', 'b2:9092'], token: 't0k', modelDir: '/m', device: 'cpu' };
     expect(serviceEnv(ingest, common)).toEqual({
@@ -64,6 +64,7 @@ describe('serviceEnv', () => {
       HOST: '127.0.0.1',
       PORT: '8082',
       GRPC_PORT: '50051',
+      DECOMPOSER_TOKEN: 't0k',
     });
   });
 
@@ -75,6 +76,7 @@ describe('serviceEnv', () => {
       HOST: '127.0.0.1',
       PORT: '8082',
       GRPC_PORT: '50051',
+      DECOMPOSER_TOKEN: 't0k',
       CONCEPT_SPACE: '/spaces/0123456789abcdef',
     });
     expect(serviceEnv(encoder, common)).toMatchObject({ MODEL_DIR: '/m' });

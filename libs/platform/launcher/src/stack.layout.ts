@@ -67,7 +67,7 @@ const KIND_ORDER: Record<ServiceKind, number> = { ingest: 0, encoder: 1, decompo
 /** What every service of one stack is given (see `serviceEnv`). */
 export interface StackEnv {
   brokers: string[];
-  /** ingest's bearer token */
+  /** the stack's bearer token: ingest's (INGEST_TOKEN) and the decomposers' gRPC (DECOMPOSER_TOKEN) */
   token: string;
   /** the encoders' CLAP model directory (default: their own, the demo model) */
   modelDir?: string;
@@ -78,7 +78,7 @@ export interface StackEnv {
 }
 
 /** The services given the stack's token: `stack up` restarts them when the token changes. */
-export const TOKEN_KINDS: readonly ServiceKind[] = ['ingest'];
+export const TOKEN_KINDS: readonly ServiceKind[] = ['ingest', 'decomposer'];
 
 /** The environment of one service (the service contract of each app's config.ts): the one place it is built. */
 export function serviceEnv(service: StackService, common: StackEnv): Record<string, string> {
@@ -88,6 +88,7 @@ export function serviceEnv(service: StackService, common: StackEnv): Record<stri
     PORT: String(service.port),
   };
   if (service.kind === 'ingest') env.INGEST_TOKEN = common.token;
+  if (service.kind === 'decomposer') env.DECOMPOSER_TOKEN = common.token;
   if (service.kind === 'encoder' && common.modelDir) env.MODEL_DIR = common.modelDir;
   if (service.kind === 'decomposer' && common.conceptSpace) env.CONCEPT_SPACE = common.conceptSpace;
   if (service.kind === 'encoder' && common.device) env.DEVICE = common.device;
