@@ -79,11 +79,27 @@ describe('ingestConfig', () => {
     ]);
   });
 
+  it.each([
+    ['32 bytes, base64', 'q8Xc1mZ4r0Tn7WvYb2Ke9HdLf5Sa3Jg6Pu+Ni/Oz4Bw='],
+    ['32 bytes, hex', OTHER],
+  ])('takes a token of %s', (_, token) => {
+    expect(ingestConfig({ INGEST_TOKEN: token }).token).toBe(token);
+  });
+
+  it.each([
+    ['24 bytes, base64url', 'q8Xc1mZ4r0Tn7WvYb2Ke9HdLf5Sa3Jg6', /it has 32 characters/],
+    ['43 hex digits (172 bits)', OTHER.slice(0, 43), /it has 43 characters/],
+    ['a placeholder', 'change-me-change-me-change-me-change-me-change-me', /only 8 different characters/],
+    ['a space', `${TOKEN} x`, /may hold only A-Z a-z 0-9/],
+  ])('refuses a token of %s', (_, token, reason) => {
+    expect(() => ingestConfig({ INGEST_TOKEN: token })).toThrow(reason);
+  });
+
   it('refuses a token of fewer than 32 random bytes, with the other problems', () => {
     expect(() => ingestConfig({ INGEST_TOKEN: 'e2e-token', INGEST_RATE_LIMIT: '0' })).toThrow(
       new ConfigError([
-        'INGEST_RATE_LIMIT="0" is not a number in [1, 1000000]',
         'INGEST_TOKEN is too weak: it has 9 characters; it must be at least 32 random bytes: 43+ base64/base64url characters (openssl rand -base64 32) or 64+ hex digits (openssl rand -hex 32)',
+        'INGEST_RATE_LIMIT="0" is not a number in [1, 1000000]',
       ]),
     );
   });

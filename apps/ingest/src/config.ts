@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULTS, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
-import { tokenWeakness } from '@audio-concepts/ingest-stream';
-import { ConfigError, EnvReader } from '@audio-concepts/platform-runtime';
+import { EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/platform-kafka';
 
 /** The Nest injection token of the `IngestConfig`. */
@@ -20,7 +19,7 @@ export interface IngestConfig {
   port: number;
   brokers: string[];
   clientId: string;
-  /** the bearer token every request must present (INGEST_TOKEN): at least 32 random bytes (`tokenWeakness`) */
+  /** the bearer token every request must present (INGEST_TOKEN or INGEST_TOKEN_FILE): 32+ random bytes (`tokenWeakness`) */
   token: string;
   windowS: number;
   hopS: number;
@@ -70,7 +69,7 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
     port: read.int('PORT', 8080, { min: 0, max: 65_535 }),
     brokers: read.list('KAFKA_BROKERS', DEFAULT_BROKERS),
     clientId: read.string('KAFKA_CLIENT_ID', 'audio-concepts-ingest'),
-    token: read.required('INGEST_TOKEN', 'the bearer token clients must send'),
+    token: requiredToken(read),
     windowS,
     hopS: read.number('INGEST_HOP_S', windowS, { min: 0.001, max: 3_600 }),
     wireFormat: read.oneOf('WIRE_FORMAT', WIRE_FORMATS, 'v2'),
@@ -84,21 +83,16 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
     positionsTopic: read.string('INGEST_POSITIONS_TOPIC', positionsTopicFor(windowsTopic)),
     instanceId: read.string('INSTANCE_ID', `${hostname()}-${process.pid}`),
   };
-  checkAll(read, config.token ? tokenWeakness(config.token) : undefined);
+  read.check();
   cached = config;
   return config;
 }
 
-/** `read.check()`, with the token's weakness (a problem EnvReader cannot see) in the same list. */
-function checkAll(read: EnvReader, tokenProblem: string | undefined): void {
-  const problems = tokenProblem ? [`INGEST_TOKEN is too weak: ${tokenProblem}`] : [];
-  try {
-    read.check();
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
-    throw error;
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+/** INGEST_TOKEN (or the file INGEST_TOKEN_FILE names): required, and at least 32 random bytes. */
+function requiredToken(read: EnvReader): string {
+  const token = read.token('INGEST_TOKEN');
+  if (token === undefined) read.report('INGEST_TOKEN is not set (the bearer token clients must send)');
+  return token ?? '';
 }
 
 /** Forgets the cached configuration (tests). */

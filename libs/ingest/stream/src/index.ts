@@ -39,4 +39,3 @@ export { parsePositionRecord, positionRecord, type PositionRecord, type StreamPo
 export { MAX_FEED_POSITION, StreamRegistry, type StreamLease, type StreamPosition } from './stream.registry';
 export { UploadIngest, type UploadOptions } from './upload.ingest';
 export type { WindowSink } from './window.sink';
-export { MIN_TOKEN_BYTES, tokenWeakness } from './token.strength';
