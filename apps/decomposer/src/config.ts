@@ -7,7 +7,13 @@ import {
 } from '@audio-concepts/decomposer-service';
 import { EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULTS, defaultCacheDir, TOPICS } from '@audio-concepts/shared-contracts';
-import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
+import {
+  DEFAULT_BROKERS,
+  DELIVERIES,
+  KafkaConfigError,
+  kafkaSecurityFromEnv,
+  type Delivery,
+} from '@audio-concepts/platform-kafka';
 
 /** What CONCEPT_SPACE must name, and how to make one. */
 export const CONCEPT_SPACE_HINT =
@@ -43,6 +49,12 @@ export interface DecomposerConfig {
   /** false: gRPC only (DECOMPOSER_KAFKA=off) */
   kafka: boolean;
   groupId: string;
+  /** exactly-once (Kafka transactions) or at-least-once */
+  delivery: Delivery;
+  /** names this instance in its transactional id; stable across its restarts (a pod or stack service name) */
+  instanceId: string | undefined;
+  /** how soon the group moves a crashed decomposer's partitions to the others */
+  sessionTimeoutMs: number;
   maxBatch: number;
   maxWaitMs: number;
   inputTopic: string;
@@ -73,6 +85,10 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     threads: read.int('DECOMPOSER_THREADS', 1, { min: 1, max: 256 }),
     kafka: read.oneOf('DECOMPOSER_KAFKA', ['on', 'off'] as const, 'on') === 'on',
     groupId: read.string('DECOMPOSER_GROUP', 'audio-concepts-decomposer'),
+    delivery: read.oneOf('DELIVERY', DELIVERIES, 'exactly-once'),
+    instanceId: read.string('INSTANCE_ID'),
+    // The broker's group.min.session.timeout.ms is 6 s by default.
+    sessionTimeoutMs: read.int('KAFKA_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
     maxBatch: read.int('DECOMPOSER_MAX_BATCH', 32, { min: 1, max: 4096 }),
     maxWaitMs: read.int('DECOMPOSER_MAX_WAIT_MS', 50, { min: 0, max: 60_000 }),
     inputTopic: read.string('DECOMPOSER_INPUT_TOPIC', TOPICS.embeddings),
@@ -86,6 +102,7 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
       max: 1_000_000,
     }),
   };
+  checkKafkaSecurity(read, env);
   const allowNoToken = read.oneOf('DECOMPOSER_ALLOW_NO_TOKEN', ['true', 'false'] as const, 'false') === 'true';
   if (config.token === undefined && !allowNoToken && !isLoopback(config.grpcHost))
     read.report(
@@ -94,6 +111,16 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     );
   read.check();
   return config;
+}
+
+/** Kafka's SASL/TLS settings, read again by `createKafka`: checked here so that their problems are listed with the rest. */
+function checkKafkaSecurity(read: EnvReader, env: NodeJS.ProcessEnv): void {
+  try {
+    kafkaSecurityFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof KafkaConfigError)) throw error;
+    for (const problem of error.problems) read.report(problem);
+  }
 }
 
 function tlsOf(pair: [Buffer, Buffer] | undefined): GrpcTls | undefined {

@@ -49,6 +49,8 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
     this.stage = new BatchStage<AudioEmbedding, ConceptFrame>({
       kafka: createKafka({ brokers: config.brokers, clientId: config.kafkaClientId }),
       groupId: config.groupId,
+      delivery: config.delivery,
+      instanceId: config.instanceId,
       inputTopic: config.inputTopic,
       outputTopic: config.outputTopic,
       input: AudioEmbedding,
@@ -57,6 +59,7 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
       outputTypeName: 'audio_concepts.v1.ConceptFrame',
       maxBatch: config.maxBatch,
       maxWaitMs: config.maxWaitMs,
+      sessionTimeoutMs: config.sessionTimeoutMs,
       rule: decomposeRule(decomposer),
       registry: this.registry,
       logger: this.logger,

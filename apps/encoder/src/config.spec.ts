@@ -13,6 +13,8 @@ describe('readEncoderConfig', () => {
       modelDir: DEMO_MODEL_DIR,
       device: 'auto',
       threads: undefined,
+      delivery: 'exactly-once',
+      instanceId: undefined,
       groupId: 'audio-concepts-encoder',
       maxBatch: 8,
       maxWaitMs: 50,

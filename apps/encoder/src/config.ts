@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULTS, DEMO_MODEL_DIR, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
-import { DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
+import { DEFAULT_BROKERS, DELIVERIES, type Delivery } from '@audio-concepts/platform-kafka';
 
 /** Injection token of the `EncoderConfig`. */
 export const ENCODER_CONFIG = Symbol('ENCODER_CONFIG');
@@ -18,6 +18,10 @@ export interface EncoderConfig {
   /** onnxruntime intra-op threads; undefined: onnxruntime's choice (one per physical core) */
   threads: number | undefined;
   groupId: string;
+  /** exactly-once (Kafka transactions) or at-least-once */
+  delivery: Delivery;
+  /** names this instance in its transactional id; stable across its restarts (a pod or stack service name) */
+  instanceId: string | undefined;
   maxBatch: number;
   maxWaitMs: number;
   inputTopic: string;
@@ -41,6 +45,8 @@ export function readEncoderConfig(env: NodeJS.ProcessEnv): EncoderConfig {
     device: read.oneOf('DEVICE', ['auto', 'cpu', 'cuda'] as const, 'auto'),
     threads: threads === undefined ? undefined : read.int('ENCODER_THREADS', 1, { min: 1, max: 256 }),
     groupId: read.string('ENCODER_GROUP', 'audio-concepts-encoder'),
+    delivery: read.oneOf('DELIVERY', DELIVERIES, 'exactly-once'),
+    instanceId: read.string('INSTANCE_ID'),
     maxBatch: read.int('ENCODER_MAX_BATCH', DEFAULTS.encoderBatch, { min: 1, max: 1024 }),
     maxWaitMs: read.int('ENCODER_MAX_WAIT_MS', 50, { min: 0, max: 60_000 }),
     inputTopic: read.string('ENCODER_INPUT_TOPIC', TOPICS.windows),

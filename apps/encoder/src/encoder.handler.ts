@@ -78,6 +78,8 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
     this.stage = new BatchStage<AudioWindow, AudioEmbedding>({
       kafka: createKafka({ brokers: config.brokers, clientId: config.kafkaClientId }),
       groupId: config.groupId,
+      delivery: config.delivery,
+      instanceId: config.instanceId,
       inputTopic: config.inputTopic,
       outputTopic: config.outputTopic,
       input: AudioWindow,

@@ -9,7 +9,15 @@ import {
   vectorOf,
 } from '@audio-concepts/shared-contracts';
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
-import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  ConfigResourceTypes,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchStage, type BatchStageOptions } from './batch-stage';
@@ -215,7 +223,7 @@ describe('BatchStage (real Kafka)', () => {
     expect(keysOf(outputs)).toEqual(Array.from({ length: 10 }, (_, seq) => `s/${seq}`));
     expect(seen[1]).toEqual(seen[0]); // the same batch, redone
     expect(seen[2]).toEqual(seen[0]);
-    expect(logs.filter((l) => l.includes('model busy') && l.includes('redoing'))).toHaveLength(2);
+    expect(logs.filter((l) => l.includes('model busy') && l.includes('fetching it again'))).toHaveLength(2);
     await waitFor(async () => (await committed(topics))[0] === 10, 'the commit');
   });
 
@@ -329,7 +337,7 @@ describe('BatchStage (real Kafka)', () => {
     for (const m of dead) expect(header(m, DEAD_LETTER_HEADERS.errorType)).toBe('TypeError');
   });
 
-  it('produces one output for a (stream, seq) delivered twice', async () => {
+  it('produces one output for a (stream, seq) delivered twice, and dead-letters the repeats instead of dropping them', async () => {
     const topics = await createTopics(1);
     const registry = new Registry();
     const { stage: s } = stage(topics, { registry, maxBatch: 3 });
@@ -338,12 +346,18 @@ describe('BatchStage (real Kafka)', () => {
       [0, 1, 2, 1, 2, 3, 3, 4].map((seq) => window('s', seq)),
     );
     const outputs = await collect(topics.output);
+    const dead = await collect(topics.dlq);
     await s.start();
     await waitFor(async () => (await committed(topics))[0] === 8, 'the commit');
-    await waitFor(() => outputs.length >= 5, 'the outputs');
+    await waitFor(() => outputs.length >= 5 && dead.length >= 3, 'the outputs and the repeats');
     expect(keysOf(outputs)).toEqual(['s/0', 's/1', 's/2', 's/3', 's/4']);
+    // A renumbered stream looks the same as a duplicate here: its windows are kept in the dead-letter topic.
+    expect(dead.map((m) => header(m, DEAD_LETTER_HEADERS.sourceOffset))).toEqual(['3', '4', '6']);
+    expect(dead.map((m) => header(m, DEAD_LETTER_HEADERS.errorType))).toEqual(Array(3).fill('DuplicateWindowError'));
+    expect(header(dead[0], DEAD_LETTER_HEADERS.errorMessage)).toMatch(/window seq 1 .* repeats a seq .*up to 2/);
     const metrics = await registry.getSingleMetricAsString('audio_concepts_teststage_messages_total');
     expect(metrics).toContain('outcome="duplicate"} 3');
+    expect(metrics).toContain('outcome="dead_lettered"} 0');
   });
 
   it('stop() finishes the batch in flight and commits, so a restarted stage does not redo it', async () => {
@@ -388,5 +402,100 @@ describe('BatchStage (real Kafka)', () => {
     await waitFor(() => outputs.length >= 8, 'the new outputs');
     expect(redone).toEqual([6, 7]);
     expect(keysOf(outputs)).toEqual(Array.from({ length: 8 }, (_, seq) => `s/${seq}`));
+  });
+
+  // Issue 8, defect 2: one message whose dead-letter copy exceeded the broker's limit stalled the stage forever.
+  it('cuts a dead-letter copy that would not fit the dead-letter topic, and goes on', async () => {
+    const topics = await createTopics(1);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topics.dlq,
+          configEntries: [{ name: 'max.message.bytes', value: '10000' }],
+        },
+      ],
+    });
+    const { stage: s, logs } = stage(topics);
+    const huge = randomBytes(8_388_400); // the probe's: fits the input topic, its copy with headers does not
+    await producer.send({
+      topic: topics.input,
+      acks: -1,
+      messages: [{ key: 'k', value: huge, headers: { trace: 'x' } }],
+    });
+    await produceWindows(topics.input, [window('s', 0)]);
+    const outputs = await collect(topics.output);
+    const dead = await collect(topics.dlq);
+    await s.start();
+    await waitFor(
+      () => outputs.length >= 1 && dead.length >= 1,
+      'the later window out and the copy in the dead-letter topic',
+    );
+    const [copy] = dead;
+    expect(header(copy, DEAD_LETTER_HEADERS.truncated)).toBe('value');
+    expect(header(copy, DEAD_LETTER_HEADERS.originalValueBytes)).toBe('8388400');
+    expect(header(copy, DEAD_LETTER_HEADERS.errorType)).toBe('MessageDecodeError');
+    expect(header(copy, 'trace')).toBe('x');
+    expect(copy.value?.length).toBeGreaterThan(5_000);
+    expect(huge.subarray(0, copy.value?.length).equals(copy.value as Buffer)).toBe(true);
+    expect(keysOf(outputs)).toEqual(['s/0']);
+    expect(logs.join('\n')).not.toMatch(/fetching it again/);
+  });
+
+  it('dead-letters a window whose stream id is megabytes long with a short error, and goes on', async () => {
+    const topics = await createTopics(1);
+    const { stage: s } = stage(topics);
+    const longId = 'x'.repeat(4_500_000);
+    await producer.send({
+      topic: topics.input,
+      acks: -1,
+      messages: [
+        { key: 'k', value: encodeMessage(AudioWindow, window(longId, 0)), headers: { 'message-type': WINDOW } },
+      ],
+    });
+    await produceWindows(topics.input, [window('s', 0)]);
+    const outputs = await collect(topics.output);
+    const dead = await collect(topics.dlq);
+    await s.start();
+    await waitFor(() => outputs.length >= 1 && dead.length >= 1, 'the later window out and the long one dead-lettered');
+    const message = header(dead[0], DEAD_LETTER_HEADERS.errorMessage) as string;
+    expect(message).toMatch(/stream id of 4500000 characters .*at most 128/);
+    expect(message.length).toBeLessThan(300);
+  });
+
+  // Issue 8, defect 6: the lag gauge read 0 while a stage was stuck (it was only set after a batch).
+  it('reports the lag from the broker while a batch is stuck, and readiness says nothing is wrong with Kafka', async () => {
+    const topics = await createTopics(2);
+    const registry = new Registry();
+    const gate = deferred();
+    const { stage: s } = stage(topics, {
+      registry,
+      probeIntervalMs: 200,
+      process: async (inputs) => {
+        await gate.promise;
+        return inputs.map(embed);
+      },
+    });
+    await produceWindows(topics.input, [
+      ...Array.from({ length: 6 }, (_, seq) => window('a', seq)),
+      ...Array.from({ length: 4 }, (_, seq) => window('b', seq)),
+    ]);
+    await s.start();
+    const lagOf = async () => {
+      const text = await registry.getSingleMetricAsString('audio_concepts_teststage_consumer_lag_messages');
+      return [...text.matchAll(/partition="(\d)"} (\d+)/g)].map((m) => Number(m[2])).reduce((a, b) => a + b, 0);
+    };
+    await waitFor(async () => (await lagOf()) === 10, 'a lag of 10 while stuck');
+    expect(s.lag?.map((p) => p.lag).reduce((a, b) => a + b, 0)).toBe(10);
+    expect(s.readiness()).toBe(true);
+    expect(await registry.getSingleMetricAsString('audio_concepts_teststage_kafka_up')).toMatch(/kafka_up 1/);
+    gate.release();
+    // Exactly-once: each partition's committed offset stops at its last transaction's commit marker, not past it.
+    await waitFor(
+      async () => (await lagOf()) === 0 || (await committed(topics)).reduce((a, b) => a + b, 0) === 10,
+      'the backlog done',
+    );
+    await waitFor(async () => (await lagOf()) <= 2, 'the lag back down');
   });
 });

@@ -1,26 +1,35 @@
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
 import {
-  Partitioners,
+  KafkaJSProtocolError,
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
   type Kafka,
   type KafkaMessage,
   type Message,
-  type Producer,
 } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { processOrFail, type StageRule } from '@audio-concepts/platform-stage';
 import { backoffDelayMs, retry, sleep } from '@audio-concepts/platform-retry';
+import { BrokerProbe } from './broker.probe';
 import { createConsumer } from './consumer.settings';
-import { deadLetterMessage, deadLetterTopicOf, type SourceMessage } from './dead-letter';
+import { deadLetterMessage, deadLetterTopicOf, shownKey, type SourceMessage } from './dead-letter';
 import { ProducedSeqs } from './dedupe';
 import { MAX_MESSAGE_BYTES } from './kafka.settings';
 import { MicroBatcher } from './micro-batcher';
 import { decodeMessage, encodeMessage, MessageDecodeError, type MessageType } from './message.codec';
-import { sendInOrder, type OutgoingMessage } from './ordered-send';
-import { describeError, isRetriable, MessageTooLargeError, StageStoppedError } from './stage.errors';
+import { type OutgoingMessage } from './ordered-send';
+import {
+  BatchRedoError,
+  boundText,
+  describeError,
+  DuplicateWindowError,
+  isRetriable,
+  MessageTooLargeError,
+  StageStoppedError,
+} from './stage.errors';
 import { StageMetrics } from './stage.metrics';
+import { StageProducer, transactionalIdOf, type ConsumedOffsets, type Delivery } from './stage.producer';
 
 export interface StageLogger {
   log(msg: string): void;
@@ -54,6 +63,12 @@ export interface BatchStageOptions<In, Out> {
   partitionsConsumedConcurrently?: number;
   /** first delay before a batch that failed retriably is redone; doubles up to 30 s (default 500 ms) */
   retryInitialMs?: number;
+  /** exactly-once (default): outputs, dead letters and input offsets in one Kafka transaction; or at-least-once */
+  delivery?: Delivery;
+  /** names this instance in its transactional id (INSTANCE_ID; see `transactionalIdOf`) */
+  instanceId?: string;
+  /** how often the broker is asked for the group's lag (and whether it answers; default 5000 ms) */
+  probeIntervalMs?: number;
 }
 
 /** A consumed message, decoded, or the reason it cannot be (it goes to the dead-letter topic as it is). */
@@ -72,17 +87,32 @@ interface Failed<In> {
 
 const RETRY_MAX_MS = 30_000;
 const START_RETRY_INITIAL_MS = 1_000;
+const PROBE_INTERVAL_MS = 5_000;
+/** Stream ids are at most 128 characters (ingest's rule); a longer key from a foreign producer is poison. */
+const MAX_STREAM_ID_CHARS = 128;
+/** Send errors that are about the messages themselves: redoing cannot cure them, so the inputs are dead-lettered. */
+const REFUSED_MESSAGE_ERRORS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+]);
 /** How often a partition waiting for its micro-batch heartbeats (kafkajs sends one per heartbeatInterval at most). */
 const HEARTBEAT_TICK_MS = 1_000;
 const OUTPUT_HEADERS = { 'content-type': 'application/x-protobuf' };
 
 /**
- * A Kafka consumer-group stage (DESIGN §2): consumes `inputTopic`, hands micro-batches of decoded messages to
- * `process`, produces one output per input to `outputTopic` (key = stream id), and commits offsets only after
- * the outputs are acknowledged (at-least-once). Poison — an undecodable or oversized message, an Error result,
- * a batch that fails for good — goes to `<inputTopic>.dlq` with the error in headers; a batch that fails
- * retriably, or whose outputs cannot be sent, is redone with backoff (nothing committed meanwhile: the partition
- * waits rather than loses messages). Inputs whose (stream, seq) already produced output are skipped.
+ * A Kafka consumer-group stage (DESIGN §2): consumes `inputTopic` (committed messages only), hands micro-batches
+ * of decoded messages to `process`, produces one output per input to `outputTopic` (key = stream id).
+ * Exactly-once (default): each micro-batch's outputs, dead letters and input offsets are one transaction.
+ * At-least-once: offsets are committed after the outputs are acknowledged. Poison — an undecodable or oversized
+ * message, an Error result, outputs the broker refuses, a batch that fails for good — goes to `<inputTopic>.dlq`
+ * with the error in headers (a copy cut to fit the topic's limit). A batch that fails otherwise (a broker outage,
+ * a rebalance) is fetched again from the committed offsets after a backoff: the partition waits rather than loses
+ * messages, and readiness says why. An input that repeats a (stream, seq) already produced is dead-lettered as a
+ * duplicate rather than dropped, so a renumbered stream is never lost silently.
  */
 export class BatchStage<In, Out> {
   private readonly name: string;
@@ -92,8 +122,18 @@ export class BatchStage<In, Out> {
   private readonly batcher: MicroBatcher<Item<In>>;
   private readonly deadLetterTopic: string;
   private readonly stopSignal = new AbortController();
-  private producer: Producer | undefined;
+  private readonly probe: BrokerProbe;
+  private producer: StageProducer | undefined;
   private consumer: Consumer | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  /** per topic (output, dead-letter), the largest message it accepts */
+  private messageLimits = new Map<string, number>();
+  /** changes when the group's membership does (a join, a rebalance, a failed heartbeat): a batch started in an
+   * older generation is not committed, its partitions may be another member's now */
+  private generation = 0;
+  /** consecutive failed batches, and why the stage is stalled while there are any */
+  private failureStreak = 0;
+  private stalled: string | undefined;
   private state: true | string = 'not started';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -104,6 +144,7 @@ export class BatchStage<In, Out> {
     this.logger = options.logger ?? consoleLogger(this.name);
     this.metrics = new StageMetrics(this.name, options.registry ?? new Registry());
     this.deadLetterTopic = deadLetterTopicOf(options.inputTopic);
+    this.probe = new BrokerProbe(options.kafka, options.groupId, options.inputTopic);
     this.batcher = new MicroBatcher({
       maxBatch: options.maxBatch,
       maxWaitMs: options.maxWaitMs,
@@ -139,21 +180,22 @@ export class BatchStage<In, Out> {
     if (started)
       this.logger.log(
         `${name}: consuming ${inputTopic} in group ${groupId} → ${outputTopic} ` +
-          `(batches of up to ${maxBatch}, waiting at most ${maxWaitMs} ms)`,
+          `(batches of up to ${maxBatch}, waiting at most ${maxWaitMs} ms; ${this.options.delivery ?? 'exactly-once'})`,
       );
   }
 
   private async connect(): Promise<void> {
-    const { kafka, groupId, inputTopic } = this.options;
+    const { kafka, groupId, inputTopic, outputTopic } = this.options;
     this.state = 'connecting to Kafka';
-    const producer = kafka.producer({
-      allowAutoTopicCreation: false,
-      // The Java client's murmur2 partitioner, so a stream's outputs land where any Kafka client would put its key.
-      createPartitioner: Partitioners.DefaultPartitioner,
+    const producer = new StageProducer(kafka, {
+      delivery: this.options.delivery ?? 'exactly-once',
+      transactionalId: transactionalIdOf(groupId, this.options.instanceId),
+      groupId,
     });
     const consumer = createConsumer(kafka, { groupId, sessionTimeoutMs: this.options.sessionTimeoutMs });
     this.watch(consumer);
     try {
+      this.messageLimits = await this.probe.messageLimits([outputTopic, this.deadLetterTopic]);
       await producer.connect();
       await consumer.connect();
       await consumer.subscribe({ topics: [inputTopic], fromBeginning: true });
@@ -165,7 +207,7 @@ export class BatchStage<In, Out> {
       });
     } catch (error) {
       this.state = `cannot consume ${inputTopic}: ${describeError(error).message}`;
-      await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+      await Promise.allSettled([consumer.disconnect(), producer.disconnect(), this.probe.disconnect()]);
       throw new AudioConceptsError(
         `${this.name}: cannot start consuming ${inputTopic} in group ${groupId}: ${describeError(error).message}`,
         { retriable: true, cause: error },
@@ -173,35 +215,60 @@ export class BatchStage<In, Out> {
     }
     this.producer = producer;
     this.consumer = consumer;
+    this.startProbing();
+  }
+
+  /** Asks the broker for the group's lag on a timer: metrics and readiness read true even while no batch runs. */
+  private startProbing(): void {
+    const probeOnce = async () => {
+      await this.probe.probe();
+      this.metrics.setProbe(this.options.groupId, this.probe.reachable() === true ? this.probe.lag : undefined);
+    };
+    void probeOnce();
+    this.probeTimer = setInterval(() => void probeOnce(), this.options.probeIntervalMs ?? PROBE_INTERVAL_MS);
+    this.probeTimer.unref();
   }
 
   /** Finishes the micro-batch in flight, commits what was produced, leaves the group and disconnects. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopSignal.abort();
+      clearInterval(this.probeTimer);
       this.batcher.drain();
       await this.starting?.catch(() => undefined);
       // kafkajs waits for the running eachBatch calls: they finish their chunk and commit, then start no other.
       await this.consumer?.disconnect().catch((error) => this.logger.warn(`consumer disconnect: ${error}`));
       await this.producer?.disconnect().catch((error) => this.logger.warn(`producer disconnect: ${error}`));
+      await this.probe.disconnect();
       this.state = 'stopped';
       this.logger.log(`${this.name}: stopped`);
     })();
     return this.stopping;
   }
 
-  /** For Readiness.add: true once the consumer has joined its group (with or without partitions). */
+  /**
+   * For Readiness.add: true once the consumer has joined its group (with or without partitions), while the broker
+   * answers the stage's probes and no batch is failing; otherwise why not.
+   */
   readiness(): true | string {
-    return this.state;
+    if (this.state !== true) return this.state;
+    const reachable = this.probe.reachable();
+    if (reachable !== true) return reachable;
+    return this.stalled ?? true;
+  }
+
+  /** The consumer group's lag per partition at the last probe (from the broker). */
+  get lag() {
+    return this.probe.lag;
   }
 
   private watch(consumer: Consumer): void {
     const { groupId, inputTopic } = this.options;
     const { name } = this;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.generation++;
       const assigned = payload.memberAssignment[inputTopic] ?? [];
       this.produced.retain(assigned);
-      this.metrics.retainLag(assigned);
       this.state = true;
       this.logger.log(
         `${name}: joined group ${groupId} as ${payload.memberId}; partitions of ${inputTopic}: ` +
@@ -212,7 +279,10 @@ export class BatchStage<In, Out> {
       this.state = `consumer crashed: ${payload.error.message}${payload.restart ? ' (restarting)' : ''}`;
       this.logger.error(`${name}: ${this.state}`);
     });
-    consumer.on(consumer.events.REBALANCING, () => this.logger.log(`${name}: group ${groupId} is rebalancing`));
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.generation++;
+      this.logger.log(`${name}: group ${groupId} is rebalancing`);
+    });
     consumer.on(consumer.events.STOP, () => {
       if (this.state === true) this.state = 'consumer stopped';
     });
@@ -224,7 +294,10 @@ export class BatchStage<In, Out> {
     const { topic, partition } = batch;
     let heartbeatError: unknown;
     const ticker = setInterval(() => {
-      payload.heartbeat().catch((error: unknown) => (heartbeatError ??= error));
+      payload.heartbeat().catch((error: unknown) => {
+        heartbeatError ??= error;
+        this.generation++; // a batch in flight must not commit: this member may have lost its partitions
+      });
     }, HEARTBEAT_TICK_MS);
     try {
       for (let start = 0; start < batch.messages.length; start += this.options.maxBatch) {
@@ -233,14 +306,16 @@ export class BatchStage<In, Out> {
         try {
           await this.batcher.add(chunk.map((message) => this.prepare({ topic, partition, message })));
         } catch (error) {
-          if (error instanceof StageStoppedError) return; // not committed: the next owner redoes it
+          // Not committed: fetched again from the committed offset (by this member or the partition's next owner).
+          if (error instanceof StageStoppedError || error instanceof BatchRedoError) return;
           throw error;
         }
         const last = chunk[chunk.length - 1].offset;
-        const next = (BigInt(last) + 1n).toString();
         payload.resolveOffset(last);
-        await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
-        this.metrics.setLag(partition, Number(BigInt(batch.highWatermark) - BigInt(next)));
+        if (!this.producer?.exactlyOnce) {
+          const next = (BigInt(last) + 1n).toString();
+          await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+        }
       }
     } finally {
       clearInterval(ticker);
@@ -265,9 +340,14 @@ export class BatchStage<In, Out> {
       const seq = this.options.rule.seqOf(input);
       if (typeof key !== 'string' || key === '')
         throw new InvalidInputError(`${inputTypeName} at offset ${source.message.offset} has no stream id`);
+      if (key.length > MAX_STREAM_ID_CHARS)
+        throw new InvalidInputError(
+          `${inputTypeName} at offset ${source.message.offset} has a stream id of ${key.length} characters ` +
+            `(${JSON.stringify(key.slice(0, 40))}…); at most ${MAX_STREAM_ID_CHARS} are allowed`,
+        );
       if (!Number.isSafeInteger(seq) || seq < 0)
         throw new InvalidInputError(
-          `${inputTypeName} of stream ${JSON.stringify(key)} has window seq ${seq}, expected an integer ≥ 0`,
+          `${inputTypeName} of stream ${JSON.stringify(key)} has window seq ${seq}, expected an integer from 0 to 2^53 − 1`,
         );
       return { source, input, key, seq };
     } catch (error) {
@@ -275,55 +355,89 @@ export class BatchStage<In, Out> {
     }
   }
 
-  /** One micro-batch, redone after a retriable failure until it succeeds or the stage stops. */
+  /**
+   * One micro-batch. On a failure that redoing may cure, nothing of it stays: after a backoff the batch is fetched
+   * again from the committed offsets (BatchRedoError), and readiness says the stage is stalled until a batch
+   * succeeds.
+   */
   private async flush(items: Item<In>[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const started = performance.now();
-      try {
-        await this.processAndProduce(items);
-        this.metrics.batchDuration.observe((performance.now() - started) / 1000);
-        return;
-      } catch (error) {
-        const { type, message } = describeError(error);
-        if (this.stopSignal.signal.aborted)
-          throw new StageStoppedError(
-            `${this.name} stopped while a batch of ${items.length} waited to be redone (${type}: ${message})`,
-            { cause: error },
-          );
-        const delay = backoffDelayMs(attempt, this.options.retryInitialMs ?? 500, RETRY_MAX_MS);
-        this.logger.warn(
-          `${this.name}: a batch of ${items.length} failed (attempt ${attempt}): ${type}: ${message}; ` +
-            `redoing it in ${delay} ms, nothing committed`,
-        );
-        await sleep(delay, this.stopSignal.signal);
-      }
+    const generation = this.generation;
+    const started = performance.now();
+    try {
+      await this.processAndProduce(items, generation);
+      this.metrics.batchDuration.observe((performance.now() - started) / 1000);
+      this.failureStreak = 0;
+      this.stalled = undefined;
+    } catch (error) {
+      const { type, message } = describeError(error);
+      if (this.stopSignal.signal.aborted)
+        throw new StageStoppedError(`${this.name} stopped during a batch of ${items.length} (${type}: ${message})`, {
+          cause: error,
+        });
+      await this.prepareRedo(items, error);
+      throw new BatchRedoError(`${this.name}: a batch of ${items.length} is fetched again (${type}: ${message})`, {
+        cause: error,
+      });
     }
   }
 
-  /** Throws only what redoing the batch may cure (a retriable process() failure, a failed send). */
-  private async processAndProduce(items: Item<In>[]): Promise<void> {
-    const { outputTopic } = this.options;
-    const { name } = this;
-    const seen = new ProducedSeqs();
-    const toProcess: Item<In>[] = [];
-    const failed: Failed<In>[] = [];
-    let duplicates = 0;
-    for (const item of items) {
-      if (item.error !== undefined) {
-        failed.push({ item, error: item.error });
-        continue;
-      }
-      const { partition } = item.source;
-      const key = item.key as string;
-      const seq = item.seq as number;
-      if (this.produced.has(partition, key, seq) || seen.has(partition, key, seq)) {
-        duplicates++;
-        continue;
-      }
-      seen.record(partition, key, seq);
-      toProcess.push(item);
+  /**
+   * After a failed batch: count it, say why the stage is stalled, wait (backoff), and — exactly-once — replace the
+   * producer (which aborts the failed transaction, or waits for a commit in flight) and move each partition back
+   * to the offset the group committed: a commit that failed on the way back may have succeeded.
+   */
+  private async prepareRedo(items: Item<In>[], error: unknown): Promise<void> {
+    const rebalanced = error instanceof GenerationChangedError;
+    this.metrics.batchRetries.inc({ reason: rebalanced ? 'rebalance' : 'retriable' });
+    const { type, message } = describeError(error);
+    if (!rebalanced) {
+      this.failureStreak++;
+      this.stalled ??= `batches failing since ${new Date().toISOString()}`;
+      this.stalled = `${this.stalled.split(' (last:')[0]} (last: ${type}: ${message})`;
     }
+    const delay = rebalanced ? 0 : backoffDelayMs(this.failureStreak, this.options.retryInitialMs ?? 500, RETRY_MAX_MS);
+    this.logger.warn(
+      `${this.name}: a batch of ${items.length} failed${rebalanced ? '' : ` (${this.failureStreak} in a row)`}: ` +
+        `${type}: ${message}; fetching it again from the committed offsets in ${delay} ms`,
+    );
+    await sleep(delay, this.stopSignal.signal);
+    const producer = this.producer;
+    if (!producer?.exactlyOnce || this.stopSignal.signal.aborted) return;
+    const first = new Map<number, string>();
+    for (const { source } of items)
+      if (!first.has(source.partition)) first.set(source.partition, source.message.offset);
+    await retry(
+      async () => {
+        await producer.reset();
+        const committed = await this.probe.committedOffsets([...first.keys()]);
+        for (const [partition, offset] of first) {
+          const at = committed.get(partition);
+          this.consumer?.seek({
+            topic: this.options.inputTopic,
+            partition,
+            offset: at !== undefined && BigInt(at) >= 0n ? at : offset,
+          });
+        }
+        return true;
+      },
+      {
+        signal: this.stopSignal.signal,
+        initialMs: this.options.retryInitialMs ?? 500,
+        maxMs: RETRY_MAX_MS,
+        onRetry: (e, ms) =>
+          this.logger.warn(
+            `${this.name}: cannot reset the producer yet (${describeError(e).message}); again in ${ms} ms`,
+          ),
+      },
+    );
+  }
 
+  /**
+   * Processes `items` and writes outputs, dead letters and (exactly-once) input offsets; throws only what redoing
+   * the batch may cure. Outputs the broker refuses for what they are (too large…) are replaced by dead letters.
+   */
+  private async processAndProduce(items: Item<In>[], generation: number): Promise<void> {
+    const { toProcess, failed, duplicates } = this.sortOut(items);
     const outputs: { item: Item<In>; message: Message }[] = [];
     if (toProcess.length > 0) {
       this.metrics.batchSize.observe(toProcess.length);
@@ -340,22 +454,93 @@ export class BatchStage<In, Out> {
         }
       });
     }
-
     failed.sort((a, b) => compareOffsets(a.item.source, b.item.source));
-    const outgoing: OutgoingMessage[] = [
-      ...outputs.map(({ message }) => ({ topic: outputTopic, message })),
-      ...failed.map(({ item, error }) => ({
-        topic: this.deadLetterTopic,
-        message: deadLetterMessage(item.source, error, name),
-      })),
-    ];
-    if (outgoing.length > 0) await sendInOrder(this.producer as Producer, outgoing);
+    const offsets = consumedOffsets(this.options.inputTopic, items);
+    try {
+      await this.send(
+        [...outputs.map(({ message }) => ({ topic: this.options.outputTopic, message })), ...this.deadLetters(failed)],
+        offsets,
+        generation,
+      );
+    } catch (error) {
+      if (!isRefusedMessage(error)) throw error;
+      // The broker refused what was sent, not how: redoing would fail again, so every input is dead-lettered.
+      this.metrics.batchFailures.inc({ kind: 'outputs_refused' });
+      this.logger.error(
+        `${this.name}: the broker refused a batch's outputs (${describeError(error).message}); dead-lettering its ${items.length} inputs`,
+      );
+      const all = items.map((item) => failed.find((f) => f.item === item) ?? { item, error });
+      await this.producer?.reset();
+      try {
+        await this.send(this.deadLetters(all), offsets, generation);
+      } catch (deadLetterError) {
+        this.metrics.batchFailures.inc({ kind: 'dead_letter_send' });
+        throw deadLetterError;
+      }
+      outputs.length = 0;
+      failed.splice(0, failed.length, ...all);
+    }
 
     for (const { item } of outputs) this.produced.record(item.source.partition, item.key as string, item.seq as number);
     for (const { item, error } of failed) this.logDeadLetter(item.source, error);
     this.metrics.count('ok', outputs.length);
-    this.metrics.count('dead_lettered', failed.length);
+    this.metrics.count('dead_lettered', failed.length - duplicates);
     this.metrics.count('duplicate', duplicates);
+  }
+
+  /**
+   * Splits a batch into inputs to process and inputs that go to the dead-letter topic: undecodable ones, and those
+   * repeating a (stream, seq) already produced — an upstream duplicate or a renumbered stream, told apart only by
+   * a person, so kept rather than dropped.
+   */
+  private sortOut(items: Item<In>[]): { toProcess: Item<In>[]; failed: Failed<In>[]; duplicates: number } {
+    const seen = new ProducedSeqs();
+    const toProcess: Item<In>[] = [];
+    const failed: Failed<In>[] = [];
+    let duplicates = 0;
+    for (const item of items) {
+      if (item.error !== undefined) {
+        failed.push({ item, error: item.error });
+        continue;
+      }
+      const { partition } = item.source;
+      const key = item.key as string;
+      const seq = item.seq as number;
+      if (this.produced.has(partition, key, seq) || seen.has(partition, key, seq)) {
+        duplicates++;
+        const highest = Math.max(this.produced.highest(partition, key) ?? -1, seen.highest(partition, key) ?? -1);
+        failed.push({
+          item,
+          error: new DuplicateWindowError(
+            `stream ${JSON.stringify(key)} window seq ${seq} (offset ${item.source.message.offset}) repeats a seq ` +
+              `this stage already produced (up to ${highest}): an upstream duplicate, or a stream renumbered ` +
+              `from an earlier seq — replay it under a new stream id if it is new audio`,
+          ),
+        });
+        continue;
+      }
+      seen.record(partition, key, seq);
+      toProcess.push(item);
+    }
+    return { toProcess, failed, duplicates };
+  }
+
+  private deadLetters(failed: readonly Failed<In>[]): OutgoingMessage[] {
+    const limit = this.messageLimits.get(this.deadLetterTopic) ?? MAX_MESSAGE_BYTES;
+    return failed.map(({ item, error }) => ({
+      topic: this.deadLetterTopic,
+      message: deadLetterMessage(item.source, error, this.name, limit),
+    }));
+  }
+
+  /** Sends, unless the group changed since the batch began (its partitions may be another member's by now). */
+  private async send(outgoing: OutgoingMessage[], offsets: ConsumedOffsets, generation: number): Promise<void> {
+    if (generation !== this.generation)
+      throw new GenerationChangedError(`${this.name}: the consumer group changed during the batch; not committing it`);
+    const limit = Math.min(
+      ...[this.options.outputTopic, this.deadLetterTopic].map((t) => this.messageLimits.get(t) ?? MAX_MESSAGE_BYTES),
+    );
+    await (this.producer as StageProducer).send(outgoing, offsets, limit);
   }
 
   /** process() with its failures sorted: retriable ones are thrown (redo), others become every input's error. */
@@ -372,25 +557,42 @@ export class BatchStage<In, Out> {
   }
 
   private outputMessage(item: Item<In>, output: Out): Message {
-    const { output: type, outputTypeName } = this.options;
+    const { output: type, outputTypeName, outputTopic } = this.options;
     const value = encodeMessage(type, output);
-    if (value.length > MAX_MESSAGE_BYTES)
+    const limit = this.messageLimits.get(outputTopic) ?? MAX_MESSAGE_BYTES;
+    if (value.length > limit)
       throw new MessageTooLargeError(
-        `${outputTypeName} output of ${value.length} bytes is larger than MAX_MESSAGE_BYTES (${MAX_MESSAGE_BYTES})`,
+        `${outputTypeName} output of ${value.length} bytes is larger than ${outputTopic} accepts (${limit})`,
         value.length,
-        MAX_MESSAGE_BYTES,
+        limit,
       );
     return { key: item.key, value, headers: { ...OUTPUT_HEADERS, 'message-type': outputTypeName } };
   }
 
   private logDeadLetter(source: SourceMessage, error: unknown): void {
     const { type, message } = describeError(error);
-    const key = source.message.key ? JSON.stringify(source.message.key.toString('utf8')) : 'null';
     this.logger.warn(
       `${this.name}: dead-lettered ${source.topic}[${source.partition}]@${source.message.offset} ` +
-        `(key ${key}) to ${this.deadLetterTopic}: ${type}: ${message}`,
+        `(key ${shownKey(source.message.key)}) to ${this.deadLetterTopic}: ${type}: ${boundText(message, 300)}`,
     );
   }
+}
+
+/** The consumer group changed while a batch was in flight: it is not committed (see BatchStage.send). */
+class GenerationChangedError extends AudioConceptsError {}
+
+function isRefusedMessage(error: unknown): boolean {
+  return error instanceof KafkaJSProtocolError && REFUSED_MESSAGE_ERRORS.has(error.type);
+}
+
+/** Per partition of `items`, the offset after the last one: what the group has consumed once the batch commits. */
+function consumedOffsets(topic: string, items: readonly Item<unknown>[]): ConsumedOffsets {
+  const next = new Map<number, bigint>();
+  for (const { source } of items) {
+    const offset = BigInt(source.message.offset) + 1n;
+    if ((next.get(source.partition) ?? -1n) < offset) next.set(source.partition, offset);
+  }
+  return { topic, partitions: [...next].map(([partition, offset]) => ({ partition, offset: offset.toString() })) };
 }
 
 /** A message whose message-type header names another type is poison even if its bytes happen to decode. */

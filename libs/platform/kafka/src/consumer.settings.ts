@@ -15,7 +15,8 @@ export interface ConsumerSettings {
 /**
  * A consumer as every reader of the pipeline's topics needs it: topics are never created by reading them, and
  * a fetch returns whole messages (up to MAX_MESSAGE_BYTES each), enough of them to fill a micro-batch. The idle
- * fetch wait is short because `disconnect()` waits for it (kafkajs's default is 5 s).
+ * fetch wait is short because `disconnect()` waits for it (kafkajs's default is 5 s). Only committed messages are
+ * read: an aborted transaction's outputs are never seen, an open one's only once it commits.
  */
 export function createConsumer(kafka: Kafka, settings: ConsumerSettings): Consumer {
   return kafka.consumer({
@@ -25,6 +26,7 @@ export function createConsumer(kafka: Kafka, settings: ConsumerSettings): Consum
     maxBytesPerPartition: MAX_MESSAGE_BYTES,
     maxBytes: 4 * MAX_MESSAGE_BYTES,
     maxWaitTimeInMs: settings.maxWaitTimeInMs ?? 500,
+    readUncommitted: false,
     ...(settings.retry ? { retry: settings.retry } : {}),
   });
 }

@@ -12,6 +12,11 @@ export class ProducedSeqs {
     return highest !== undefined && seq <= highest;
   }
 
+  /** The highest seq of `stream` produced in `partition`, if any. */
+  highest(partition: number, stream: string): number | undefined {
+    return this.byPartition.get(partition)?.get(stream);
+  }
+
   record(partition: number, stream: string, seq: number): void {
     let streams = this.byPartition.get(partition);
     if (!streams) this.byPartition.set(partition, (streams = new Map()));

@@ -1,4 +1,7 @@
 import type { Message, Producer, TopicMessages } from 'kafkajs';
+
+/** A producer or a transaction: what can send a batch. */
+type BatchSender = Pick<Producer, 'sendBatch'>;
 import { MAX_MESSAGE_BYTES } from './kafka.settings';
 
 export interface OutgoingMessage {
@@ -20,7 +23,7 @@ export function messageBytes(message: Message): number {
  * refused whole), so a batch of large messages (10 s windows) goes out in several requests, one after another.
  */
 export async function sendInOrder(
-  producer: Producer,
+  producer: BatchSender,
   outgoing: readonly OutgoingMessage[],
   maxRequestBytes = Math.floor(MAX_MESSAGE_BYTES * 0.9),
 ): Promise<void> {
@@ -39,7 +42,7 @@ export async function sendInOrder(
   if (chunk.length > 0) await sendChunk(producer, chunk);
 }
 
-async function sendChunk(producer: Producer, chunk: readonly OutgoingMessage[]): Promise<void> {
+async function sendChunk(producer: BatchSender, chunk: readonly OutgoingMessage[]): Promise<void> {
   const byTopic = new Map<string, TopicMessages>();
   for (const { topic, message } of chunk) {
     let entry = byTopic.get(topic);
