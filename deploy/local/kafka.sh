@@ -9,7 +9,12 @@
 #   deploy/local/kafka.sh reset    stop it and delete its data
 #
 # Environment: KAFKA_HOME (state: jars, data, logs; default <repo>/.kafka), KAFKA_PORT (default 9092),
-# KAFKA_CONTROLLER_PORT (default 9093), KAFKA_HEAP (default 512m).
+# KAFKA_CONTROLLER_PORT (default 9093), KAFKA_SASL_PORT (default 9094), KAFKA_HEAP (default 512m).
+#
+# Listeners: PLAINTEXT on 127.0.0.1:$KAFKA_PORT (the services, the tests), and SASL_PLAINTEXT with the PLAIN
+# mechanism on 127.0.0.1:$KAFKA_SASL_PORT, to try and test the clients' SASL settings (KAFKA_SASL_MECHANISM=plain,
+# KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD). Its users and passwords are fixed below, in this file, for LOCAL USE
+# ONLY: anyone who can read the repo knows them. Never use them, or this script, for a broker others can reach.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +22,9 @@ repo="$(cd "$here/../.." && pwd)"
 home="${KAFKA_HOME:-$repo/.kafka}"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+sasl_port="${KAFKA_SASL_PORT:-9094}"
+# LOCAL USE ONLY (see above): the SASL_PLAINTEXT listener's users, user=password.
+sasl_users=(audio_concepts=audio-concepts-local-only reader=reader-local-only)
 libs="$home/libs"
 data="$home/data"
 pidfile="$home/kafka.pid"
@@ -37,7 +45,14 @@ fetch() {
 
 running() { [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/${1:-$port}") 2>/dev/null; }
+
+# A broker started before this script had a SASL listener lacks one until it is restarted.
+check_sasl() {
+  if answers "$sasl_port"; then return; fi
+  say "warning: nothing answers on the SASL_PLAINTEXT port 127.0.0.1:$sasl_port; if this broker was started by an older"
+  say "         version of this script, restart it (deploy/local/kafka.sh stop && deploy/local/kafka.sh start) to get one"
+}
 
 java_opts=(-Xms"${KAFKA_HEAP:-512m}" -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true
   -Dlog4j.configuration="file:$home/log4j.properties" -cp "$libs/*")
@@ -45,15 +60,21 @@ java_cmd() { java "${java_opts[@]}" "$@"; }
 
 write_config() {
   mkdir -p "$data"
+  local jaas_users="" user
+  for user in "${sasl_users[@]}"; do jaas_users+=" user_${user%%=*}=\"${user#*=}\""; done
   cat >"$home/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
+# LOCAL USE ONLY: SASL/PLAIN with the fixed users of sasl_users (no authorizer: every authenticated user may do all)
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$jaas_users;
 log.dirs=$data
 num.partitions=4
 auto.create.topics.enable=false
@@ -79,10 +100,12 @@ PROPS
 }
 
 start() {
-  if running && answers; then say "already running on $broker (pid $(cat "$pidfile"))"; create_topics; return; fi
+  if running && answers; then
+    say "already running on $broker (pid $(cat "$pidfile"))"; check_sasl; create_topics; return
+  fi
   if answers; then
     say "a broker not started by this script (KAFKA_HOME=$home) already listens on $broker; using it"
-    create_topics; return
+    check_sasl; create_topics; return
   fi
   fetch
   write_config
@@ -97,7 +120,9 @@ start() {
   echo $! >"$pidfile"
   for _ in $(seq 1 120); do
     if ! running; then say "the broker exited; the end of its log:"; tail -n 30 "$log" >&2; exit 1; fi
-    if answers; then create_topics; say "ready on $broker"; return; fi
+    if answers && answers "$sasl_port"; then
+      create_topics; say "ready on $broker (SASL_PLAINTEXT, PLAIN, local users: 127.0.0.1:$sasl_port)"; return
+    fi
     sleep 0.5
   done
   say "the broker did not answer within 60 s; the end of its log:"; tail -n 30 "$log" >&2; exit 1
