@@ -2,7 +2,10 @@
  * npm run bench:pipeline — the whole pipeline as services over Kafka (ingest → encoder → decomposer), from
  * HTTP upload to concept frame: audio-seconds per wall-second, end-to-end latency and per-stage throughput.
  *
- *   npm run bench:pipeline -- [--streams N] [--seconds S] [--realtime] [--timeout S]
+ *   npm run bench:pipeline -- [--streams N] [--seconds S] [--realtime] [--timeout S] [--delivery MODE]
+ *
+ * --delivery exactly-once | at-least-once | both: start a stack of its own for each mode (DELIVERY=…; none may be
+ * up) and run the same load on each in turn, so the price of Kafka transactions is measured in one run.
  *
  * It uses the stack of `audio-concepts stack up` (.stack/state.json, or $AUDIO_CONCEPTS_STACK_DIR); when none is
  * up it starts one and stops it at the end. N streams of S seconds each (demo audio from examples/audio, looped)
@@ -36,8 +39,21 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     realtime: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '900' },
+    delivery: { type: 'string' },
   },
 });
+const DELIVERY_MODES = ['exactly-once', 'at-least-once'] as const;
+type DeliveryMode = (typeof DELIVERY_MODES)[number];
+const deliveries: DeliveryMode[] | undefined =
+  args.delivery === undefined
+    ? undefined
+    : args.delivery === 'both'
+      ? [...DELIVERY_MODES]
+      : DELIVERY_MODES.includes(args.delivery as DeliveryMode)
+        ? [args.delivery as DeliveryMode]
+        : (() => {
+            throw new Error(`--delivery: expected exactly-once, at-least-once or both, got '${args.delivery}'`);
+          })();
 const streams = positive('streams', args.streams);
 const seconds = positive('seconds', args.seconds);
 const timeoutS = positive('timeout', args.timeout);
@@ -190,15 +206,51 @@ interface StageCount {
 }
 
 async function main(): Promise<void> {
-  const { state, stop } = useStack();
-  try {
-    await bench(state);
-  } finally {
-    stop?.();
+  if (!deliveries) {
+    const { state, stop } = useStack();
+    try {
+      await bench(state);
+    } finally {
+      stop?.();
+    }
+    return;
+  }
+  if (readState(stackDir(ROOT)))
+    throw new Error('--delivery starts stacks of its own: stop the running one first (audio-concepts stack down)');
+  const results: BenchResult[] = [];
+  for (const delivery of deliveries) {
+    process.env.DELIVERY = delivery; // the stack's services inherit it
+    say(`DELIVERY=${delivery}`);
+    const { state, stop } = useStack();
+    try {
+      results.push({ delivery, ...(await bench(state)) });
+    } finally {
+      stop?.();
+    }
+  }
+  if (results.length > 1) {
+    console.log('delivery        audio-s/s   p50 ms   p95 ms   CPU ms/window (encoder, decomposer)');
+    for (const r of results) {
+      const cpu = Object.entries(r.cpu_ms_per_window)
+        .filter(([name]) => !name.startsWith('ingest'))
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', ');
+      console.log(
+        `${String(r.delivery).padEnd(14)}  ${String(r.audio_s_per_s).padStart(9)}  ${String(r.latency_ms.p50).padStart(7)}  ${String(r.latency_ms.p95).padStart(7)}   ${cpu}`,
+      );
+    }
+    console.log(JSON.stringify({ comparison: results }));
   }
 }
 
-async function bench(state: StackState): Promise<void> {
+interface BenchResult {
+  delivery?: string;
+  audio_s_per_s: number | null;
+  latency_ms: { p50: number; p95: number };
+  cpu_ms_per_window: Record<string, number | null>;
+}
+
+async function bench(state: StackState): Promise<BenchResult> {
   const ingest = state.services.find((s) => s.kind === 'ingest');
   if (!ingest) throw new Error('the stack has no ingest service');
   const encoders = state.services.filter((s) => s.kind === 'encoder').length;
@@ -319,33 +371,33 @@ async function bench(state: StackState): Promise<void> {
     console.log(
       `latency, window closed at ingest → frame produced (ms): p50 ${percentile(sorted, 50)}, p95 ${percentile(sorted, 95)}, p99 ${percentile(sorted, 99)}, max ${sorted.at(-1)}`,
     );
-    console.log(
-      JSON.stringify({
-        streams,
-        seconds,
-        realtime: args.realtime,
-        encoders,
-        decomposers,
-        windows,
-        frames,
-        complete: frames >= windows && windows > 0,
-        wall_s: round(wallS),
-        audio_s_per_s: round(audioS / wallS),
-        latency_ms: {
-          p50: percentile(sorted, 50),
-          p95: percentile(sorted, 95),
-          p99: percentile(sorted, 99),
-          max: sorted.at(-1) ?? null,
-        },
-        per_s: {
-          windows: round(rate(stages.get(TOPICS.windows)!)),
-          embeddings: round(rate(stages.get(TOPICS.embeddings)!)),
-          frames: round(rate(stages.get(TOPICS.concepts)!)),
-        },
-        cpu_ms_per_window: cpuPerWindowMs,
-        machine: `${cpus()[0]?.model ?? 'unknown'} ×${availableParallelism()}`,
-      }),
-    );
+    const result = {
+      streams,
+      seconds,
+      realtime: args.realtime,
+      encoders,
+      decomposers,
+      windows,
+      frames,
+      complete: frames >= windows && windows > 0,
+      wall_s: round(wallS),
+      audio_s_per_s: round(audioS / wallS),
+      latency_ms: {
+        p50: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        p99: percentile(sorted, 99),
+        max: sorted.at(-1) ?? null,
+      },
+      per_s: {
+        windows: round(rate(stages.get(TOPICS.windows)!)),
+        embeddings: round(rate(stages.get(TOPICS.embeddings)!)),
+        frames: round(rate(stages.get(TOPICS.concepts)!)),
+      },
+      cpu_ms_per_window: cpuPerWindowMs,
+      machine: `${cpus()[0]?.model ?? 'unknown'} ×${availableParallelism()}`,
+    };
+    console.log(JSON.stringify({ delivery: process.env.DELIVERY ?? "the stack's", ...result }));
+    return result;
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
