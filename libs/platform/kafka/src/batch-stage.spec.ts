@@ -24,6 +24,7 @@ import { BatchStage, type BatchStageOptions } from './batch-stage';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
 import { createKafka, DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from './kafka.settings';
 import { encodeMessage } from './message.codec';
+import { transactionalIdOf } from './stage.producer';
 import { waitFor as pollUntil } from './testing';
 
 // Real broker (deploy/local/kafka.sh start); every test has its own topics and group.
@@ -124,12 +125,13 @@ function embed(w: AudioWindow): AudioEmbedding {
   return audioEmbeddingWith(fields, new Float32Array([windowSeq]));
 }
 
-/** Every message of `topic` from the beginning, collected as it arrives. */
-async function collect(topic: string): Promise<KafkaMessage[]> {
+/** Every message of `topic` from the beginning (committed only, unless asked), collected as it arrives. */
+async function collect(topic: string, options: { readUncommitted?: boolean } = {}): Promise<KafkaMessage[]> {
   const messages: KafkaMessage[] = [];
   const consumer: Consumer = kafka.consumer({
     groupId: `${topic}.reader.${randomBytes(3).toString('hex')}`,
     maxWaitTimeInMs: 100,
+    readUncommitted: options.readUncommitted ?? false,
   });
   cleanups.push(() => consumer.disconnect());
   await consumer.connect();
@@ -497,5 +499,37 @@ describe('BatchStage (real Kafka)', () => {
       'the backlog done',
     );
     await waitFor(async () => (await lagOf()) <= 2, 'the lag back down');
+  });
+
+  it('a transaction a crashed instance left open is aborted when the instance restarts: its outputs are never read', async () => {
+    const topics = await createTopics(1);
+    // The crashed instance: a transaction with the outputs of seqs 0–1 sent but never committed (the process died).
+    const crashed = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionalId: transactionalIdOf(topics.group, 'inst-1'),
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await crashed.connect();
+    const open = await crashed.transaction();
+    await open.send({
+      topic: topics.output,
+      messages: [0, 1].map((seq) => ({ key: 's', value: encodeMessage(AudioEmbedding, embed(window('s', seq))) })),
+    });
+    await produceWindows(
+      topics.input,
+      [0, 1, 2].map((seq) => window('s', seq)),
+    );
+    const committedReader = await collect(topics.output);
+    const { stage: s } = stage(topics, { instanceId: 'inst-1' });
+    await s.start(); // the same transactional id: fences the crashed producer and aborts its transaction
+    await waitFor(() => committedReader.length >= 3, 'the three outputs');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(keysOf(committedReader)).toEqual(['s/0', 's/1', 's/2']);
+    const everything = await collect(topics.output, { readUncommitted: true });
+    await waitFor(() => everything.length >= 5, 'the aborted records too, read uncommitted');
+    expect(keysOf(everything).sort()).toEqual(['s/0', 's/0', 's/1', 's/1', 's/2']);
+    await expect(open.commit()).rejects.toThrow(/epoch|fenced/i);
+    await crashed.disconnect();
   });
 });
