@@ -269,6 +269,7 @@ export class BatchStage<In, Out> {
       this.generation++;
       const assigned = payload.memberAssignment[inputTopic] ?? [];
       this.produced.retain(assigned);
+      this.stalled = undefined; // a failed batch is fetched again by whoever owns its partition now
       this.state = true;
       this.logger.log(
         `${name}: joined group ${groupId} as ${payload.memberId}; partitions of ${inputTopic}: ` +
@@ -402,7 +403,8 @@ export class BatchStage<In, Out> {
     );
     await sleep(delay, this.stopSignal.signal);
     const producer = this.producer;
-    if (!producer?.exactlyOnce || this.stopSignal.signal.aborted) return;
+    // Nothing was sent when the group changed: the partition is fetched again from its last resolved offset.
+    if (rebalanced || !producer?.exactlyOnce || this.stopSignal.signal.aborted) return;
     const first = new Map<number, string>();
     for (const { source } of items)
       if (!first.has(source.partition)) first.set(source.partition, source.message.offset);
