@@ -50,12 +50,14 @@ describe('serviceEnv', () => {
       KAFKA_BROKERS: 'b1:9092,b2:9092',
       HOST: '127.0.0.1',
       PORT: '8080',
+      INSTANCE_ID: 'ingest',
       INGEST_TOKEN: 't0k',
     });
     expect(serviceEnv(encoder, common)).toEqual({
       KAFKA_BROKERS: 'b1:9092,b2:9092',
       HOST: '127.0.0.1',
       PORT: '8081',
+      INSTANCE_ID: 'encoder-1',
       MODEL_DIR: '/m',
       DEVICE: 'cpu',
     });
@@ -63,6 +65,7 @@ describe('serviceEnv', () => {
       KAFKA_BROKERS: 'b1:9092',
       HOST: '127.0.0.1',
       PORT: '8082',
+      INSTANCE_ID: 'decomposer-1',
       GRPC_PORT: '50051',
       DECOMPOSER_TOKEN: 't0k',
     });
@@ -75,6 +78,7 @@ describe('serviceEnv', () => {
       KAFKA_BROKERS: 'b1:9092',
       HOST: '127.0.0.1',
       PORT: '8082',
+      INSTANCE_ID: 'decomposer-1',
       GRPC_PORT: '50051',
       DECOMPOSER_TOKEN: 't0k',
       CONCEPT_SPACE: '/spaces/0123456789abcdef',

@@ -86,6 +86,9 @@ export function serviceEnv(service: StackService, common: StackEnv): Record<stri
     KAFKA_BROKERS: common.brokers.join(','),
     HOST: service.host,
     PORT: String(service.port),
+    // Stable across restarts: a restarted encoder or decomposer takes over its predecessor's Kafka transactional id
+    // (and aborts the transaction it left open) at once.
+    INSTANCE_ID: service.name,
   };
   if (service.kind === 'ingest') env.INGEST_TOKEN = common.token;
   if (service.kind === 'decomposer') env.DECOMPOSER_TOKEN = common.token;
