@@ -209,12 +209,17 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
     });
   }, 300_000);
 
-  it('oversize and poison messages on the windows and embeddings topics: dead-lettered (cut to fit), the rest flows', async () => {
+  it('oversize and poison messages on the windows, embeddings and positions topics: dead-lettered (cut to fit) or skipped, the rest flows', async () => {
     const huge = Buffer.alloc(8_388_400, 7); // the probe's size; its dead-letter copy with headers would not fit
     for (const topic of [TOPICS.windows, TOPICS.embeddings]) {
       stack.kcatProduce(topic, 'poison-huge', huge, 7);
       stack.kcatProduce(topic, 'poison-garbage', Buffer.from('not a protobuf at all'));
     }
+    // Ingest reads its positions topic whole at start: garbage there must not keep it from starting.
+    stack.kcatProduce(TOPICS.positions, 'poison-positions', Buffer.from('{"next_seq": -5, "oops'));
+    stack.kcatProduce(TOPICS.positions, 'fault-after-poison', Buffer.from('{"next_seq": 1e300}'));
+    await stack.service('ingest').stop();
+    await stack.start('ingest');
     const stream = 'fault-after-poison';
     const windowsIn = await uploadAll(stream, short);
     const recoveryMs = await stack.waitForFrames(stream, windowsIn);
@@ -225,7 +230,7 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
       countHeader(stack, `${topic}.dlq`, 'dlq-truncated=value'),
     );
     await settle({
-      fault: 'oversize (8,388,400 B) + garbage on windows and embeddings',
+      fault: 'oversize (8,388,400 B) + garbage on windows and embeddings; garbage positions, ingest restarted',
       stream,
       windowsIn,
       recoveryMs,
