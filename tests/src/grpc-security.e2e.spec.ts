@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
@@ -9,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGrpcHealth } from '@audio-concepts/decomposer-service';
 import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
-import { selfSignedCertificate } from '@audio-concepts/platform-runtime/testing';
+import { getStatus, selfSignedCertificate } from '@audio-concepts/platform-runtime/testing';
 import { DecomposerClient, type ListConceptSpacesResponse } from '@audio-concepts/shared-contracts';
 import { demoConceptSpaceDir } from './demo-space';
 import { freePort, LOG_DIR, REPO_ROOT } from './harness';
@@ -41,19 +39,6 @@ async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
     return error as ServiceError;
   }
   throw new Error('the call succeeded, expected a gRPC error');
-}
-
-/** GETs `url` (https: trusting `ca`); the status, or the error's message when the request fails. */
-function get(url: string, ca?: Buffer): Promise<number | string> {
-  return new Promise((resolve) => {
-    const done = (response: { statusCode?: number; resume(): void }) => {
-      response.resume();
-      resolve(response.statusCode ?? 'no status');
-    };
-    const request = url.startsWith('https:') ? httpsGet(url, { ca }, done) : httpGet(url, done);
-    request.setTimeout(5_000, () => request.destroy(new Error('timed out')));
-    request.once('error', (error) => resolve(error.message));
-  });
 }
 
 /** Starts the built decomposer with `env`; its HTTP port and gRPC address. */
@@ -106,7 +91,7 @@ describe('the built decomposer with a token and TLS', () => {
       async () => {
         if (!started.service.running)
           throw new Error(`the decomposer exited: ${readFileSync(started.logFile, 'utf8')}`);
-        return (await get(readyz, ca)) === 200;
+        return (await getStatus(readyz, ca)) === 200;
       },
       `${readyz} to answer 200`,
       90_000,
@@ -122,8 +107,8 @@ describe('the built decomposer with a token and TLS', () => {
   });
 
   it('serves /readyz over HTTPS only', async () => {
-    expect(await get(`https://127.0.0.1:${started.port}/readyz`, ca)).toBe(200);
-    expect(await get(`http://127.0.0.1:${started.port}/readyz`)).not.toBe(200);
+    expect(await getStatus(`https://127.0.0.1:${started.port}/readyz`, ca)).toBe(200);
+    expect(await getStatus(`http://127.0.0.1:${started.port}/readyz`)).not.toBe(200);
   });
 
   it('serves gRPC calls that carry the token, over TLS', async () => {

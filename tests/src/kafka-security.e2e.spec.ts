@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logLevel, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
+import { anyReachable, launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
 import { createKafka, kafkaSecurityFromEnv } from '@audio-concepts/platform-kafka';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
 import { TOPICS } from '@audio-concepts/shared-contracts';
@@ -22,20 +21,6 @@ const SASL_BROKER = process.env.KAFKA_SASL_BROKERS ?? `127.0.0.1:${process.env.K
 /** The local broker's fixed user (deploy/local/kafka.sh, local use only). */
 const USER = { KAFKA_SASL_USERNAME: 'audio_concepts', KAFKA_SASL_PASSWORD: 'audio-concepts-local-only' };
 const RUN = randomBytes(4).toString('hex');
-
-function reachable(broker: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const at = broker.lastIndexOf(':');
-    const socket = connect({ host: broker.slice(0, at), port: Number(broker.slice(at + 1)) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** A client of the SASL listener with the security settings of `env`. */
 function saslKafka(env: Record<string, string>): Kafka {
@@ -55,7 +40,7 @@ async function failure(work: Promise<unknown>): Promise<Error> {
 }
 
 beforeAll(async () => {
-  if (!(await reachable(SASL_BROKER)))
+  if (!(await anyReachable([SASL_BROKER])))
     throw new Error(
       `no SASL_PLAINTEXT listener answers at ${SASL_BROKER}: restart the local broker ` +
         '(deploy/local/kafka.sh stop && deploy/local/kafka.sh start), which adds one, or set KAFKA_SASL_BROKERS',

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './__fixtures__/free-port';
 import { isReady, launchService } from './index';
 
 /** A service stand-in: answers /readyz with 503 until READY_AFTER_MS, then 200; logs a line on SIGTERM. */
@@ -17,15 +17,6 @@ server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listenin
 process.on('SIGTERM', () => { console.log('stopping gracefully'); server.close(() => process.exit(0)); });
 if (process.env.CRASH) process.exit(3);
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('launchService', () => {
   let dir: string;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '@audio-concepts/platform-retry';
+import { freePort } from './__fixtures__/free-port';
 import { launchStackService } from './stack.launch';
 import type { StackService } from './stack.layout';
 import { isServiceAlive } from './stack.processes';
@@ -16,15 +16,6 @@ const SERVICE = `require('node:http').createServer((q, s) => s.end()).listen(Num
 const BROKEN = `console.log('broken: exiting'); process.exit(3);`;
 
 const FAST: RestartPolicy = { initialMs: 100, maxMs: 400, stableMs: 60_000, giveUpAfter: 3 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,13 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Module, type INestApplication } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, EnvReader, Readiness, ServiceRuntimeModule, startService } from './index';
-import { selfSignedCertificate } from './testing';
+import { getStatus, selfSignedCertificate } from './testing';
 
 @Module({ imports: [ServiceRuntimeModule.forRoot({ service: 'test' })] })
 class TestModule {}
@@ -41,18 +39,6 @@ describe('ServiceRuntimeModule', () => {
   });
 });
 
-/** GETs `url` (https: trusting `ca`); the status, or the error's message when the request fails. */
-function get(url: string, ca?: Buffer): Promise<number | string> {
-  return new Promise((resolve) => {
-    const done = (response: { statusCode?: number; resume(): void }) => {
-      response.resume();
-      resolve(response.statusCode ?? 'no status');
-    };
-    const request = url.startsWith('https:') ? httpsGet(url, { ca }, done) : httpGet(url, done);
-    request.once('error', (error) => resolve(error.message));
-  });
-}
-
 describe('startService with TLS_CERT_FILE and TLS_KEY_FILE', () => {
   const dir = mkdtempSync(join(tmpdir(), 'runtime-tls-'));
   const { certFile, keyFile } = selfSignedCertificate(dir);
@@ -67,8 +53,8 @@ describe('startService with TLS_CERT_FILE and TLS_KEY_FILE', () => {
     app = await startService(TestModule, { name: 'tls', host: '127.0.0.1', port: 0, logLevels: ['error'], env });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    expect(await get(`https://127.0.0.1:${port}/healthz`, readFileSync(certFile))).toBe(200);
-    expect(await get(`http://127.0.0.1:${port}/healthz`)).not.toBe(200);
+    expect(await getStatus(`https://127.0.0.1:${port}/healthz`, readFileSync(certFile))).toBe(200);
+    expect(await getStatus(`http://127.0.0.1:${port}/healthz`)).not.toBe(200);
   });
 
   it('refuses half a setting, or files it cannot read, naming them', async () => {
