@@ -9,7 +9,7 @@
 #   deploy/local/kafka.sh reset    stop it and delete its data
 #
 # Environment: KAFKA_HOME (state: jars, data, logs; default <repo>/.kafka), KAFKA_PORT (default 9092),
-# KAFKA_CONTROLLER_PORT (default 9093), KAFKA_SASL_PORT (default 9094), KAFKA_HEAP (default 512m).
+# KAFKA_CONTROLLER_PORT (default 9093), KAFKA_SASL_PORT (default KAFKA_PORT + 2: 9094), KAFKA_HEAP (default 512m).
 #
 # Listeners: PLAINTEXT on 127.0.0.1:$KAFKA_PORT (the services, the tests), and SASL_PLAINTEXT with the PLAIN
 # mechanism on 127.0.0.1:$KAFKA_SASL_PORT, to try and test the clients' SASL settings (KAFKA_SASL_MECHANISM=plain,
@@ -22,7 +22,8 @@ repo="$(cd "$here/../.." && pwd)"
 home="${KAFKA_HOME:-$repo/.kafka}"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
-sasl_port="${KAFKA_SASL_PORT:-9094}"
+# Follows KAFKA_PORT, so that a second broker on other ports (a test's own) does not take the first one's.
+sasl_port="${KAFKA_SASL_PORT:-$((port + 2))}"
 # LOCAL USE ONLY (see above): the SASL_PLAINTEXT listener's users, user=password.
 sasl_users=(audio_concepts=audio-concepts-local-only reader=reader-local-only)
 libs="$home/libs"

@@ -17,7 +17,10 @@ import { freePort, LOG_DIR, REPO_ROOT } from './harness';
  * library client and as a built service.
  */
 
-const SASL_BROKER = process.env.KAFKA_SASL_BROKERS ?? `127.0.0.1:${process.env.KAFKA_SASL_PORT ?? 9094}`;
+/** KAFKA_SASL_BROKERS, else the listener of deploy/local/kafka.sh: KAFKA_SASL_PORT, default KAFKA_PORT + 2 (9094). */
+const SASL_BROKER =
+  process.env.KAFKA_SASL_BROKERS ??
+  `127.0.0.1:${process.env.KAFKA_SASL_PORT ?? Number(process.env.KAFKA_PORT ?? 9092) + 2}`;
 /** The local broker's fixed user (deploy/local/kafka.sh, local use only). */
 const USER = { KAFKA_SASL_USERNAME: 'audio_concepts', KAFKA_SASL_PASSWORD: 'audio-concepts-local-only' };
 const RUN = randomBytes(4).toString('hex');
