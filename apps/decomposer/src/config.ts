@@ -7,13 +7,7 @@ import {
 } from '@audio-concepts/decomposer-service';
 import { EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULTS, defaultCacheDir, TOPICS } from '@audio-concepts/shared-contracts';
-import {
-  DEFAULT_BROKERS,
-  DELIVERIES,
-  KafkaConfigError,
-  kafkaSecurityFromEnv,
-  type Delivery,
-} from '@audio-concepts/platform-kafka';
+import { DEFAULT_BROKERS, DELIVERIES, kafkaSecurityProblems, type Delivery } from '@audio-concepts/platform-kafka';
 
 /** What CONCEPT_SPACE must name, and how to make one. */
 export const CONCEPT_SPACE_HINT =
@@ -102,7 +96,8 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
       max: 1_000_000,
     }),
   };
-  checkKafkaSecurity(read, env);
+  // Read again by createKafka: checked here so that their problems are listed with the rest.
+  for (const problem of kafkaSecurityProblems(env)) read.report(problem);
   const allowNoToken = read.oneOf('DECOMPOSER_ALLOW_NO_TOKEN', ['true', 'false'] as const, 'false') === 'true';
   if (config.token === undefined && !allowNoToken && !isLoopback(config.grpcHost))
     read.report(
@@ -111,16 +106,6 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     );
   read.check();
   return config;
-}
-
-/** Kafka's SASL/TLS settings, read again by `createKafka`: checked here so that their problems are listed with the rest. */
-function checkKafkaSecurity(read: EnvReader, env: NodeJS.ProcessEnv): void {
-  try {
-    kafkaSecurityFromEnv(env);
-  } catch (error) {
-    if (!(error instanceof KafkaConfigError)) throw error;
-    for (const problem of error.problems) read.report(problem);
-  }
 }
 
 function tlsOf(pair: [Buffer, Buffer] | undefined): GrpcTls | undefined {

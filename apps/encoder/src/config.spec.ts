@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@audio-concepts/platform-runtime';
 import { describe, expect, it } from 'vitest';
 import { DEMO_MODEL_DIR } from '@audio-concepts/shared-contracts';
@@ -78,5 +81,46 @@ describe('readEncoderConfig', () => {
         'WIRE_FORMAT="v3" is not one of v1, v2',
       ]),
     );
+  });
+
+  it('checks the Kafka SASL and TLS settings at start, listing their problems with the others', () => {
+    expect(() =>
+      readEncoderConfig({
+        PORT: 'http',
+        KAFKA_SASL_MECHANISM: 'gssapi',
+        KAFKA_SSL: 'yes',
+        KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem',
+      }),
+    ).toThrow(
+      new ConfigError([
+        'PORT="http" is not a number in [0, 65535]',
+        'KAFKA_SASL_MECHANISM="gssapi" is not one of plain, scram-sha-256, scram-sha-512',
+        'KAFKA_SSL="yes" is not one of true, false',
+        'KAFKA_SSL_CA_FILE="/nonexistent/ca.pem" cannot be read: no such file',
+      ]),
+    );
+    expect(() => readEncoderConfig({ KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
+      new ConfigError([
+        'KAFKA_SASL_MECHANISM is plain but KAFKA_SASL_USERNAME is not set',
+        'KAFKA_SASL_MECHANISM is plain but neither KAFKA_SASL_PASSWORD nor KAFKA_SASL_PASSWORD_FILE is set',
+      ]),
+    );
+  });
+
+  it('starts with good Kafka SASL and TLS settings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'encoder-config-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), 'CA');
+      writeFileSync(join(dir, 'password'), 'secret\n');
+      const config = readEncoderConfig({
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'encoder',
+        KAFKA_SASL_PASSWORD_FILE: join(dir, 'password'),
+        KAFKA_SSL_CA_FILE: join(dir, 'ca.pem'),
+      });
+      expect(config.brokers).toEqual(['127.0.0.1:9092']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

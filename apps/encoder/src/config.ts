@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { EnvReader } from '@audio-concepts/platform-runtime';
 import { DEFAULTS, DEMO_MODEL_DIR, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
-import { DEFAULT_BROKERS, DELIVERIES, type Delivery } from '@audio-concepts/platform-kafka';
+import { DEFAULT_BROKERS, DELIVERIES, kafkaSecurityProblems, type Delivery } from '@audio-concepts/platform-kafka';
 
 /** Injection token of the `EncoderConfig`. */
 export const ENCODER_CONFIG = Symbol('ENCODER_CONFIG');
@@ -55,6 +55,8 @@ export function readEncoderConfig(env: NodeJS.ProcessEnv): EncoderConfig {
     sessionTimeoutMs: read.int('KAFKA_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
     wireFormat: read.oneOf('WIRE_FORMAT', WIRE_FORMATS, 'v2'),
   };
+  // Read again by createKafka: checked here so that their problems are listed with the rest, before the model loads.
+  for (const problem of kafkaSecurityProblems(env)) read.report(problem);
   read.check();
   return config;
 }

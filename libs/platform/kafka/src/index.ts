@@ -10,6 +10,7 @@ export {
   KafkaConfigError,
   kafkaRetry,
   kafkaSecurityFromEnv,
+  kafkaSecurityProblems,
   MAX_MESSAGE_BYTES,
   SASL_MECHANISMS,
   type KafkaSecurity,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkaSecurityFromEnv } from './kafka.settings';
+import { kafkaSecurityFromEnv, kafkaSecurityProblems } from './kafka.settings';
 
 describe('kafkaSecurityFromEnv', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kafka-security-'));
@@ -56,5 +56,18 @@ describe('kafkaSecurityFromEnv', () => {
         KAFKA_SASL_PASSWORD_FILE: '/x',
       }),
     ).toThrow(/^bad Kafka configuration: KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE are both set; set one$/);
+  });
+});
+
+describe('kafkaSecurityProblems', () => {
+  it('lists what kafkaSecurityFromEnv would throw, one line each; none for usable settings', () => {
+    expect(kafkaSecurityProblems({})).toEqual([]);
+    expect(
+      kafkaSecurityProblems({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }),
+    ).toEqual([]);
+    expect(kafkaSecurityProblems({ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SSL: 'yes' })).toEqual([
+      'KAFKA_SASL_MECHANISM="gssapi" is not one of plain, scram-sha-256, scram-sha-512',
+      'KAFKA_SSL="yes" is not one of true, false',
+    ]);
   });
 });

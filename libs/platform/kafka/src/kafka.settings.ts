@@ -36,11 +36,24 @@ export class KafkaConfigError extends InvalidInputError {
  * Throws one `KafkaConfigError` naming every bad variable.
  */
 export function kafkaSecurityFromEnv(env: NodeJS.ProcessEnv): KafkaSecurity {
+  const { security, problems } = readKafkaSecurity(env);
+  if (problems.length > 0) throw new KafkaConfigError(problems);
+  return security;
+}
+
+/**
+ * What is wrong with the Kafka security settings of `env` (as `kafkaSecurityFromEnv` reads them), one line each;
+ * empty when they can be used. For a service's config, to list them at start with its other bad variables.
+ */
+export function kafkaSecurityProblems(env: NodeJS.ProcessEnv): string[] {
+  return readKafkaSecurity(env).problems;
+}
+
+function readKafkaSecurity(env: NodeJS.ProcessEnv): { security: KafkaSecurity; problems: string[] } {
   const read = new SecurityEnv(env);
   const sasl = saslFromEnv(read);
   const ssl = sslFromEnv(read);
-  if (read.problems.length > 0) throw new KafkaConfigError(read.problems);
-  return { ...(sasl ? { sasl } : {}), ...(ssl ? { ssl } : {}) };
+  return { security: { ...(sasl ? { sasl } : {}), ...(ssl ? { ssl } : {}) }, problems: read.problems };
 }
 
 function saslFromEnv(read: SecurityEnv): SASLOptions | undefined {
