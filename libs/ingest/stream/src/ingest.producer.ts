@@ -6,6 +6,8 @@ import type { IngestLog } from './ingest.log';
 
 /** How long `stop` waits for a connection attempt in progress. */
 const STOP_WAIT_MS = 2_000;
+/** Kafka comes back within seconds of a restart: try again at least every 5 s, so readiness follows it soon. */
+const RECONNECT_BACKOFF = { initialMs: 500, maxMs: 5_000 };
 
 /**
  * Ingest's Kafka producer (windows and stream positions): idempotent, acks = all, one request in flight per
@@ -102,6 +104,7 @@ export class IngestProducer {
         return true;
       },
       {
+        ...RECONNECT_BACKOFF,
         signal: this.stopping.signal,
         onRetry: (error, delayMs) => {
           this.lastError = error instanceof Error ? error.message : String(error);

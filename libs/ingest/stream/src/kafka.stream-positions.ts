@@ -1,5 +1,5 @@
 import { ConfigResourceTypes, type Admin, type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
-import { createConsumer, kafkaRetry, uniqueGroupId } from '@audio-concepts/platform-kafka';
+import { kafkaRetry, uniqueGroupId } from '@audio-concepts/platform-kafka';
 import { retry, sleep } from '@audio-concepts/platform-retry';
 import { WindowPublishError } from './ingest.errors';
 import type { IngestLog } from './ingest.log';
@@ -10,6 +10,11 @@ import type { StreamPosition, StreamRegistry } from './stream.registry';
 /** How long a feed waits for the positions written so far to be read, and how long the first load may take. */
 const CATCH_UP_MS = 10_000;
 const LOAD_MS = 120_000;
+/** The follower's group: the broker's smallest session by default (group.min.session.timeout.ms), short fetches. */
+const SESSION_TIMEOUT_MS = 6_000;
+const MAX_WAIT_MS = 250;
+/** Kafka comes back within seconds of a restart: try again at least every 5 s, so readiness follows it soon. */
+const RECONNECT_BACKOFF = { initialMs: 500, maxMs: 5_000 };
 const HEADERS = { 'content-type': 'application/json' };
 
 export interface KafkaStreamPositionsOptions {
@@ -29,10 +34,18 @@ export interface KafkaStreamPositionsOptions {
  *
  * A stream should be fed through one ingest at a time (a second feed in the same process gets 409); two replicas
  * feeding one stream at once is noticed from the `instance` of the records and logged.
+ *
+ * The topic is followed by a consumer of a group of its own. When it fails (a broker outage), a new consumer with
+ * a new group reads the topic again from the beginning, instead of kafkajs restarting the old one: after a broker
+ * restart the old group still lists the dead member, and joining it again waits for that member's session to
+ * expire. Until the new consumer has joined, ingest is not ready (`readiness`).
  */
 export class KafkaStreamPositions implements StreamPositionLog {
   private readonly admin: Admin;
   private consumer: Consumer | undefined;
+  /** the consumer has joined its group and fetches (false while it is being replaced) */
+  private following = false;
+  private refollowing: Promise<void> | undefined;
   /** per partition, the offset after the last record read */
   private readonly next = new Map<number, number>();
   private loaded = false;
@@ -59,13 +72,15 @@ export class KafkaStreamPositions implements StreamPositionLog {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.refollowing;
     await this.consumer?.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
 
   readiness(): true | string {
     if (this.problem !== undefined) return `stream positions (${this.topic}): ${this.problem}`;
-    return this.loaded ? true : `loading stream positions from ${this.topic}`;
+    if (!this.loaded) return `loading stream positions from ${this.topic}`;
+    return this.following ? true : `following ${this.topic} again (its reader is rejoining)`;
   }
 
   async catchUp(timeoutMs = this.options.catchUpMs ?? CATCH_UP_MS): Promise<void> {
@@ -104,6 +119,7 @@ export class KafkaStreamPositions implements StreamPositionLog {
         return true;
       },
       {
+        ...RECONNECT_BACKOFF,
         signal: this.stopping.signal,
         onRetry: (error, delayMs) => {
           this.problem = describe(error);
@@ -122,8 +138,26 @@ export class KafkaStreamPositions implements StreamPositionLog {
   private async load(): Promise<void> {
     await this.admin.connect();
     await this.ensureCompactedTopic();
-    if (!this.consumer) this.consumer = await this.follow();
+    if (!this.consumer) await this.follow();
     await this.catchUp(LOAD_MS);
+  }
+
+  /** Replaces a consumer that failed by a new one (a new group), trying again with backoff until it runs. */
+  private refollow(failed: Consumer, reason: string): void {
+    if (failed !== this.consumer || this.refollowing || this.stopping.signal.aborted) return;
+    this.following = false;
+    this.log.warn(`the reader of ${this.topic} failed (${reason}); reading it again with a new consumer`);
+    this.refollowing = (async () => {
+      await failed.disconnect().catch(() => undefined);
+      await retry(() => this.follow(), {
+        ...RECONNECT_BACKOFF,
+        signal: this.stopping.signal,
+        onRetry: (error, delayMs) =>
+          this.log.warn(
+            `cannot follow ${this.topic} (${describe(error)}); trying again in ${(delayMs / 1000).toFixed(1)} s`,
+          ),
+      });
+    })().finally(() => (this.refollowing = undefined));
   }
 
   private async ensureCompactedTopic(): Promise<void> {
@@ -149,22 +183,39 @@ export class KafkaStreamPositions implements StreamPositionLog {
 
   /** A consumer of a group of its own that reads the topic from the beginning and keeps following it. */
   private async follow(): Promise<Consumer> {
-    const consumer = createConsumer(this.kafka, { groupId: uniqueGroupId('audio-concepts-ingest-positions') });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.problem = `the consumer stopped: ${describe(payload.error)}`;
+    const consumer = this.kafka.consumer({
+      groupId: uniqueGroupId('audio-concepts-ingest-positions'),
+      allowAutoTopicCreation: false,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      rebalanceTimeout: SESSION_TIMEOUT_MS,
+      maxWaitTimeInMs: MAX_WAIT_MS,
+      // a failed consumer is replaced (refollow), not restarted
+      retry: { ...kafkaRetry('reconnecting'), restartOnFailure: async () => false },
     });
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    // no commits: a group of its own, always read from the beginning
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => this.read(partition, message),
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (consumer === this.consumer) this.following = true;
     });
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.refollow(consumer, describe(payload.error)));
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      // no commits: a group of its own, always read from the beginning
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => this.read(partition, message),
+      });
+    } catch (error) {
+      if (this.consumer === consumer) this.consumer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
     return consumer;
   }
 
   private read(partition: number, message: KafkaMessage): void {
-    this.next.set(partition, Number(message.offset) + 1);
+    // a new consumer reads the topic again from the beginning: what was read stays read
+    this.next.set(partition, Math.max(this.next.get(partition) ?? 0, Number(message.offset) + 1));
     const streamId = message.key?.toString('utf8');
     if (!streamId) return;
     if (message.value === null) {
