@@ -1,104 +1,43 @@
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
-import {
-  KafkaJSProtocolError,
-  type Consumer,
-  type EachBatchPayload,
-  type IHeaders,
-  type Kafka,
-  type KafkaMessage,
-  type Message,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { processOrFail, type StageRule } from '@audio-concepts/platform-stage';
+import { processOrFail } from '@audio-concepts/platform-stage';
 import { backoffDelayMs, retry, sleep } from '@audio-concepts/platform-retry';
+import {
+  checkMessageType,
+  compareOffsets,
+  consumedOffsets,
+  isRefusedMessage,
+  MAX_STREAM_ID_CHARS,
+  sortOut,
+  type Failed,
+  type Item,
+} from './batch.items';
 import { BrokerProbe } from './broker.probe';
 import { createConsumer } from './consumer.settings';
 import { deadLetterMessage, deadLetterTopicOf, shownKey, type SourceMessage } from './dead-letter';
 import { ProducedSeqs } from './dedupe';
 import { MAX_MESSAGE_BYTES } from './kafka.settings';
 import { MicroBatcher } from './micro-batcher';
-import { decodeMessage, encodeMessage, MessageDecodeError, type MessageType } from './message.codec';
-import { type OutgoingMessage } from './ordered-send';
+import { decodeMessage, encodeMessage } from './message.codec';
+import type { OutgoingMessage } from './ordered-send';
 import {
   BatchRedoError,
   boundText,
   describeError,
-  DuplicateWindowError,
   isRetriable,
   MessageTooLargeError,
   StageStoppedError,
 } from './stage.errors';
 import { StageMetrics } from './stage.metrics';
-import { StageProducer, transactionalIdOf, type ConsumedOffsets, type Delivery } from './stage.producer';
+import { checkOptions, consoleLogger, type BatchStageOptions, type StageLogger } from './stage.options';
+import { StageProducer, transactionalIdOf, type ConsumedOffsets } from './stage.producer';
 
-export interface StageLogger {
-  log(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
-
-export interface BatchStageOptions<In, Out> {
-  /** from createKafka */
-  kafka: Kafka;
-  groupId: string;
-  inputTopic: string;
-  outputTopic: string;
-  /** e.g. AudioWindow, 'audio_concepts.v1.AudioWindow' */
-  input: MessageType<In>;
-  inputTypeName: string;
-  output: MessageType<Out>;
-  outputTypeName: string;
-  /** messages per process() call */
-  maxBatch: number;
-  /** how long a partial batch may wait for more messages */
-  maxWaitMs: number;
-  /** the stage's rule (its name names logs, metrics and the dead-letter header failed-stage) */
-  rule: StageRule<In, Out>;
-  /** prom-client registry for the stage's metrics (default: a registry of its own) */
-  registry?: Registry;
-  logger?: StageLogger;
-  /** consumer session timeout: how soon a crashed member's partitions go to the others (default 30000 ms) */
-  sessionTimeoutMs?: number;
-  /** partitions whose fetched messages are gathered into the same micro-batches (default 8) */
-  partitionsConsumedConcurrently?: number;
-  /** first delay before a batch that failed retriably is redone; doubles up to 30 s (default 500 ms) */
-  retryInitialMs?: number;
-  /** exactly-once (default): outputs, dead letters and input offsets in one Kafka transaction; or at-least-once */
-  delivery?: Delivery;
-  /** names this instance in its transactional id (INSTANCE_ID; see `transactionalIdOf`) */
-  instanceId?: string;
-  /** how often the broker is asked for the group's lag (and whether it answers; default 5000 ms) */
-  probeIntervalMs?: number;
-}
-
-/** A consumed message, decoded, or the reason it cannot be (it goes to the dead-letter topic as it is). */
-interface Item<In> {
-  source: SourceMessage;
-  input?: In;
-  key?: string;
-  seq?: number;
-  error?: unknown;
-}
-
-interface Failed<In> {
-  item: Item<In>;
-  error: unknown;
-}
+export type { BatchStageOptions, StageLogger } from './stage.options';
 
 const RETRY_MAX_MS = 30_000;
 const START_RETRY_INITIAL_MS = 1_000;
 const PROBE_INTERVAL_MS = 5_000;
-/** Stream ids are at most 128 characters (ingest's rule); a longer key from a foreign producer is poison. */
-const MAX_STREAM_ID_CHARS = 128;
-/** Send errors that are about the messages themselves: redoing cannot cure them, so the inputs are dead-lettered. */
-const REFUSED_MESSAGE_ERRORS = new Set([
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'CORRUPT_MESSAGE',
-  'INVALID_TIMESTAMP',
-  'UNSUPPORTED_COMPRESSION_TYPE',
-]);
 /** How often a partition waiting for its micro-batch heartbeats (kafkajs sends one per heartbeatInterval at most). */
 const HEARTBEAT_TICK_MS = 1_000;
 const OUTPUT_HEADERS = { 'content-type': 'application/x-protobuf' };
@@ -131,9 +70,9 @@ export class BatchStage<In, Out> {
   /** changes when the group's membership does (a join, a rebalance, a failed heartbeat): a batch started in an
    * older generation is not committed, its partitions may be another member's now */
   private generation = 0;
-  /** consecutive failed batches, and why the stage is stalled while there are any */
+  /** consecutive failed batches; while there are any, since when and the last reason (for readiness) */
   private failureStreak = 0;
-  private stalled: string | undefined;
+  private stalled: { since: string; reason: string } | undefined;
   private state: true | string = 'not started';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -254,7 +193,7 @@ export class BatchStage<In, Out> {
     if (this.state !== true) return this.state;
     const reachable = this.probe.reachable();
     if (reachable !== true) return reachable;
-    return this.stalled ?? true;
+    return this.stalled ? `batches failing since ${this.stalled.since} (last: ${this.stalled.reason})` : true;
   }
 
   /** The consumer group's lag per partition at the last probe (from the broker). */
@@ -393,8 +332,7 @@ export class BatchStage<In, Out> {
     const { type, message } = describeError(error);
     if (!rebalanced) {
       this.failureStreak++;
-      this.stalled ??= `batches failing since ${new Date().toISOString()}`;
-      this.stalled = `${this.stalled.split(' (last:')[0]} (last: ${type}: ${message})`;
+      this.stalled = { since: this.stalled?.since ?? new Date().toISOString(), reason: `${type}: ${message}` };
     }
     const delay = rebalanced ? 0 : backoffDelayMs(this.failureStreak, this.options.retryInitialMs ?? 500, RETRY_MAX_MS);
     this.logger.warn(
@@ -439,7 +377,7 @@ export class BatchStage<In, Out> {
    * the batch may cure. Outputs the broker refuses for what they are (too large…) are replaced by dead letters.
    */
   private async processAndProduce(items: Item<In>[], generation: number): Promise<void> {
-    const { toProcess, failed, duplicates } = this.sortOut(items);
+    const { toProcess, failed, duplicates } = sortOut(items, this.produced);
     const outputs: { item: Item<In>; message: Message }[] = [];
     if (toProcess.length > 0) {
       this.metrics.batchSize.observe(toProcess.length);
@@ -488,43 +426,6 @@ export class BatchStage<In, Out> {
     this.metrics.count('ok', outputs.length);
     this.metrics.count('dead_lettered', failed.length - duplicates);
     this.metrics.count('duplicate', duplicates);
-  }
-
-  /**
-   * Splits a batch into inputs to process and inputs that go to the dead-letter topic: undecodable ones, and those
-   * repeating a (stream, seq) already produced — an upstream duplicate or a renumbered stream, told apart only by
-   * a person, so kept rather than dropped.
-   */
-  private sortOut(items: Item<In>[]): { toProcess: Item<In>[]; failed: Failed<In>[]; duplicates: number } {
-    const seen = new ProducedSeqs();
-    const toProcess: Item<In>[] = [];
-    const failed: Failed<In>[] = [];
-    let duplicates = 0;
-    for (const item of items) {
-      if (item.error !== undefined) {
-        failed.push({ item, error: item.error });
-        continue;
-      }
-      const { partition } = item.source;
-      const key = item.key as string;
-      const seq = item.seq as number;
-      if (this.produced.has(partition, key, seq) || seen.has(partition, key, seq)) {
-        duplicates++;
-        const highest = Math.max(this.produced.highest(partition, key) ?? -1, seen.highest(partition, key) ?? -1);
-        failed.push({
-          item,
-          error: new DuplicateWindowError(
-            `stream ${JSON.stringify(key)} window seq ${seq} (offset ${item.source.message.offset}) repeats a seq ` +
-              `this stage already produced (up to ${highest}): an upstream duplicate, or a stream renumbered ` +
-              `from an earlier seq — replay it under a new stream id if it is new audio`,
-          ),
-        });
-        continue;
-      }
-      seen.record(partition, key, seq);
-      toProcess.push(item);
-    }
-    return { toProcess, failed, duplicates };
   }
 
   private deadLetters(failed: readonly Failed<In>[]): OutgoingMessage[] {
@@ -582,57 +483,3 @@ export class BatchStage<In, Out> {
 
 /** The consumer group changed while a batch was in flight: it is not committed (see BatchStage.send). */
 class GenerationChangedError extends AudioConceptsError {}
-
-function isRefusedMessage(error: unknown): boolean {
-  return error instanceof KafkaJSProtocolError && REFUSED_MESSAGE_ERRORS.has(error.type);
-}
-
-/** Per partition of `items`, the offset after the last one: what the group has consumed once the batch commits. */
-function consumedOffsets(topic: string, items: readonly Item<unknown>[]): ConsumedOffsets {
-  const next = new Map<number, bigint>();
-  for (const { source } of items) {
-    const offset = BigInt(source.message.offset) + 1n;
-    if ((next.get(source.partition) ?? -1n) < offset) next.set(source.partition, offset);
-  }
-  return { topic, partitions: [...next].map(([partition, offset]) => ({ partition, offset: offset.toString() })) };
-}
-
-/** A message whose message-type header names another type is poison even if its bytes happen to decode. */
-function checkMessageType(headers: IHeaders | undefined, expected: string): void {
-  const header = headers?.['message-type'];
-  if (header === undefined) return;
-  const actual = (Array.isArray(header) ? header[0] : header)?.toString();
-  if (actual !== undefined && actual !== expected)
-    throw new MessageDecodeError(`message-type header is ${JSON.stringify(actual)}, expected ${expected}`, expected);
-}
-
-function compareOffsets(
-  a: { partition: number; message: KafkaMessage },
-  b: { partition: number; message: KafkaMessage },
-) {
-  if (a.partition !== b.partition) return a.partition - b.partition;
-  const d = BigInt(a.message.offset) - BigInt(b.message.offset);
-  return d < 0n ? -1 : d > 0n ? 1 : 0;
-}
-
-function checkOptions(options: BatchStageOptions<unknown, unknown>): void {
-  const problems: string[] = [];
-  if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1)
-    problems.push(`maxBatch must be a positive integer, got ${options.maxBatch}`);
-  if (!Number.isFinite(options.maxWaitMs) || options.maxWaitMs < 0)
-    problems.push(`maxWaitMs must be a number ≥ 0, got ${options.maxWaitMs}`);
-  if (!options.inputTopic) problems.push('inputTopic is empty');
-  if (!options.outputTopic) problems.push('outputTopic is empty');
-  if (options.inputTopic === options.outputTopic)
-    problems.push(`inputTopic and outputTopic are both ${options.inputTopic}`);
-  if (problems.length > 0) throw new InvalidInputError(`${options.rule.name} stage: ${problems.join('; ')}`);
-}
-
-function consoleLogger(name: string): StageLogger {
-  const line = (level: string, msg: string) => JSON.stringify({ level, context: name, message: msg });
-  return {
-    log: (msg) => console.log(line('log', msg)),
-    warn: (msg) => console.warn(line('warn', msg)),
-    error: (msg) => console.error(line('error', msg)),
-  };
-}
