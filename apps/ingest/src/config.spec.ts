@@ -104,6 +104,12 @@ describe('ingestConfig', () => {
     );
   });
 
+  it('checks the Kafka SASL and TLS settings at start, listed with the other problems', () => {
+    expect(() => ingestConfig({ INGEST_TOKEN: TOKEN, INGEST_RATE_LIMIT: '0', KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(
+      /INGEST_RATE_LIMIT="0".*KAFKA_SASL_MECHANISM="gssapi" is not one of/s,
+    );
+  });
+
   it('parses once and caches until reset', () => {
     expect(ingestConfig({ INGEST_TOKEN: TOKEN }).token).toBe(TOKEN);
     expect(ingestConfig({ INGEST_TOKEN: OTHER }).token).toBe(TOKEN);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DEFAULTS, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
 import { EnvReader } from '@audio-concepts/platform-runtime';
-import { DEFAULT_BROKERS, MAX_MESSAGE_BYTES } from '@audio-concepts/platform-kafka';
+import { DEFAULT_BROKERS, kafkaSecurityProblems, MAX_MESSAGE_BYTES } from '@audio-concepts/platform-kafka';
 
 /** The Nest injection token of the `IngestConfig`. */
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
@@ -83,6 +83,8 @@ export function ingestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig
     positionsTopic: read.string('INGEST_POSITIONS_TOPIC', positionsTopicFor(windowsTopic)),
     instanceId: read.string('INSTANCE_ID', `${hostname()}-${process.pid}`),
   };
+  // Read again by createKafka: checked here so that their problems are listed with the rest, at start.
+  for (const problem of kafkaSecurityProblems(env)) read.report(problem);
   read.check();
   cached = config;
   return config;
