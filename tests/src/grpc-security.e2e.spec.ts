@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGrpcHealth } from '@audio-concepts/decomposer-service';
+import { authorization, grpcError, listConceptSpaces } from '@audio-concepts/decomposer-service/testing';
 import { launchService, type LaunchedService } from '@audio-concepts/platform-launcher';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
 import { getStatus, selfSignedCertificate } from '@audio-concepts/platform-runtime/testing';
-import { DecomposerClient, type ListConceptSpacesResponse } from '@audio-concepts/shared-contracts';
+import { DecomposerClient } from '@audio-concepts/shared-contracts';
 import { demoConceptSpaceDir } from './demo-space';
 import { freePort, LOG_DIR, REPO_ROOT } from './harness';
 
@@ -20,26 +21,7 @@ import { freePort, LOG_DIR, REPO_ROOT } from './harness';
 
 const SCRIPT = join(REPO_ROOT, 'apps', 'decomposer', 'dist', 'main.js');
 const TOKEN = randomBytes(32).toString('base64url');
-const DEADLINE_MS = 10_000;
-
-function listConceptSpaces(client: DecomposerClient, token?: string): Promise<ListConceptSpacesResponse> {
-  const metadata = new Metadata();
-  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve, reject) =>
-    client.listConceptSpaces({}, metadata, { deadline: Date.now() + DEADLINE_MS }, (error, response) =>
-      error ? reject(error) : resolve(response),
-    ),
-  );
-}
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded, expected a gRPC error');
-}
+const bearer = (token: string) => authorization(`Bearer ${token}`);
 
 /** Starts the built decomposer with `env`; its HTTP port and gRPC address. */
 async function start(env: Record<string, string>, name: string) {
@@ -112,7 +94,7 @@ describe('the built decomposer with a token and TLS', () => {
   });
 
   it('serves gRPC calls that carry the token, over TLS', async () => {
-    const { spaces } = await listConceptSpaces(client, TOKEN);
+    const { spaces } = await listConceptSpaces(client, bearer(TOKEN));
     expect(spaces).toHaveLength(1);
   });
 
@@ -122,7 +104,7 @@ describe('the built decomposer with a token and TLS', () => {
     expect(none.details).toBe(
       "no bearer token: send the metadata 'authorization: Bearer <token>' (the decomposer's DECOMPOSER_TOKEN)",
     );
-    const wrong = await grpcError(listConceptSpaces(client, randomBytes(32).toString('base64url')));
+    const wrong = await grpcError(listConceptSpaces(client, bearer(randomBytes(32).toString('base64url'))));
     expect(wrong.code).toBe(status.UNAUTHENTICATED);
     expect(wrong.details).toBe('the bearer token is not valid');
     expect(started.service.running).toBe(true);
@@ -132,7 +114,7 @@ describe('the built decomposer with a token and TLS', () => {
     expect(await checkGrpcHealth(started.address, '', 5_000, tls)).toBe('SERVING');
     const plain = new DecomposerClient(started.address, credentials.createInsecure());
     try {
-      expect((await grpcError(listConceptSpaces(plain, TOKEN))).code).toBe(status.UNAVAILABLE);
+      expect((await grpcError(listConceptSpaces(plain, bearer(TOKEN)))).code).toBe(status.UNAVAILABLE);
     } finally {
       plain.close();
     }

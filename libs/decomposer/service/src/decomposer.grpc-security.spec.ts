@@ -2,12 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import {
-  DecomposerClient,
-  type DecomposeResponse,
-  type ListConceptSpacesResponse,
-} from '@audio-concepts/shared-contracts';
+import { credentials, status, type ChannelCredentials, type Metadata } from '@grpc/grpc-js';
+import { DecomposerClient, type DecomposeResponse } from '@audio-concepts/shared-contracts';
 import { selfSignedCertificate } from '@audio-concepts/platform-runtime/testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,16 +12,10 @@ import { DecomposerGrpcServer } from './decomposer.grpc-server';
 import { DECOMPOSER_METRICS, DecomposerMetrics } from './decomposer.metrics';
 import { Decomposer } from './decomposer.service';
 import { checkGrpcHealth } from './health.client';
+import { authorization as auth, grpcError, listConceptSpaces } from './testing';
 
 const TOKEN = randomBytes(32).toString('base64url');
 const DEADLINE_MS = 10_000;
-
-/** Metadata with `authorization: <value>`, or none. */
-function auth(value?: string): Metadata {
-  const metadata = new Metadata();
-  if (value !== undefined) metadata.set('authorization', value);
-  return metadata;
-}
 
 function decompose(client: DecomposerClient, metadata: Metadata, n = 2): Promise<DecomposeResponse> {
   const request = { conceptSpaceId: '', lambda: 0, topK: 0, embeddings: embeddingsOf(n, 16) };
@@ -34,23 +24,6 @@ function decompose(client: DecomposerClient, metadata: Metadata, n = 2): Promise
       error ? reject(error) : resolve(response),
     ),
   );
-}
-
-function listConceptSpaces(client: DecomposerClient, metadata: Metadata): Promise<ListConceptSpacesResponse> {
-  return new Promise((resolve, reject) =>
-    client.listConceptSpaces({}, metadata, { deadline: Date.now() + DEADLINE_MS }, (error, response) =>
-      error ? reject(error) : resolve(response),
-    ),
-  );
-}
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded, expected a gRPC error');
 }
 
 describe('DecomposerGrpcServer security', () => {

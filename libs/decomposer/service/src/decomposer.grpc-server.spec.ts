@@ -1,10 +1,9 @@
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
 import {
   DecomposerClient,
   type ConceptFrame,
   type DecomposeRequest,
   type DecomposeResponse,
-  type ListConceptSpacesResponse,
 } from '@audio-concepts/shared-contracts';
 import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { Registry } from 'prom-client';
@@ -14,6 +13,7 @@ import { DECOMPOSER_GRPC_SERVICE, DecomposerGrpcServer, unaryHandler } from './d
 import { DECOMPOSER_METRICS, DecomposerMetrics } from './decomposer.metrics';
 import { Decomposer } from './decomposer.service';
 import { checkGrpcHealth } from './health.client';
+import { grpcError, listConceptSpaces } from './testing';
 
 const DEFAULT_LAMBDA = 0.15;
 const DEFAULT_TOP_K = 4;
@@ -27,21 +27,6 @@ function decompose(client: DecomposerClient, request: Partial<DecomposeRequest>)
       error ? reject(error) : resolve(response),
     ),
   );
-}
-
-function listConceptSpaces(client: DecomposerClient): Promise<ListConceptSpacesResponse> {
-  return new Promise((resolve, reject) =>
-    client.listConceptSpaces({}, (error, response) => (error ? reject(error) : resolve(response))),
-  );
-}
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded, expected a gRPC error');
 }
 
 /** The frames the library gives, as they arrive over the wire (weights, λ and cosine are float32 there). */
