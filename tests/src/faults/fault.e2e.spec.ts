@@ -33,11 +33,14 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
   let stack: FaultStack;
   let work: string;
   let long: string;
+  let longer: string;
   let short: string;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'ac-faults-'));
     long = makeAudio(soxCommand(join(work, 'long.wav'), 'synth', '120', 'sine', '300-3000'));
+    // 180 windows: several seconds of encoding, so a fault at the first frame lands while most are still to do
+    longer = makeAudio(soxCommand(join(work, 'longer.wav'), 'synth', '360', 'sine', '200-4000'));
     short = makeAudio(soxCommand(join(work, 'short.wav'), 'synth', '20', 'whitenoise', 'vol', '0.3'));
     stack = await FaultStack.start({ INGEST_WINDOW_S: String(WINDOW_S) });
   }, 240_000);
@@ -78,11 +81,11 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
   }
 
   /** Polls `check` every 250 ms until it holds (true) or `timeoutMs` passes (false). */
-  async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  async function eventually(check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (await check()) return true;
-      await sleep(250);
+      await sleep(everyMs);
     }
     return false;
   }
@@ -140,12 +143,13 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
   }
 
   const framesOut = (stream: string) => stack.kcatCounts(TOPICS.concepts, 'read_committed').get(stream) ?? 0;
+  const firstFrame = (stream: string) => eventually(async () => framesOut(stream) >= 1, 60_000, 20);
 
   it('broker kill -9 mid-processing: the backlog comes out once after the restart', async () => {
     const stream = 'fault-broker-processing';
-    const windowsIn = await uploadAll(stream, long);
-    expect(await eventually(async () => framesOut(stream) >= 1, 60_000)).toBe(true);
-    const outAtKill = framesOut(stream);
+    const windowsIn = await uploadAll(stream, longer);
+    expect(await firstFrame(stream)).toBe(true);
+    const outAtKill = framesOut(stream); // just before the kill
     await stack.broker.kill9();
     const ready: Record<string, Readiness[]> = { encoder: [], decomposer: [] };
     const sawNotReady = await eventually(async () => {
@@ -161,6 +165,7 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
       recoveryMs,
       notes: `${outAtKill} of ${windowsIn} frames out at the kill; encoder and decomposer /readyz 503 during the outage: ${sawNotReady}`,
     });
+    expect(outAtKill).toBeLessThan(windowsIn); // the kill came mid-processing
     expect(sawNotReady).toBe(true);
     expect(await eventually(allReady, 60_000)).toBe(true);
   }, 300_000);
@@ -168,10 +173,14 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
   for (const victim of ['encoder', 'decomposer'] as const) {
     it(`${victim} kill -9 mid-processing: a restarted ${victim} takes over its transactions, nothing twice`, async () => {
       const stream = `fault-${victim}-kill`;
-      const windowsIn = await uploadAll(stream, long);
-      expect(await eventually(async () => framesOut(stream) >= 1, 60_000)).toBe(true);
-      const outAtKill = framesOut(stream);
+      const upload = stack.upload(stream, longer);
+      expect(await firstFrame(stream)).toBe(true);
       await stack.service(victim).kill();
+      const outAtKill = framesOut(stream);
+      const { status, body } = await upload;
+      expect({ status, error: body.error }).toEqual({ status: 200, error: undefined });
+      const windowsIn = body.windows as number;
+      expect(outAtKill).toBeLessThan(windowsIn); // the kill came mid-processing
       const startedAt = Date.now();
       await stack.start(victim);
       const readyMs = Date.now() - startedAt;
