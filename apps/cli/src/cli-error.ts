@@ -1,4 +1,4 @@
-import { AudioConceptsError } from '@audio-concepts/shared-errors';
+import { AudioConceptsError, errorMessage } from '@audio-concepts/shared-errors';
 
 /** Exit codes of the command line (documented in the README). */
 export const EXIT = {
@@ -38,6 +38,6 @@ export function describeError(error: unknown): { message: string; exitCode: numb
   if (code && FILE_ERRORS[code]) return { message: `${path ?? 'file'}: ${FILE_ERRORS[code]}`, exitCode: EXIT.badInput };
   if (error instanceof RangeError || error instanceof TypeError)
     return { message: error.message, exitCode: EXIT.badInput };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { message: `internal error: ${message} (run with --debug for details)`, exitCode: EXIT.internal };
 }

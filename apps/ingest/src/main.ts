@@ -1,3 +1,4 @@
+import { errorMessage } from '@audio-concepts/shared-errors';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsoleLogger } from '@nestjs/common';
 import { startService } from '@audio-concepts/platform-runtime';
@@ -30,6 +31,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  new ConsoleLogger('ingest', { json: true }).fatal(error instanceof Error ? error.message : String(error));
+  new ConsoleLogger('ingest', { json: true }).fatal(errorMessage(error));
   process.exit(1);
 });

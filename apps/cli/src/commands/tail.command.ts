@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { logLevel } from 'kafkajs';
 import { ConceptFrame as ConceptFrameMessage, TOPICS } from '@audio-concepts/shared-contracts';
-import { AudioConceptsError } from '@audio-concepts/shared-errors';
+import { AudioConceptsError, errorMessage } from '@audio-concepts/shared-errors';
 import { createConsumer, createKafka, decodeMessage, kafkaRetry, uniqueGroupId } from '@audio-concepts/platform-kafka';
 import { frameJson, frameLine } from '@audio-concepts/pipeline-embedded';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
@@ -95,7 +95,7 @@ async function runTail(options: TailOptions): Promise<void> {
         try {
           frame = decodeMessage(ConceptFrameMessage, FRAME_TYPE, message.value);
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = errorMessage(error);
           process.stderr.write(`tail: skipped partition ${partition} offset ${message.offset}: ${reason}\n`);
           return;
         }
@@ -138,7 +138,7 @@ function onInterrupt(stop: () => void): () => void {
 
 function unavailable(options: TailOptions, error: unknown): AudioConceptsError {
   if (error instanceof AudioConceptsError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorMessage(error);
   if (/does not host this topic-partition|unknown topic/i.test(reason))
     return new KafkaUnavailableError(`topic ${options.topic} does not exist on ${options.brokers.join(',')}`, {
       cause: error,

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { InvalidInputError, errorMessage } from '@audio-concepts/shared-errors';
 import { CONCEPT_SPACE_MANIFEST, readConceptSpaceManifest, type ConceptSpaceManifest } from './concept-space.store';
 
 /** The store of built spaces: `<cache-dir>/spaces/<id>/`, one directory per space, named by its id. */
@@ -38,7 +38,7 @@ export async function listConceptSpaces(storeDir: string): Promise<StoredConcept
     try {
       spaces.push({ dir, manifest: await readConceptSpaceManifest(dir) });
     } catch (error) {
-      spaces.push({ dir, problem: error instanceof Error ? error.message : String(error) });
+      spaces.push({ dir, problem: errorMessage(error) });
     }
   }
   return spaces;

@@ -1,5 +1,10 @@
 import { status } from '@grpc/grpc-js';
-import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
+import {
+  InvalidInputError,
+  NonFiniteValueError,
+  ShapeMismatchError,
+  errorMessage,
+} from '@audio-concepts/shared-errors';
 import { UnknownConceptSpaceError } from './decomposer.errors';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -15,7 +20,7 @@ export const GRPC_STATUS_OF_ERROR: readonly (readonly [ErrorClass, status])[] = 
 /** The status and details a failed call answers with; anything not in the table is INTERNAL. */
 export function grpcStatusOf(error: unknown): { code: status; details: string } {
   const entry = GRPC_STATUS_OF_ERROR.find(([type]) => error instanceof type);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (entry) return { code: entry[1], details: message };
   return { code: status.INTERNAL, details: `internal error: ${message}` };
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@audio-concepts/shared-errors';
 import { kafkaRetry } from '@audio-concepts/platform-kafka';
 import { retry, sleep } from '@audio-concepts/platform-retry';
 import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
@@ -61,7 +62,7 @@ export class IngestProducer {
       await producer.send({ topic, acks: -1, messages });
     } catch (error) {
       this.replace(producer);
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw new WindowPublishError(`publishing ${what} to ${topic} failed: ${reason}`, error);
     }
   }
@@ -107,7 +108,7 @@ export class IngestProducer {
         ...RECONNECT_BACKOFF,
         signal: this.stopping.signal,
         onRetry: (error, delayMs) => {
-          this.lastError = error instanceof Error ? error.message : String(error);
+          this.lastError = errorMessage(error);
           this.log.warn(
             `cannot connect to Kafka (${this.lastError}); trying again in ${(delayMs / 1000).toFixed(1)} s`,
           );

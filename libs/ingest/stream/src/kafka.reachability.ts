@@ -1,3 +1,4 @@
+import { errorMessage } from '@audio-concepts/shared-errors';
 import type { Admin, Kafka } from 'kafkajs';
 
 /** How often the broker is asked, and how long an answer may take. */
@@ -54,7 +55,7 @@ export class KafkaReachability {
       await Promise.race([this.ask(), timeout]);
       this.lastError = undefined;
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = errorMessage(error);
       // start over with a fresh connection next time
       this.connected = false;
       await this.admin.disconnect().catch(() => undefined);

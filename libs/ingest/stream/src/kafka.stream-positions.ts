@@ -1,3 +1,4 @@
+import { errorMessage } from '@audio-concepts/shared-errors';
 import { ConfigResourceTypes, type Admin, type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
 import { kafkaRetry, uniqueGroupId } from '@audio-concepts/platform-kafka';
 import { retry, sleep } from '@audio-concepts/platform-retry';
@@ -88,7 +89,7 @@ export class KafkaStreamPositions implements StreamPositionLog {
     try {
       ends = await this.admin.fetchTopicOffsets(this.topic);
     } catch (error) {
-      throw new WindowPublishError(`cannot read the stream positions in ${this.topic}: ${describe(error)}`, error);
+      throw new WindowPublishError(`cannot read the stream positions in ${this.topic}: ${errorMessage(error)}`, error);
     }
     const caughtUp = () =>
       ends.every(({ partition, high, low }) => (this.next.get(partition) ?? Number(low)) >= Number(high));
@@ -122,7 +123,7 @@ export class KafkaStreamPositions implements StreamPositionLog {
         ...RECONNECT_BACKOFF,
         signal: this.stopping.signal,
         onRetry: (error, delayMs) => {
-          this.problem = describe(error);
+          this.problem = errorMessage(error);
           this.log.warn(
             `cannot load the stream positions from ${this.topic} (${this.problem}); trying again in ${(delayMs / 1000).toFixed(1)} s`,
           );
@@ -154,7 +155,7 @@ export class KafkaStreamPositions implements StreamPositionLog {
         signal: this.stopping.signal,
         onRetry: (error, delayMs) =>
           this.log.warn(
-            `cannot follow ${this.topic} (${describe(error)}); trying again in ${(delayMs / 1000).toFixed(1)} s`,
+            `cannot follow ${this.topic} (${errorMessage(error)}); trying again in ${(delayMs / 1000).toFixed(1)} s`,
           ),
       });
     })().finally(() => (this.refollowing = undefined));
@@ -196,7 +197,7 @@ export class KafkaStreamPositions implements StreamPositionLog {
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (consumer === this.consumer) this.following = true;
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.refollow(consumer, describe(payload.error)));
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.refollow(consumer, errorMessage(payload.error)));
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: this.topic, fromBeginning: true });
@@ -236,8 +237,4 @@ export class KafkaStreamPositions implements StreamPositionLog {
     }
     this.registry.learn(streamId, { nextSeq: record.next_seq, nextStartMs: record.next_start_ms });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

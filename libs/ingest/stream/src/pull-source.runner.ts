@@ -1,3 +1,4 @@
+import { errorMessage } from '@audio-concepts/shared-errors';
 import { openAudio } from '@audio-concepts/ingest-audio';
 import { Backoff, type BackoffOptions, sleep } from '@audio-concepts/platform-retry';
 import type { IngestLog } from './ingest.log';
@@ -59,7 +60,7 @@ export class PullSourceRunner {
       } catch (error) {
         if (!signal.aborted) {
           this.metrics.sourceFailures.inc();
-          this.log.warn(`source ${source.stream} failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.log.warn(`source ${source.stream} failed: ${errorMessage(error)}`);
         }
       } finally {
         this.metrics.sourcesRunning.dec();

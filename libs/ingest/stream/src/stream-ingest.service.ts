@@ -1,6 +1,6 @@
 import { CLAP_SAMPLE_RATE, windowAudio, windowMessage } from '@audio-concepts/ingest-audio';
 import type { AudioWindow, WireFormat } from '@audio-concepts/shared-contracts';
-import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { InvalidInputError, errorMessage } from '@audio-concepts/shared-errors';
 import { sleep } from '@audio-concepts/platform-retry';
 import type { AudioRateLimiter } from './audio-rate.limiter';
 import { IngestInterruptedError, type IngestProgress, WindowPublishError } from './ingest.errors';
@@ -145,7 +145,7 @@ export class StreamIngestService {
       await this.options.positions?.save(streamId, end);
     } catch (error) {
       this.options.log?.warn(
-        `stream ${streamId}: its end (start_ms ${end.nextStartMs}) was not recorded: ${error instanceof Error ? error.message : String(error)}`,
+        `stream ${streamId}: its end (start_ms ${end.nextStartMs}) was not recorded: ${errorMessage(error)}`,
       );
     }
   }

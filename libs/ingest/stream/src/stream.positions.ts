@@ -1,3 +1,4 @@
+import { errorMessage } from '@audio-concepts/shared-errors';
 import type { StreamPosition } from './stream.registry';
 
 /**
@@ -41,7 +42,7 @@ export function parsePositionRecord(value: Buffer): PositionRecord | string {
   try {
     parsed = JSON.parse(value.toString('utf8'));
   } catch (error) {
-    return `not JSON (${error instanceof Error ? error.message : String(error)})`;
+    return `not JSON (${errorMessage(error)})`;
   }
   const record = parsed as Partial<PositionRecord> | null;
   for (const field of ['next_seq', 'next_start_ms'] as const) {

@@ -1,5 +1,5 @@
 import { AudioEmbedding, AudioWindow, ConceptFrame, HeadVersion } from '@audio-concepts/shared-contracts';
-import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { InvalidInputError, errorMessage } from '@audio-concepts/shared-errors';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 
 /** A ts-proto message type: what the codec needs of the generated code. */
@@ -44,7 +44,7 @@ export function decodeMessage<T>(type: MessageType<T>, typeName: string, value: 
   try {
     message = type.decode(reader);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new MessageDecodeError(`not a valid ${typeName} (${value.length} bytes): ${reason}`, typeName);
   }
   if (reader.pos !== reader.len)

@@ -1,3 +1,5 @@
+import { errorMessage } from '@audio-concepts/shared-errors';
+
 /** A named condition the service needs before it can do its work (Kafka connected, model loaded, …). */
 export type ReadinessCheck = () => true | string;
 
@@ -20,7 +22,7 @@ export class Readiness {
       try {
         result = check();
       } catch (error) {
-        result = error instanceof Error ? error.message : String(error);
+        result = errorMessage(error);
       }
       if (result !== true) problems.push(`${name}: ${result}`);
     }

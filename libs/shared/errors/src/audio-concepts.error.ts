@@ -47,3 +47,8 @@ export class FormatError extends AudioConceptsError {
     super(message);
   }
 }
+
+/** The message of anything thrown: an Error's `message`, anything else as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
