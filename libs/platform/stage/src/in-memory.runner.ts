@@ -1,16 +1,19 @@
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
+import { microBatches } from './micro-batches';
 import { isRetriable, type StageRule } from './stage-rule';
 
 export interface InMemoryRunOptions<In> {
   /** inputs per `process` call (the Kafka runner's micro-batch) */
   maxBatch: number;
+  /** how long a batch waits to fill before it is processed as it is (see `microBatches`); default: until full */
+  maxWaitMs?: number;
   /** an input the rule could not process: report it; the run goes on (the Kafka runner dead-letters it) */
   onError(input: In, error: Error, stage: string): void;
 }
 
 /**
- * Runs `rule` over `inputs` in one process: batches of up to `maxBatch` (the last may be smaller), outputs in input
- * order as each batch completes. Per-item errors go to `onError` and the run goes on, as the Kafka runner sends them
+ * Runs `rule` over `inputs` in one process: batches of up to `maxBatch` (the last may be smaller, and with `maxWaitMs`
+ * any batch the inputs did not fill in time), outputs in input order as each batch completes. Per-item errors go to `onError` and the run goes on, as the Kafka runner sends them
  * to the dead-letter topic; a whole-batch failure that is not retriable becomes every input's error, as there. A
  * retriable one is thrown: in memory there is no partition to redo the batch from.
  */
@@ -21,15 +24,8 @@ export async function* runInMemory<In, Out>(
 ): AsyncIterable<Out> {
   if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1)
     throw new AudioConceptsError(`${rule.name}: maxBatch must be a positive integer, got ${options.maxBatch}`);
-  let batch: In[] = [];
-  for await (const input of inputs) {
-    batch.push(input);
-    if (batch.length >= options.maxBatch) {
-      yield* await processBatch(rule, batch, options);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield* await processBatch(rule, batch, options);
+  const batches = microBatches(inputs, { maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs ?? Infinity });
+  for await (const batch of batches) yield* await processBatch(rule, batch, options);
 }
 
 async function processBatch<In, Out>(
