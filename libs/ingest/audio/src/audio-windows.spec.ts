@@ -66,6 +66,19 @@ describe('windowAudio', () => {
     expectRampSamples(windows);
   });
 
+  it('drops a tail shorter than 1 s (20.03 s: no 20.0–20.03 window), keeps one of 1 s or more', async () => {
+    expect(spans(await collect(windowAudio(ramp(20.03), { sampleRate: RATE })))).toEqual([[0, 10], [10, 20]]); // prettier-ignore
+    expect(spans(await collect(windowAudio(ramp(20.999), { sampleRate: RATE })))).toEqual([[0, 10], [10, 20]]); // prettier-ignore
+    expect(spans(await collect(windowAudio(ramp(21), { sampleRate: RATE })))).toEqual([[0, 10], [10, 20], [20, 21]]); // prettier-ignore
+    const custom = await collect(windowAudio(ramp(20.5), { sampleRate: RATE, minTailS: 0.25 }));
+    expect(spans(custom)).toEqual([[0, 10], [10, 20], [20, 20.5]]); // prettier-ignore
+  });
+
+  it('keeps a clip shorter than the minimum tail when it is the only window', async () => {
+    const windows = await collect(windowAudio(ramp(0.3), { sampleRate: RATE }));
+    expect(spans(windows)).toEqual([[0, 0.3]]);
+  });
+
   it('exactly 20 s gives two full windows and no empty tail', async () => {
     const windows = await collect(windowAudio(ramp(20), { sampleRate: RATE }));
     expect(spans(windows)).toEqual([
@@ -99,7 +112,10 @@ describe('windowAudio', () => {
     expect(spans(oneChunk).at(-1)).toEqual([27, 35]);
     for (const other of [tiny, odd]) {
       expect(spans(other)).toEqual(spans(oneChunk));
-      other.forEach((w, i) => expect(w.samples).toEqual(oneChunk[i].samples));
+      // Byte comparison: a deep toEqual over 10 × 480,000 floats takes a minute on a loaded machine.
+      other.forEach((w, i) =>
+        expect(Buffer.from(w.samples.buffer).equals(Buffer.from(oneChunk[i].samples.buffer))).toBe(true),
+      );
     }
   });
 

@@ -23,9 +23,17 @@ export interface WindowAudioOptions {
   windowS?: number;
   /** Distance between window starts in seconds; default `windowS` (no overlap). Larger than `windowS` leaves gaps. */
   hopS?: number;
+  /**
+   * A tail window (the last, cut short by the end of the stream) shorter than this many seconds is dropped: a
+   * window of a few milliseconds, repeat-padded to 10 s, would be tagged as confidently as a real one. A clip
+   * shorter than this is still one window. Default `MIN_TAIL_S` (1 s).
+   */
+  minTailS?: number;
 }
 
 const DEFAULT_WINDOW_S = 10;
+/** The default `minTailS`: the shortest tail window kept, in seconds. */
+export const MIN_TAIL_S = 1;
 
 function samplesOf(name: string, seconds: number, sampleRate: number): number {
   const samples = Math.round(seconds * sampleRate);
@@ -41,7 +49,7 @@ function samplesOf(name: string, seconds: number, sampleRate: number): number {
  * Cuts a stream of mono chunks (of any sizes) into windows starting at k·hop. Window k is emitted while
  * k·hop < the stream's length, except that windowing stops once a window has reached the end: 35 s with
  * 10 s windows gives 0–10, 10–20, 20–30 and the 5 s tail 30–35; with a 5 s hop, 0–10, 5–15, …, 25–35 and no
- * 30–35. Memory is one window's worth of samples, however long the stream. A stream with no samples at all is
+ * 30–35; a tail shorter than `minTailS` (1 s) is dropped, unless it is the only window. Memory is one window's worth of samples, however long the stream. A stream with no samples at all is
  * an `AudioDecodeError` ("no audio"). The options are checked at once, before any iteration.
  */
 export function windowAudio(
@@ -55,10 +63,14 @@ export function windowAudio(
   const windowS = options.windowS ?? DEFAULT_WINDOW_S;
   const windowSamples = samplesOf('windowS', windowS, sampleRate);
   const hopSamples = samplesOf('hopS', options.hopS ?? windowS, sampleRate);
+  const minTailS = options.minTailS ?? MIN_TAIL_S;
+  if (!Number.isFinite(minTailS) || minTailS < 0)
+    throw new InvalidInputError(`windowAudio: minTailS must be a number of seconds ≥ 0, got ${minTailS}`);
+  const minTailSamples = Math.round(minTailS * sampleRate);
   const uri = (chunks as { uri?: unknown }).uri;
   const label = typeof uri === 'string' ? uri : 'the audio stream';
   return {
-    [Symbol.asyncIterator]: () => windows(chunks, sampleRate, windowSamples, hopSamples, label),
+    [Symbol.asyncIterator]: () => windows(chunks, sampleRate, windowSamples, hopSamples, minTailSamples, label),
   };
 }
 
@@ -67,6 +79,7 @@ async function* windows(
   sampleRate: number,
   windowSamples: number,
   hopSamples: number,
+  minTailSamples: number,
   label: string,
 ): AsyncGenerator<AudioWindow> {
   // `buffer[0, filled)` holds the samples of window `seq` read so far, from its start sample on.
@@ -118,5 +131,6 @@ async function* windows(
   if (total === 0) throw new AudioDecodeError(`no audio in ${label}`, { uri: label });
   // The tail: window `seq` has started (it holds samples) and the previous window did not reach the end.
   const previousReachedEnd = seq > 0 && (seq - 1) * hopSamples + windowSamples >= total;
-  if (filled > 0 && seq * hopSamples < total && !previousReachedEnd) yield emit(filled);
+  const tooShort = seq > 0 && filled < minTailSamples;
+  if (filled > 0 && seq * hopSamples < total && !previousReachedEnd && !tooShort) yield emit(filled);
 }
