@@ -10,8 +10,8 @@ export {
   type OpenConceptSpaceOptions,
   type OpenedConceptSpace,
 } from './concept-space.open';
-export { frameJson, frameLine } from './frame.format';
-export { tagAudio, type FailedWindow, type TagOptions } from './tag.pipeline';
+export { clockFor, formatClock, frameJson, frameLine, type Clock, type FrameSource } from './frame.format';
+export { TAG_MAX_WAIT_MS, tagAudio, type FailedWindow, type TagOptions } from './tag.pipeline';
 export {
   buildStoredSpace,
   ensureStoredSpace,

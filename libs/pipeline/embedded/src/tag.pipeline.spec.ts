@@ -100,6 +100,49 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
     await space.close();
   });
 
+  it('maxSeconds tags only the start of the audio', async () => {
+    const space = await buildConceptSpace(
+      { encoder, vocabulary, calibration: { kind: 'none' }, cacheDir: join(dir, 'cache') },
+      { threads: 1 },
+    );
+    const file = synth('long.wav', 'sine=frequency=300', 35);
+    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 8, maxSeconds: 12 };
+    const frames = await collect(tagAudio(await openAudio(file), encoder, space, options, () => undefined));
+    expect(frames.map((f) => [f.startMs, f.durationMs])).toEqual([[0, 10_000], [10_000, 2_000]]); // prettier-ignore
+    await space.close();
+  });
+
+  it('a live source: each window is tagged while the source is still open, and an abort tags what was read', async () => {
+    const space = await buildConceptSpace(
+      { encoder, vocabulary, calibration: { kind: 'none' }, cacheDir: join(dir, 'cache') },
+      { threads: 1 },
+    );
+    const rate = 48_000;
+    let release: () => void = () => undefined;
+    const heldOpen = new Promise<void>((resolve) => (release = resolve));
+    const tone = (seconds: number) =>
+      new Float32Array(seconds * rate).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / rate));
+    const live = {
+      uri: 'live',
+      sampleRate: rate,
+      async *[Symbol.asyncIterator]() {
+        yield tone(13); // one whole window and 3 s of the next, then nothing more for now
+        await heldOpen;
+      },
+    };
+    const abort = new AbortController();
+    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 8, signal: abort.signal };
+    const frames = tagAudio(live, encoder, space, options, () => undefined)[Symbol.asyncIterator]();
+    const first = await frames.next(); // before this change it waited for a full batch of 8 windows
+    expect(first.value?.windowSeq).toBe(0);
+    abort.abort();
+    const second = await frames.next();
+    expect([second.value?.startMs, second.value?.durationMs]).toEqual([10_000, 3_000]);
+    expect((await frames.next()).done).toBe(true);
+    release();
+    await space.close();
+  });
+
   it('builds the audio mean from a calibration directory once, then from the cache', async () => {
     const calibration = join(dir, 'calibration');
     mkdirSync(calibration);

@@ -48,6 +48,52 @@ describe('microBatches', () => {
   });
 });
 
+describe('microBatches, reading ahead', () => {
+  it('reads at most one batch ahead of the consumer', async () => {
+    let read = 0;
+    async function* counted() {
+      for (let i = 0; i < 100; i++) {
+        read++;
+        yield i;
+      }
+    }
+    const it = microBatches(counted(), { maxBatch: 4, maxWaitMs: 1000 })[Symbol.asyncIterator]();
+    expect((await it.next()).value).toEqual([0, 1, 2, 3]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(read).toBeLessThanOrEqual(9); // the batch handed out, four read ahead, one being read
+    await it.return?.(undefined);
+  });
+
+  it('a failing source fails after the inputs it gave before', async () => {
+    async function* failing() {
+      yield 1;
+      yield 2;
+      throw new Error('decoder died');
+    }
+    const out: number[][] = [];
+    await expect(
+      (async () => {
+        for await (const b of microBatches(failing(), { maxBatch: 8, maxWaitMs: 1000 })) out.push(b);
+      })(),
+    ).rejects.toThrow('decoder died');
+    expect(out.flat()).toEqual([1, 2]);
+  });
+
+  it('stopping early stops the source', async () => {
+    let closed = false;
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const b of microBatches(endless(), { maxBatch: 2, maxWaitMs: 1000 })) if (b[0] >= 4) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(true);
+  });
+});
+
 describe('runInMemory on a live source', () => {
   it('outputs the windows that have come while the source is still open', async () => {
     const fed = handFed<number>();

@@ -9,65 +9,108 @@ export interface MicroBatchOptions {
   maxWaitMs: number;
 }
 
-const TIMED_OUT = Symbol('timed out');
-
 /**
- * Groups `inputs` into batches of up to `maxBatch`, as the Kafka runner's micro-batches: a batch starts with the
- * next input and takes what follows until it is full, the inputs end, or `maxWaitMs` pass without it filling.
- * An input still being awaited when a batch is handed out is kept for the next one, never lost.
+ * Groups `inputs` into batches of up to `maxBatch`, as the Kafka runner's micro-batches: a batch takes the inputs
+ * read so far and waits for more until it is full, the inputs end, or `maxWaitMs` have passed since its first input.
+ * Inputs are read ahead, at most one batch's worth, while the consumer works on the previous batch: reading (decoding
+ * the next windows, encoding the next embeddings) overlaps the work, and a batch rarely waits. An input source that
+ * fails does so after the inputs it gave before. Stopping early stops the source.
  */
 export async function* microBatches<In>(
   inputs: AsyncIterable<In> | Iterable<In>,
   options: MicroBatchOptions,
 ): AsyncGenerator<In[]> {
-  const iterator = Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : toAsync(inputs);
-  let pending: Promise<IteratorResult<In>> | undefined;
-  const next = () => (pending ??= iterator.next());
-  let ended = false;
+  const source = new ReadAhead(inputs, options.maxBatch);
   try {
-    while (!ended) {
-      const first = await next();
-      pending = undefined;
-      if (first.done) return;
-      const batch = [first.value];
-      const deadline = performance.now() + options.maxWaitMs;
-      while (batch.length < options.maxBatch) {
-        const result = await withDeadline(next(), deadline);
-        if (result === TIMED_OUT) break;
-        pending = undefined;
-        if (result.done) {
-          ended = true;
-          break;
+    for (;;) {
+      await source.waitFor(1, Infinity);
+      if (source.buffered === 0) return source.end();
+      await source.waitFor(options.maxBatch, performance.now() + options.maxWaitMs);
+      yield source.take(options.maxBatch);
+    }
+  } finally {
+    source.stop();
+  }
+}
+
+/** Reads an async source ahead into a buffer of at most `limit` items. */
+class ReadAhead<T> {
+  private readonly buffer: T[] = [];
+  private readonly iterator: AsyncIterator<T>;
+  private finished = false;
+  private failure: { error: unknown } | undefined;
+  private stopped = false;
+  private wakeReader: (() => void) | undefined;
+  private wakePump: (() => void) | undefined;
+
+  constructor(
+    inputs: AsyncIterable<T> | Iterable<T>,
+    private readonly limit: number,
+  ) {
+    this.iterator = Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : toAsync(inputs);
+    void this.pump();
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Waits until `count` items are buffered, the source has ended or failed, or `deadline` (performance.now()). */
+  async waitFor(count: number, deadline: number): Promise<void> {
+    while (this.buffer.length < count && !this.finished && !this.failure) {
+      const ms = deadline - performance.now();
+      if (ms <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.wakeReader = resolve;
+        if (ms !== Infinity) timer = setTimeout(resolve, ms);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  take(count: number): T[] {
+    const items = this.buffer.splice(0, count);
+    this.wakePump?.();
+    return items;
+  }
+
+  /** Called with an empty buffer: the source has ended (return) or failed (throw). */
+  end(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wakePump?.();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        if (this.buffer.length >= this.limit) {
+          await new Promise<void>((resolve) => (this.wakePump = resolve));
+          continue;
         }
-        batch.push(result.value);
+        const result = await this.iterator.next();
+        if (result.done) {
+          this.finished = true;
+          return;
+        }
+        this.buffer.push(result.value);
+        this.wakeReader?.();
       }
-      yield batch;
-    }
-  } finally {
-    // Stopped early (the consumer broke off): let the source close its file or process (after the input in
-    // flight, if any: an async generator queues it behind that).
-    if (!ended) {
-      const closing = iterator.return?.();
-      if (pending === undefined) await closing;
-      else void closing?.catch(() => undefined);
+      // Stopped early by the consumer: let the source close its file or kill its process.
+      await this.iterator.return?.();
+    } catch (error) {
+      this.failure = { error };
+    } finally {
+      this.wakeReader?.();
     }
   }
 }
 
-async function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | typeof TIMED_OUT> {
-  if (deadline === Infinity) return promise;
-  const ms = deadline - performance.now();
-  if (ms <= 0) return Promise.race([promise, Promise.resolve(TIMED_OUT)]);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function toAsync<In>(inputs: Iterable<In>): AsyncIterator<In> {
+function toAsync<T>(inputs: Iterable<T>): AsyncIterator<T> {
   const iterator = inputs[Symbol.iterator]();
   return {
     next: async () => iterator.next(),
