@@ -1,4 +1,6 @@
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Help, type Option } from 'commander';
 import { decomposeCommand } from './commands/decompose.command';
 import { evalCommand } from './commands/eval.command';
 import { spaceCommand } from './commands/space.command';
@@ -6,10 +8,14 @@ import { stackCommand } from './commands/stack.command';
 import { tagCommand } from './commands/tag.command';
 import { tailCommand } from './commands/tail.command';
 
+/** The repo's version: the root package.json (apps/cli/dist → the repo root), where `npm version` writes it. */
+const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')).version;
+
 /** The `audio-concepts` command tree (DESIGN §4); scripts outside the repo rely on its flags and JSON keys. */
 export function buildProgram(): Command {
   const program = new Command('audio-concepts')
     .description('Audio to sparse, human-readable concept tags (CLAP embeddings decomposed by non-negative Lasso)')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -22,5 +28,18 @@ export function buildProgram(): Command {
     tailCommand(),
   ])
     program.addCommand(command.exitOverride());
+  markRequiredOptions(program);
   return program;
+}
+
+/** `--help` of every command ends a `requiredOption`'s description with "(required)" (commander does not). */
+function markRequiredOptions(command: Command): void {
+  const help = new Help();
+  command.configureHelp({
+    optionDescription: (option: Option) => {
+      const description = help.optionDescription(option);
+      return option.mandatory ? `${description} (required)` : description;
+    },
+  });
+  command.commands.forEach(markRequiredOptions);
 }

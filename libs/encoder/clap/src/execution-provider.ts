@@ -48,9 +48,9 @@ export async function openSessions(
     if (options.device === 'cuda')
       throw new ExecutionProviderError(
         `device 'cuda' was requested but onnxruntime could not create a CUDA session for ${paths.join(', ')}: ` +
-          `${failure instanceof Error ? failure.message : String(failure)}. onnxruntime-node downloads its CUDA ` +
-          "binaries at install time; remove onnxruntime-node-install=skip from .npmrc and reinstall (README, 'GPU'), " +
-          "or use device 'auto' or 'cpu'",
+          `${failure instanceof Error ? failure.message : String(failure)}. The repo's npm install skips ` +
+          "onnxruntime-node's CUDA download; run `node node_modules/onnxruntime-node/script/install.js " +
+          "--onnxruntime-node-install=cuda12` with network access (README, 'GPU'), or use device 'auto' or 'cpu'",
         'cuda',
         { cause: failure },
       );
