@@ -66,8 +66,11 @@ async function openWav(source: AudioSource, settings: DecodeSettings): Promise<A
 }
 
 async function openWithFfmpeg(source: AudioSource, settings: DecodeSettings): Promise<AudioStream> {
+  // Only a regular file can be probed first: ffprobe would read a FIFO's audio away from the decoder.
   const durationS =
-    source.kind === 'file' ? await probeDurationS(source.path, ffprobePathFor(settings.ffmpegPath)) : undefined;
+    source.kind === 'file' && Number.isFinite(source.sizeBytes)
+      ? await probeDurationS(source.path, ffprobePathFor(settings.ffmpegPath))
+      : undefined;
   return ffmpegStream(source, settings, durationS);
 }
 
