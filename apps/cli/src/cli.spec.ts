@@ -107,6 +107,43 @@ describe('decompose --raw', () => {
     expect(lines[0]).toMatch(/^0: concept-\d+ \d\.\d{3}, concept-\d+ \d\.\d{3}, concept-\d+ \d\.\d{3}$/);
     expect(lines[16]).toMatch(/^decomposed 16 embeddings over 200 concepts \(d = 64, λ = 0\.15\) in [\d.]+ s/);
   });
+  it('--json with --concept-names prints one line per row with its top concepts, then the summary', () => {
+    const names = join(dir, 'names-json.txt');
+    writeFileSync(names, Array.from({ length: 200 }, (_, j) => `concept-${j}`).join('\n') + '\n');
+    const args = ['decompose', '--concepts', join(small, 'C.npy'), '--embeddings', join(small, 'Z.npy')];
+    const common = [...args, '--lambda', '0.15', '--raw', '--concept-names', names, '--top', '3'];
+    const r = run(...common, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(17);
+    const text = run(...common)
+      .stdout.trim()
+      .split('\n');
+    lines.slice(0, 16).forEach((row, i) => {
+      expect(Object.keys(row).sort()).toEqual(['concepts', 'l0', 'objective', 'row']);
+      expect(row.row).toBe(i);
+      expect(row.concepts.length).toBeGreaterThan(0);
+      expect(row.concepts.length).toBeLessThanOrEqual(3);
+      expect(row.l0).toBeGreaterThanOrEqual(row.concepts.length);
+      // the same concepts, in the same order, as the text output's line for the row
+      const fromText = `${i}: ${row.concepts.map((c: { label: string; weight: number }) => `${c.label} ${c.weight.toFixed(3)}`).join(', ')}`;
+      expect(fromText).toBe(text[i]);
+    });
+    expect(Object.keys(lines[16]).sort()).toEqual([
+      'c',
+      'd',
+      'l0_mean',
+      'lambda',
+      'n',
+      'objective_max',
+      'objective_mean',
+      'samples_per_s',
+    ]);
+    expect(lines.slice(0, 16).reduce((sum, row) => sum + row.l0, 0) / 16).toBeCloseTo(lines[16].l0_mean, 9);
+  });
 });
 
 describe('decompose without --raw', () => {

@@ -57,7 +57,8 @@ export function decomposeCommand(): Command {
     .option('--top <K>', 'concepts printed per row with --concept-names', parsePositiveInt, 5)
     .option(
       '--json',
-      'print one JSON object: {"n","c","d","lambda","l0_mean","objective_mean","objective_max","samples_per_s"}',
+      'print one JSON object: {"n","c","d","lambda","l0_mean","objective_mean","objective_max","samples_per_s"}; ' +
+        'with --concept-names, first one line per row: {"row","concepts":[{"label","weight"}],"l0","objective"}',
     )
     .addOption(
       new Option('--tol <T>', 'duality-gap tolerance, relative to ‖z‖²').default(1e-6).argParser(parsePositiveNumber),
@@ -112,7 +113,7 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
         throw error;
       })
     : undefined;
-  // Summaries only: a per-row array in the JSON line would grow with n (use --objectives-out for the rows).
+  // The summary holds no per-row array, which would grow with n: rows are lines of their own (--concept-names).
   let objectiveSum = 0;
   let objectiveMax = 0;
   let l0Sum = 0;
@@ -130,8 +131,15 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
         objectiveMax = Math.max(objectiveMax, result.objective[i]);
         l0Sum += result.l0[i];
         if (!result.converged[i]) unconverged++;
-        if (names && !options.json)
-          printTop(chunk.rowStart + i, result.weights.subarray(i * c, (i + 1) * c), names, options.top);
+        if (names) {
+          const top = topConcepts(result.weights.subarray(i * c, (i + 1) * c), names, options.top);
+          const row = chunk.rowStart + i;
+          process.stdout.write(
+            options.json
+              ? `${JSON.stringify({ row, concepts: top, l0: result.l0[i], objective: result.objective[i] })}\n`
+              : `${row}: ${top.length > 0 ? top.map((t) => `${t.label} ${t.weight.toFixed(3)}`).join(', ') : '(no concept)'}\n`,
+          );
+        }
       }
       progress.update(chunk.rowStart + batch.rows);
     }
@@ -176,13 +184,13 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
   }
 }
 
-function printTop(row: number, weights: Float64Array, names: string[], k: number): void {
-  const top = Array.from(weights.keys())
+/** The `k` largest non-zero weights of a row, largest first. */
+function topConcepts(weights: Float64Array, names: string[], k: number): { label: string; weight: number }[] {
+  return Array.from(weights.keys())
     .filter((j) => weights[j] > 0)
     .sort((a, b) => weights[b] - weights[a])
     .slice(0, k)
-    .map((j) => `${names[j]} ${weights[j].toFixed(3)}`);
-  process.stdout.write(`${row}: ${top.length > 0 ? top.join(', ') : '(no concept)'}\n`);
+    .map((j) => ({ label: names[j], weight: weights[j] }));
 }
 
 function round(x: number, digits: number): number {
