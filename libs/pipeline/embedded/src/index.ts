@@ -12,6 +12,7 @@ export {
 } from './concept-space.open';
 export { clockFor, formatClock, frameJson, frameLine, type Clock, type FrameSource } from './frame.format';
 export { TAG_MAX_WAIT_MS, tagAudio, type FailedWindow, type TagOptions } from './tag.pipeline';
+export { embedAudio, type EmbedOptions } from './embed.pipeline';
 export {
   buildStoredSpace,
   ensureStoredSpace,
