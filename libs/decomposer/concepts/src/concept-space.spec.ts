@@ -4,6 +4,7 @@ import { checkOptimality, jsMatMul, type MatMul } from '@audio-concepts/decompos
 import { afterAll, describe, expect, it } from 'vitest';
 import { dotOf, plantedEmbeddings, row, syntheticWorld, unit } from './__fixtures__/synthetic-world';
 import { centerConceptDictionary, computeAudioMean } from './concept-dictionary';
+import { conceptFit } from './concept-fit';
 import { ConceptSpace } from './concept-space';
 
 const world = syntheticWorld();
@@ -215,6 +216,28 @@ describe('ConceptSpace.decompose', () => {
       for (let t = 0; t < d; t++) expect(r.reconstructionsNxD[i * d + t]).toBeCloseTo(expected[t], 13);
       expect(r.cosine[i]).toBeCloseTo(dotOf(expected, unit(row(three, i, d))), 13);
     }
+  });
+
+  it('reports the concept fit cos(Cᵀw, z): low for a part no concept has, where the fidelity stays higher', async () => {
+    // Concepts e0, e1, e2 (c = 3, d = 6); m_a = 0.8·e5. The unit embedding is m_a plus a concept direction C_0 and as
+    // much again along e4, which no concept has: of its own direction (away from m_a), C_0 explains cos 45°.
+    const six = (...values: number[]) => Float32Array.from(values);
+    const local = build({
+      names: ['a', 'b', 'c'],
+      textEmbeddingsCxD: six(...[1, 0, 0, 0, 0, 0], ...[0, 1, 0, 0, 0, 0], ...[0, 0, 1, 0, 0, 0]),
+      d: 6,
+      audioReferenceNxD: undefined,
+      audioMeanD: six(0, 0, 0, 0, 0, 0.8),
+    });
+    const c0 = row(local.dictionaryCxD, 0, 6);
+    const a = Math.sqrt(0.18);
+    const e = Float32Array.from({ length: 6 }, (_, t) => a * c0[t] + (t === 4 ? a : 0) + (t === 5 ? 0.8 : 0));
+    const result = await local.decompose(e, 1, { lambda: 1e-6 });
+    expect(result.fit[0]).toBeCloseTo(Math.SQRT1_2, 5);
+    // The fidelity gets m_a for free: cos(L2(C_0 + m_a), e) = (a + 0.64) / ‖C_0 + m_a‖ ≈ 0.83.
+    expect(result.cosine[0]).toBeCloseTo((a + 0.64) / Math.sqrt(1.64), 5);
+    const z = local.transform(e, 1);
+    expect(result.fit[0]).toBe(conceptFit(local.dictionaryCxD, 3, 6, result.weights, z, 1)[0]);
   });
 
   it('gives w = 0 when λ ≥ 2·max_j ⟨C_j, z⟩, and then r = L2(m_a)', async () => {

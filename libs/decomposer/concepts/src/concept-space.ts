@@ -9,6 +9,7 @@ import {
   type MatMul,
 } from '@audio-concepts/decomposer-lasso';
 import { centerConceptDictionary, computeAudioMean } from './concept-dictionary';
+import { conceptFit } from './concept-fit';
 import { checkCount, checkMatrix, checkVector, rowCount } from './matrix.check';
 import { cosineRows, l2NormalizeRows, nrm2 } from './vector-math';
 
@@ -77,6 +78,8 @@ export interface ConceptDecomposition extends LassoBatchResult {
   reconstructionsNxD: Float64Array;
   /** Fidelity cos(r, L2(e)) per row (0 for a zero r). */
   cosine: Float64Array;
+  /** Concept fit cos(Cᵀw, z) per row (0 where w = 0): the share of z the concepts explain (`conceptFit`). */
+  fit: Float64Array;
 }
 
 /** One entry of a concept representation. */
@@ -259,7 +262,7 @@ export class ConceptSpace {
 
   /**
    * Decomposes each embedding e (row of `embeddingsNxD`, n×d): w* = argmin_{w≥0} ‖Cᵀw − z‖² + λ‖w‖₁ with
-   * z = L2(L2(e) − m_a), then r = L2(L2(Cᵀw) + m_a) and the fidelity cos(r, L2(e)).
+   * z = L2(L2(e) − m_a), then r = L2(L2(Cᵀw) + m_a), the fidelity cos(r, L2(e)) and the concept fit cos(Cᵀw, z).
    */
   async decompose(
     embeddingsNxD: ArrayLike<number>,
@@ -271,7 +274,13 @@ export class ConceptSpace {
     const solver = await this.lassoSolver();
     const result = await solver.solve(z, n, this.d, lassoOptions);
     const reconstructionsNxD = this.recompose(result.weights, n);
-    return { ...result, d: this.d, reconstructionsNxD, cosine: cosineRows(reconstructionsNxD, normalized, n, this.d) };
+    return {
+      ...result,
+      d: this.d,
+      reconstructionsNxD,
+      cosine: cosineRows(reconstructionsNxD, normalized, n, this.d),
+      fit: conceptFit(this.dictionary64, this.c, this.d, result.weights, z, n),
+    };
   }
 
   /**

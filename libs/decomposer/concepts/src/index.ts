@@ -34,6 +34,7 @@ export {
   type StoredConceptSpace,
 } from './concept-space.catalog';
 export { centerConceptDictionary, computeAudioMean } from './concept-dictionary';
+export { conceptFit } from './concept-fit';
 export {
   classifyZeroShot,
   evaluateZeroShot,
