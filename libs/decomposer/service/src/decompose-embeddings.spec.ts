@@ -31,6 +31,7 @@ async function expectedFrames(space: ConceptSpace, embeddings: AudioEmbedding[],
     cosine: Math.fround(result.cosine[i]),
     l0: result.l0[i],
     ingestedAtMs: e.ingestedAtMs,
+    fit: Math.fround(result.fit[i]),
   }));
 }
 
@@ -45,6 +46,10 @@ describe('decomposeEmbeddings', () => {
     expect(first.concepts.length).toBeGreaterThan(0);
     expect(first.concepts.length).toBeLessThanOrEqual(3);
     expect(frames.some((f) => (f as ConceptFrame).l0 > 3)).toBe(true);
+    for (const frame of frames as ConceptFrame[]) {
+      expect(frame.fit).toBeGreaterThan(0);
+      expect(frame.fit).toBeLessThanOrEqual(1);
+    }
     for (const frame of frames as ConceptFrame[])
       for (let k = 1; k < frame.concepts.length; k++)
         expect(frame.concepts[k - 1].weight).toBeGreaterThanOrEqual(frame.concepts[k].weight);

@@ -13,7 +13,7 @@ export interface DecomposeEmbeddingsOptions {
 
 /**
  * The decomposer's rule, shared by its Kafka and gRPC transports: each embedding → one `ConceptFrame` over `space`
- * (concept_space_id = space.id, λ, the top-K concepts {index, label, weight} largest first, cosine, l0), carrying
+ * (concept_space_id = space.id, λ, the top-K concepts {index, label, weight} largest first, cosine, l0, fit), carrying
  * stream id, window seq, start, duration and ingest time through.
  *
  * Each embedding is checked first (the space's model id, length d, finite values, not all zeros); the valid ones are decomposed in one
@@ -143,5 +143,6 @@ function frameOf(
     cosine: f32(decomposition.cosine[row]),
     l0: decomposition.l0[row],
     ingestedAtMs: embedding.ingestedAtMs,
+    fit: f32(decomposition.fit[row]),
   };
 }

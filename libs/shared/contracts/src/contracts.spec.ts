@@ -142,6 +142,20 @@ describe('ConceptFrame and AudioEmbedding', () => {
     expect(ConceptFrame.decode(bytes)).toEqual(frame);
   });
 
+  it('ConceptFrame with a fit: the frame without one plus field 12 (fixed32) at the end, and back', () => {
+    const withFit: ConceptFrame = { ...frame, fit: 0.5 };
+    const bytes = Buffer.from(ConceptFrame.encode(withFit).finish());
+    expect(bytes.toString('hex')).toBe(fixture('concept-frame.v2.hex').toString('hex'));
+    expect(ConceptFrame.decode(bytes)).toEqual(withFit);
+    // A reader that predates field 12 reads the same bytes up to it: the whole older frame.
+    const before = fixture('concept-frame.v1.hex');
+    expect(bytes.subarray(0, before.length)).toEqual(before);
+    expect([...bytes.subarray(before.length)]).toEqual([(12 << 3) | 5, 0, 0, 0, 0x3f]);
+    // A frame from an older decomposer has no fit (not a fit of 0), and a fit of 0 is sent.
+    expect(ConceptFrame.decode(before).fit).toBeUndefined();
+    expect(ConceptFrame.decode(ConceptFrame.encode({ ...frame, fit: 0 }).finish()).fit).toBe(0);
+  });
+
   it('AudioEmbedding round-trips, and a truncated message is rejected', () => {
     const embedding = audioEmbeddingWith(embeddingFields, unitVector, 'v1');
     const bytes = AudioEmbedding.encode(embedding).finish();
