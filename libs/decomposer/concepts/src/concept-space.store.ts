@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@audio-concepts/shared-files';
+import { readFile } from 'node:fs/promises';
+import { makeDirectory, writeFileAtomic } from '@audio-concepts/shared-files';
 import { basename, join } from 'node:path';
 import { AudioConceptsError, FormatError } from '@audio-concepts/shared-errors';
 import { asFloat32Matrix, encodeNpy, parseNpy, type NdArray } from '@audio-concepts/shared-npy';
@@ -60,7 +60,7 @@ const ROLES = Object.keys(CONCEPT_SPACE_FILES) as ConceptSpaceFileRole[];
  * then `manifest.json` with their hashes. Returns the manifest.
  */
 export async function saveConceptSpace(space: ConceptSpace, dir: string): Promise<ConceptSpaceManifest> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir, 'concept space directory');
   const { c, d } = space;
   const contents: Record<ConceptSpaceFileRole, Uint8Array> = {
     textEmbeddings: encodeNpy(float32(space.textEmbeddingsCxD, [c, d])),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
+import { makeDirectory } from '@audio-concepts/shared-files';
 import { readNpy, writeNpy, type NdArray } from '@audio-concepts/shared-npy';
 import type { ClapEncoder } from './clap-encoder';
 
@@ -29,7 +29,7 @@ export async function embedVocabulary(
   if (hit !== undefined) return { embeddings: hit, cached: true };
 
   const embeddings = await encoder.encodeText(names);
-  await mkdir(cacheDir, { recursive: true });
+  await makeDirectory(cacheDir, 'cache directory');
   await writeNpy(path, { data: embeddings, shape: [names.length, encoder.dimension], dtype: 'float32' });
   return { embeddings, cached: false };
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ClapEncoder, type ClapDevice } from '@audio-concepts/encoder-clap';
+import { ClapEncoder, type ClapDevice, type ClapDtype } from '@audio-concepts/encoder-clap';
 import {
   conceptSpaceDirIn,
   conceptSpaceStoreDir,
@@ -12,6 +12,7 @@ import {
 } from '@audio-concepts/decomposer-concepts';
 import { openStoredSpace } from '@audio-concepts/decomposer-service';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
+import { makeDirectory } from '@audio-concepts/shared-files';
 import { isDemoModel, openConceptSpace, type OpenConceptSpaceOptions } from './concept-space.open';
 
 /** A model that is not the one a stored space was built with: its embeddings would be decomposed into nonsense. */
@@ -61,7 +62,7 @@ export async function ensureStoredSpace(options: Omit<BuildSpaceOptions, 'out'>)
     }
   }
   const built = await buildStoredSpace(options);
-  await mkdir(records, { recursive: true });
+  await makeDirectory(records, 'cache directory');
   await writeFile(record, `${built.id}\n`);
   return built;
 }
@@ -96,6 +97,8 @@ export interface OpenTagSpaceOptions {
   modelPath: string;
   space: string;
   device?: ClapDevice;
+  /** which ONNX export of the towers to load (ClapLoadOptions.dtype; default fp32) */
+  dtype?: ClapDtype;
   cacheDir: string;
   allowNetwork?: boolean;
 }
@@ -115,6 +118,7 @@ export async function openTagSpace(options: OpenTagSpaceOptions) {
     encoder = await ClapEncoder.load(options.modelPath, {
       allowNetwork: options.allowNetwork,
       device: options.device,
+      dtype: options.dtype,
       cacheDir: join(options.cacheDir, 'models'),
       lazyTextTower: true,
     });

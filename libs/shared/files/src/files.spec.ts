@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readAt, temporaryPathFor, writeFileAtomic } from './index';
+import { DirectoryError, makeDirectory, readAt, temporaryPathFor, writeFileAtomic } from './index';
 
 describe('writeFileAtomic', () => {
   it('writes the parts in order and leaves no temporary file', async () => {
@@ -39,5 +39,35 @@ describe('readAt', () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe('makeDirectory', () => {
+  it('makes every missing level and accepts an existing directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'files-'));
+    await makeDirectory(join(dir, 'a', 'b', 'c'));
+    expect(statSync(join(dir, 'a', 'b', 'c')).isDirectory()).toBe(true);
+    await makeDirectory(join(dir, 'a', 'b', 'c'));
+    await makeDirectory(dir);
+  });
+
+  it('names a file in the way, itself or further up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'files-'));
+    const file = join(dir, 'f');
+    writeFileSync(file, 'x');
+    await expect(makeDirectory(file, 'cache directory')).rejects.toThrow(
+      `cannot create cache directory ${file}: ${file} is a file, not a directory`,
+    );
+    const below = makeDirectory(join(file, 'sub', 'deeper'));
+    await expect(below).rejects.toBeInstanceOf(DirectoryError);
+    await expect(below).rejects.toThrow(`${file} is a file, not a directory`);
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('ends under /proc, where recursive mkdir loops forever', async () => {
+    const error = await makeDirectory('/proc/nope/deeper').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DirectoryError);
+    expect((error as DirectoryError).message).toBe(
+      'cannot create directory /proc/nope/deeper (at /proc/nope): its parent does not allow new entries (a virtual filesystem such as /proc or /sys?)',
+    );
   });
 });
