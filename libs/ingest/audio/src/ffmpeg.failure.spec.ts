@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AudioDecodeError } from './audio-decode.error';
-import { describeFfmpegFailure, exitFailure, spawnFailure } from './ffmpeg.failure';
+import { describeFfmpegFailure, exitFailure, noOutputFailure, spawnFailure } from './ffmpeg.failure';
 import { StderrTail } from './stderr.tail';
 
 const describeAs = (failure: Parameters<typeof describeFfmpegFailure>[0]) =>
@@ -36,6 +36,24 @@ describe('ffmpeg failure table', () => {
     expect(describeAs(exitFailure(1, null, 'Connection refused')!).retriable).toBe(true);
     expect(describeAs(exitFailure(1, null, 'Server returned 503 Service Unavailable')!).retriable).toBe(true);
     expect(describeAs(exitFailure(1, null, 'Server returned 404 Not Found')!).retriable).toBe(false);
+  });
+});
+
+describe('no output with exit 0', () => {
+  const mp4Stderr =
+    '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d5ac9f8940] stream 0, offset 0x2c: partial file\npipe:0: Invalid data found when processing input\n';
+
+  it('on a pipe, an MP4 whose index comes last: says so and suggests the file', () => {
+    const failure = noOutputFailure(mp4Stderr, true);
+    expect(failure).toEqual({ kind: 'mp4-index-at-end' });
+    expect(describeFfmpegFailure(failure, '-', 'stdin').message).toMatch(
+      /^stdin: this MP4\/M4A keeps its index \(the moov atom\) after the audio, .* pass the file by its path instead/,
+    );
+  });
+
+  it('otherwise, no audio', () => {
+    expect(noOutputFailure(mp4Stderr, false)).toEqual({ kind: 'no-audio' });
+    expect(noOutputFailure('', true)).toEqual({ kind: 'no-audio' });
   });
 });
 

@@ -5,6 +5,7 @@ export type FfmpegFailure =
   | { kind: 'not-installed'; ffmpegPath: string }
   | { kind: 'not-runnable'; ffmpegPath: string; code: string }
   | { kind: 'no-audio'; exitCode?: number }
+  | { kind: 'mp4-index-at-end' }
   | { kind: 'exit'; exitCode: number; stderrLine: string }
   | { kind: 'signal'; signal: string; stderrLine: string };
 
@@ -16,6 +17,12 @@ const EXIT_STATUS: Record<number, string> = {
 
 /** stderr lines that mean "this input has no audio stream" although ffmpeg only says it cannot write output. */
 const NO_AUDIO_PATTERNS = [/does not contain any stream/i, /matches no streams/i, /Output file is empty/i];
+
+/**
+ * What ffmpeg's MP4 demuxer says when a pipe holds an MP4/M4A whose index (the moov atom) comes after the audio:
+ * it cannot seek back to the samples, decodes nothing and still exits 0. A file read by path is fine.
+ */
+const MP4_INDEX_AT_END_PATTERNS = [/\bpartial file\b/i, /moov atom not found/i];
 
 /** stderr lines of network trouble that may pass: such errors are marked retriable. */
 const TRANSIENT_PATTERNS = [
@@ -41,6 +48,10 @@ const MESSAGES: {
   'not-installed': (f, label) => notFoundMessage(f.ffmpegPath, label),
   'not-runnable': (f, label) => `cannot run ffmpeg at ${f.ffmpegPath} (${f.code}), needed to read ${label}`,
   'no-audio': (_f, label) => `no audio in ${label}`,
+  'mp4-index-at-end': (_f, label) =>
+    `${label}: this MP4/M4A keeps its index (the moov atom) after the audio, where ffmpeg cannot reach it on a ` +
+    'pipe: pass the file by its path instead (or rewrite it with the index first: ' +
+    'ffmpeg -i in.m4a -c copy -movflags +faststart out.m4a)',
   exit: (f, label) =>
     `${label}: ffmpeg ${EXIT_STATUS[f.exitCode] ?? 'exited with an unknown status'} (exit code ${f.exitCode}): ${f.stderrLine || 'no message'}`,
   signal: (f, label) => `${label}: ffmpeg was killed by ${f.signal}${f.stderrLine ? `: ${f.stderrLine}` : ''}`,
@@ -63,6 +74,12 @@ export function exitFailure(
   if (exitCode === null) return { kind: 'signal', signal: signal ?? 'an unknown signal', stderrLine };
   if (NO_AUDIO_PATTERNS.some((p) => p.test(stderrLine))) return { kind: 'no-audio', exitCode };
   return { kind: 'exit', exitCode, stderrLine };
+}
+
+/** Why ffmpeg exited 0 without any output, from its whole stderr: an MP4 it could not read from a pipe, or no audio. */
+export function noOutputFailure(stderr: string, fromPipe: boolean): FfmpegFailure {
+  if (fromPipe && MP4_INDEX_AT_END_PATTERNS.some((p) => p.test(stderr))) return { kind: 'mp4-index-at-end' };
+  return { kind: 'no-audio' };
 }
 
 export function describeFfmpegFailure(

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { AudioDecodeError } from './audio-decode.error';
-import { describeFfmpegFailure, exitFailure, spawnFailure } from './ffmpeg.failure';
+import { describeFfmpegFailure, exitFailure, noOutputFailure, spawnFailure } from './ffmpeg.failure';
 import { StderrTail } from './stderr.tail';
 
 export interface FfmpegRun {
@@ -69,14 +69,22 @@ export async function* runFfmpeg(run: FfmpegRun): AsyncGenerator<Buffer> {
 
   const fed = input ? pipeInto(input, child.stdin as Writable) : undefined;
   let reaped = false;
+  let produced = 0;
   try {
-    for await (const data of child.stdout as Readable) yield data as Buffer;
+    for await (const data of child.stdout as Readable) {
+      produced += (data as Buffer).length;
+      yield data as Buffer;
+    }
     const { code, signal } = await closed;
     reaped = true;
     if (fed?.error) {
       throw new AudioDecodeError(`${label}: reading failed: ${fed.error.message}`, { uri, cause: fed.error });
     }
-    const failure = exitFailure(code, signal, stderr.lastLine(args[args.indexOf('-i') + 1]));
+    // Whatever ffmpeg makes of no bytes at all ("Invalid data", "could not find codec parameters"), that is the cause.
+    if (fed && fed.bytes === 0) throw new AudioDecodeError(`${label} is empty: no bytes arrived`, { uri });
+    const failure =
+      exitFailure(code, signal, stderr.lastLine(args[args.indexOf('-i') + 1])) ??
+      (produced === 0 ? noOutputFailure(stderr.text(), fed !== undefined) : undefined);
     if (failure) throw describeFfmpegFailure(failure, uri, label);
   } finally {
     fed?.release();
@@ -88,14 +96,17 @@ export async function* runFfmpeg(run: FfmpegRun): AsyncGenerator<Buffer> {
 }
 
 /**
- * Feeds a caller's stream to ffmpeg's stdin; `release` detaches it again without closing the caller's stream.
+ * Feeds a caller's stream to ffmpeg's stdin, counting its bytes; `release` detaches it again without closing the
+ * caller's stream.
  * Write errors (EPIPE once ffmpeg has exited) are ignored: ffmpeg's exit status says what went wrong. A read
  * error of the caller's stream ends ffmpeg's input and is kept in `error`, to be reported after ffmpeg exits.
  */
-function pipeInto(from: NodeJS.ReadableStream, to: Writable): { error?: Error; release(): void } {
-  const fed: { error?: Error; release(): void } = {
+function pipeInto(from: NodeJS.ReadableStream, to: Writable): { error?: Error; bytes: number; release(): void } {
+  const fed: { error?: Error; bytes: number; release(): void } = {
+    bytes: 0,
     release() {
       from.off('error', onError);
+      from.off('data', onData);
       from.unpipe(to);
       to.destroy();
     },
@@ -104,8 +115,12 @@ function pipeInto(from: NodeJS.ReadableStream, to: Writable): { error?: Error; r
     fed.error = error;
     to.end();
   };
+  const onData = (chunk: Buffer | string) => {
+    fed.bytes += chunk.length;
+  };
   to.on('error', () => undefined);
   from.on('error', onError);
+  from.on('data', onData);
   from.pipe(to);
   return fed;
 }
