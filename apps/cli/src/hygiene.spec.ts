@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** What a user meets around the commands: npm in the repo, `--version`, and what `--help` says is required. */
@@ -59,5 +59,31 @@ describe('--help marks required options', () => {
     }
     const optional = lines.find((l) => l.trimStart().startsWith('--json'));
     expect(optional).not.toContain('(required)');
+  });
+});
+
+describe('docs/DESIGN.md describes what exists', () => {
+  const design = readFileSync(join(ROOT, 'docs', 'DESIGN.md'), 'utf8');
+
+  it('links only files of the repo, and they exist', () => {
+    const targets = [...design.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) {
+      expect(target, 'no links out of the repo').not.toMatch(/^[a-z]+:/i);
+      const path = resolve(ROOT, 'docs', target.split('#')[0]);
+      expect(relative(ROOT, path).startsWith('..'), `${target} is outside the repo`).toBe(false);
+      expect(existsSync(path), `${target} does not exist`).toBe(true);
+    }
+    expect(design).not.toMatch(/\.\.\/shared/);
+  });
+
+  it('names an app that is not built only as (planned)', () => {
+    const built = new Set(['cli', 'ingest', 'encoder', 'decomposer']);
+    for (const line of design.split('\n')) {
+      const named = [...line.matchAll(/apps\/\{?([a-z,]+)\}?/g)].flatMap((m) => m[1].split(','));
+      for (const app of named.filter((a) => !built.has(a)))
+        expect(line, `apps/${app} is not built`).toContain('(planned)');
+    }
+    for (const app of built) expect(existsSync(join(ROOT, 'apps', app)), app).toBe(true);
   });
 });

@@ -9,7 +9,12 @@ export interface Vocabulary {
   /** `audioset`, `demo`, or the file's name */
   name: string;
   terms: string[];
-  /** per term, when the file gives them (second tab-separated column) */
+  /**
+   * Per term, when the file gives them (second tab-separated column): the tag lists vocabularies are built from
+   * come with counts (DESIGN §1 "Vocabularies": the baseline vocabulary is the N most frequent tags), so such a
+   * list can be used as it is. Checked, but not used by the decomposition: every term of the file is a concept;
+   * for the N most frequent, cut the file (`sort -t$'\t' -k2,2nr tags.tsv | head -n N`).
+   */
   frequencies?: number[];
   /** sha256 of the terms joined by "\n" (hex): keys caches of text embeddings */
   hash: string;
@@ -21,7 +26,11 @@ export type BuiltInVocabulary = (typeof BUILT_IN_VOCABULARIES)[number];
 
 const DATA_DIR = join(__dirname, '..', 'data');
 
-/** A built-in vocabulary by name, or a file: one term per line, optionally `term<TAB>frequency`; `#` starts a comment. */
+/**
+ * A built-in vocabulary by name, or a file: one term per line, optionally `term<TAB>frequency`; `#` starts a
+ * comment that runs to the end of the line (so a term cannot contain `#`); blank lines are skipped, spaces around
+ * a term trimmed, a repeated term (ignoring case) refused.
+ */
 export async function loadVocabulary(nameOrPath: string): Promise<Vocabulary> {
   const builtIn = (BUILT_IN_VOCABULARIES as readonly string[]).includes(nameOrPath);
   const path = builtIn ? join(DATA_DIR, `${nameOrPath}.txt`) : nameOrPath;
