@@ -106,6 +106,7 @@ describe('tail', () => {
         ],
         cosine: 0.875,
         l0: 2,
+        concept_space_id: 'space',
       })),
     );
     expect(r.stderr).toMatch(/skipped partition \d+ offset \d+: not a valid audio_concepts\.v1\.ConceptFrame/);
@@ -116,9 +117,9 @@ describe('tail', () => {
     expect(r.code, r.stderr).toBe(0);
     const printed = lines(r.stdout);
     expect(printed).toHaveLength(5);
-    expect(printed).toContain('a     10.0–20.0 s  rain 0.250; white noise 0.125   (cos 0.88, 2 concepts)');
-    expect(printed).toContain('b     10.0–20.0 s  hum 0.250; white noise 0.125   (cos 0.88, 2 concepts)');
-    const seen = printed.map((l) => `${l.split(' ')[0]}@${l.match(/(\d+)\.0–/)?.[1]}`).sort();
+    expect(printed).toContain('a  00:00:10.0–00:00:20.0  rain 0.250; white noise 0.125   (cos 0.88, 2 concepts)');
+    expect(printed).toContain('b  00:00:10.0–00:00:20.0  hum 0.250; white noise 0.125   (cos 0.88, 2 concepts)');
+    const seen = printed.map((l) => `${l.split(' ')[0]}@${Number(l.match(/:(\d\d)\.0–/)?.[1])}`).sort();
     expect(seen).toEqual(['a@0', 'a@10', 'a@20', 'b@0', 'b@10']);
   });
 

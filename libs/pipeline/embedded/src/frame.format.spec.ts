@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
-import { frameJson, frameLine } from './frame.format';
+import { clockFor, formatClock, frameJson, frameLine } from './frame.format';
 
 const message = (over: Partial<ConceptFrame> = {}): ConceptFrame =>
   ConceptFrame.fromPartial({
@@ -14,11 +14,12 @@ const message = (over: Partial<ConceptFrame> = {}): ConceptFrame =>
     ],
     cosine: 0.83,
     l0: 37,
+    conceptSpaceId: 'c0ffee',
     ...over,
   });
 
 describe('frameJson', () => {
-  it('gives the JSON line of `tag --json`: seconds, label/weight, 6 decimals after a protobuf round trip', () => {
+  it('gives the JSON line of `tag --json`: seconds, label/weight, 6 decimals after a protobuf round trip, the concept space', () => {
     const wire = ConceptFrame.decode(ConceptFrame.encode(message()).finish());
     expect(wire.concepts[0].weight).not.toBe(0.21); // float32 on the wire
     expect(JSON.parse(frameJson(wire))).toEqual({
@@ -32,13 +33,43 @@ describe('frameJson', () => {
       ],
       cosine: 0.83,
       l0: 37,
+      concept_space_id: 'c0ffee',
     });
+  });
+
+  it('names the model after the DESIGN §4 keys when it is known', () => {
+    const keys = Object.keys(JSON.parse(frameJson(message(), { modelId: '0f3ea5f68a85af95' })));
+    expect(keys).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id']); // prettier-ignore
+  });
+});
+
+describe('formatClock', () => {
+  it('writes mm:ss.s or hh:mm:ss.s to the tenth, zero-padded to a fixed width', () => {
+    expect(formatClock(0, 'mm:ss')).toBe('00:00.0');
+    expect(formatClock(1_180_000, 'mm:ss')).toBe('19:40.0');
+    expect(formatClock(59_960, 'mm:ss')).toBe('01:00.0');
+    expect(formatClock(3_599_900, 'mm:ss')).toBe('59:59.9');
+    expect(formatClock(30_000, 'hh:mm:ss')).toBe('00:00:30.0');
+    expect(formatClock(3_723_450, 'hh:mm:ss')).toBe('01:02:03.5');
+    expect(formatClock(100 * 3_600_000, 'hh:mm:ss')).toBe('100:00:00.0');
+  });
+
+  it('picks mm:ss for inputs known to be under an hour, hh:mm:ss otherwise', () => {
+    expect(clockFor(1190)).toBe('mm:ss');
+    expect(clockFor(3600)).toBe('hh:mm:ss');
+    expect(clockFor(undefined)).toBe('hh:mm:ss');
   });
 });
 
 describe('frameLine', () => {
   it('prints the span, the concepts with 3 decimals, the cosine and l0', () => {
-    expect(frameLine(message())).toBe('   30.0–35.0 s  rain 0.210; thunder 0.140   (cos 0.83, 37 concepts)');
+    expect(frameLine(message(), 'mm:ss')).toBe('00:30.0–00:35.0  rain 0.210; thunder 0.140   (cos 0.83, 37 concepts)');
+    expect(frameLine(message())).toBe('00:00:30.0–00:00:35.0  rain 0.210; thunder 0.140   (cos 0.83, 37 concepts)');
+  });
+
+  it('keeps the columns aligned past 20 minutes (was `1180.0–1190.0 s` against `  30.0–35.0 s`)', () => {
+    const at = (startMs: number) => frameLine(message({ startMs, durationMs: 10_000 }), 'mm:ss').indexOf('rain');
+    expect(new Set([0, 30_000, 590_000, 1_180_000, 3_590_000].map(at)).size).toBe(1);
   });
 
   it('says when a window has no concept, and uses the singular for one', () => {
