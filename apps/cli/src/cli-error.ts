@@ -9,6 +9,8 @@ export const EXIT = {
   usage: 2,
   /** `tag`: some windows could not be processed (each named on stderr); the others were printed */
   windowsFailed: 3,
+  /** `tag` stopped by Ctrl-C: the windows of the audio read until then were printed (128 + SIGINT) */
+  interrupted: 130,
   /** a bug or an unexpected failure; run with --debug for the stack trace */
   internal: 70,
 } as const;
@@ -18,6 +20,9 @@ export class UsageError extends AudioConceptsError {}
 
 /** `tag` went through its input, but some windows failed; each was reported as it failed. */
 export class WindowsFailedError extends AudioConceptsError {}
+
+/** `tag` was stopped by Ctrl-C after printing what it had read. */
+export class InterruptedError extends AudioConceptsError {}
 
 const FILE_ERRORS: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -32,6 +37,7 @@ const FILE_ERRORS: Record<string, string> = {
 export function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof UsageError) return { message: error.message, exitCode: EXIT.usage };
   if (error instanceof WindowsFailedError) return { message: error.message, exitCode: EXIT.windowsFailed };
+  if (error instanceof InterruptedError) return { message: error.message, exitCode: EXIT.interrupted };
   if (error instanceof AudioConceptsError) return { message: error.message, exitCode: EXIT.badInput };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const path = (error as NodeJS.ErrnoException | undefined)?.path;

@@ -1,12 +1,15 @@
 import { InvalidArgumentError } from 'commander';
 
 /** Commander argument parsers: each rejects a bad value with a message naming it. */
-export function parseLambda(value: string): number {
+export function parseNonNegativeNumber(value: string): number {
   const x = Number(value);
   if (value.trim() === '' || !Number.isFinite(x) || x < 0)
     throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
   return x;
 }
+
+/** λ of the decomposition: a number ≥ 0. */
+export const parseLambda = parseNonNegativeNumber;
 
 export function parsePositiveNumber(value: string): number {
   const x = Number(value);

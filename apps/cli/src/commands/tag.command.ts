@@ -1,174 +1,141 @@
-import { Command, Option } from 'commander';
-import { DEFAULTS, defaultCacheDir } from '@audio-concepts/shared-contracts';
-import { CLAP_SAMPLE_RATE, openAudio } from '@audio-concepts/ingest-audio';
-import {
-  frameJson,
-  frameLine,
-  openConceptSpace,
-  openTagSpace,
-  tagAudio,
-  type FailedWindow,
-} from '@audio-concepts/pipeline-embedded';
-import { UsageError, WindowsFailedError } from '../cli-error';
+import type { Command } from 'commander';
+import { openAudio, type AudioStream } from '@audio-concepts/ingest-audio';
+import { openConceptSpace, openTagSpace, type OpenedConceptSpace } from '@audio-concepts/pipeline-embedded';
+import { describeError, EXIT, InterruptedError, UsageError, WindowsFailedError } from '../cli-error';
 import { modelOrDemo } from '../demo-model';
-import { parseLambda, parsePositiveInt, parsePositiveNumber } from '../options';
-import { Progress } from '../progress';
-
-interface TagCommandOptions {
-  model?: string;
-  vocab?: string;
-  lambda: number;
-  top: number;
-  window: number;
-  hop?: number;
-  json?: boolean;
-  calibrate?: string;
-  space?: string;
-  allowNetwork?: boolean;
-  device: 'auto' | 'cpu' | 'cuda';
-  cacheDir: string;
-  batch: number;
-  progress: boolean;
-}
-
-const DEFAULT_CACHE_DIR = defaultCacheDir();
+import { frameWriter, type OutputFormat } from '../tag/frame-writer';
+import { expandInputs, NoInputError } from '../tag/inputs';
+import { interruptOnCtrlC } from '../tag/interrupt';
+import { tagInput, type TagRun } from '../tag/tag-input';
+import { tagCommandDefinition, type TagCommandOptions } from '../tag/tag.options';
 
 export function tagCommand(): Command {
-  return new Command('tag')
-    .description(
-      'Print the concepts heard in each window of an audio file, URL or stdin (-): decode → window → CLAP encode → ' +
-        'sparse decomposition over a concept vocabulary. Without --model it uses the generated demo model, which ' +
-        'knows only a small synthetic world of sounds (hum, tone, siren, hiss, …); real tags need a real CLAP model.',
-    )
-    .argument('<input>', 'audio file (wav, mp3, flac, ogg/opus, m4a, …), http(s) or Icecast URL, or - for stdin')
-    .option(
-      '--model <DIR|hub-id>',
-      'CLAP model directory (transformers.js layout) or hub id (needs --allow-network); default: the demo model',
-    )
-    .option(
-      '--vocab <NAME|FILE>',
-      "concept vocabulary: 'audioset', 'demo' or a file of names (one per line); default: 'demo' for the demo model, else 'audioset'",
-    )
-    .option('--lambda <L>', `L1 penalty λ (larger: fewer concepts)`, parseLambda, DEFAULTS.lambda)
-    .option('--top <K>', 'concepts printed per window', parsePositiveInt, DEFAULTS.topK)
-    .option('--window <S>', 'window length in seconds (CLAP: 10)', parsePositiveNumber, DEFAULTS.windowS)
-    .option('--hop <S>', 'hop between window starts in seconds (default: the window length)', parsePositiveNumber)
-    .option(
-      '--json',
-      'one JSON object per window: {"stream","window_seq","start_s","end_s","concepts":[{"label","weight"}],"cosine","l0"}',
-    )
-    .option(
-      '--calibrate <DIR|FILE>',
-      "calibration set for the audio mean m_a: audio files or a .npy of embeddings (default: the model's own set, if it ships one)",
-    )
-    .option(
-      '--space <DIR|ID>',
-      'a stored concept space (`space build`; a directory, or an id in <cache-dir>/spaces): no text embedding is ' +
-        'computed and only the audio tower loads; --model must be the model the space was built with',
-    )
-    .option('--allow-network', 'allow downloading a model by hub id')
-    .addOption(new Option('--device <D>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))
-    .option(
-      '--cache-dir <DIR>',
-      'cache for text embeddings and calibration means, and the store of concept spaces (<DIR>/spaces)',
-      DEFAULT_CACHE_DIR,
-    )
-    .option('--batch <N>', 'windows per encoder batch', parsePositiveInt, DEFAULTS.encoderBatch)
-    .option('--no-progress', 'no progress line on stderr')
-    .action(async (input: string, options: TagCommandOptions) => runTag(input, options));
+  return tagCommandDefinition().action(async (inputs: string[], options: TagCommandOptions, command: Command) =>
+    runTag(inputs, options, outputFormat(options, command)),
+  );
 }
 
-async function runTag(input: string, options: TagCommandOptions): Promise<void> {
-  const modelPath = modelOrDemo(options.model);
+async function runTag(args: string[], options: TagCommandOptions, format: OutputFormat): Promise<void> {
   const say = (message: string) => process.stderr.write(`${message}\n`);
-
-  // Open the input first: a missing or unreadable file is reported before the model loads.
-  let audio = await openAudio(input, { sampleRate: CLAP_SAMPLE_RATE, stdin: process.stdin });
   if (options.space && (options.vocab || options.calibrate))
     throw new UsageError('--space already fixes the vocabulary and the calibration: drop --vocab and --calibrate');
-  const opened = options.space
-    ? await openTagSpace({
-        modelPath,
-        space: options.space,
-        device: options.device,
-        cacheDir: options.cacheDir,
-        allowNetwork: options.allowNetwork,
-      })
-    : await openConceptSpace({
-        modelPath,
-        vocab: options.vocab,
-        calibrate: options.calibrate,
-        device: options.device,
-        cacheDir: options.cacheDir,
-        allowNetwork: options.allowNetwork,
-        log: say,
-      });
-  const { encoder, space, vocabulary, isDemo } = opened;
-  if (encoder.sampleRate !== CLAP_SAMPLE_RATE)
-    audio = await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin });
-  // Said once the first frame is ready, so that an input that fails to decode gives one line, the error.
-  const notes = [
-    ...(options.json
-      ? []
-      : [
-          `model ${isDemo ? 'demo (synthetic world, not CLAP)' : modelPath} [${encoder.modelId}] on ${encoder.provider.toUpperCase()}; vocabulary '${vocabulary.name}' (${vocabulary.terms.length} concepts); λ = ${options.lambda}`,
-        ]),
-    ...(space.audioMeanSource === 'none'
-      ? ['note: no calibration set: audio mean m_a = 0 (pass --calibrate DIR|FILE)']
-      : []),
-  ];
+  const modelPath = modelOrDemo(options.model);
+  const inputs = expandInputs(args, say);
+  if (inputs.filter((i) => i === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+  // One input is opened first: a missing or unreadable file is reported before the model loads.
+  const first = inputs.length === 1 ? await openAudio(inputs[0], { stdin: process.stdin }) : undefined;
 
-  const stream = input === '-' ? 'stdin' : input;
-  const hopS = options.hop ?? options.window;
-  const totalWindows = audio.durationS === undefined ? undefined : windowCount(audio.durationS, options.window, hopS);
+  const opened = await openModel(modelPath, options, say);
+  const interrupt = interruptOnCtrlC();
   const started = performance.now();
-  const progress = new Progress(stream, totalWindows, options.progress && !options.json, ' windows');
-  let windows = 0;
-  const failed: FailedWindow[] = [];
-  // A window a stage refuses is named on stderr and the run goes on, as the services dead-letter it.
-  const onFailed = (window: FailedWindow) => {
-    failed.push(window);
-    progress.clear();
-    const span = `${(window.startMs / 1000).toFixed(1)}–${((window.startMs + window.durationMs) / 1000).toFixed(1)} s`;
-    say(`audio-concepts: window ${window.windowSeq} (${span}) skipped by the ${window.stage}: ${window.error.message}`);
+  const run: TagRun = {
+    encoder: opened.encoder,
+    space: opened.space,
+    options,
+    writer: frameWriter(format, opened.encoder.modelId),
+    signal: interrupt.signal,
+    progress: options.progress && (format === 'text' || process.stderr.isTTY === true),
+    several: inputs.length > 1,
+    say,
+    write: (text) => process.stdout.write(text),
   };
+  let windows = 0;
+  let failedWindows = 0;
+  const failedInputs: string[] = [];
   try {
-    const frames = tagAudio(
-      audio,
-      encoder,
-      space,
-      { lambda: options.lambda, top: options.top, windowS: options.window, hopS, batchSize: options.batch },
-      onFailed,
-      stream,
-    );
-    for await (const frame of frames) {
-      if (windows === 0) notes.forEach(say);
-      progress.clear();
-      process.stdout.write(options.json ? `${frameJson(frame)}\n` : `${frameLine(frame)}\n`);
-      windows++;
-      const seconds = (performance.now() - started) / 1000;
-      const endS = (frame.startMs + frame.durationMs) / 1000;
-      progress.update(windows, `${(endS / Math.max(seconds, 1e-3)).toFixed(1)}× real time`);
+    checkWindow(options.window, opened.encoder);
+    introduce(opened, modelPath, options.lambda, say);
+    run.write(run.writer.begin());
+    for (const [index, input] of inputs.entries()) {
+      if (interrupt.signal.aborted) break;
+      const stream = input === '-' ? 'stdin' : input;
+      try {
+        const audio = await reopen(first, input, opened.encoder.sampleRate);
+        const summary = await tagInput(run, audio, stream, index);
+        windows += summary.windows;
+        failedWindows += summary.failed;
+        if (run.several) say(summary.line(stream));
+      } catch (error) {
+        // One bad input among several is named, and the others go on; alone, it is the run's error.
+        const { message, exitCode } = describeError(error);
+        if (!run.several || exitCode !== EXIT.badInput) throw error;
+        failedInputs.push(stream);
+        say(`audio-concepts: ${message.includes(input) ? message : `${stream}: ${message}`}`);
+      }
     }
   } finally {
-    progress.done();
+    interrupt.restore();
     await opened.close();
   }
-  if (!options.json && options.progress)
-    say(`${windows} window${windows === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (failed.length > 0)
-    throw new WindowsFailedError(
-      `${failed.length} of ${windows + failed.length} windows failed (windows ${failed.map((f) => f.windowSeq).join(', ')}); ` +
-        'the others were tagged',
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const counted = `${windows} window${windows === 1 ? '' : 's'}`;
+  if (run.progress) say(`${run.several ? `${inputs.length} inputs, ` : ''}${counted} in ${seconds} s`);
+  if (interrupt.signal.aborted) {
+    interrupt.exitIfStuck();
+    throw new InterruptedError(`interrupted (Ctrl-C): ${counted} printed, from the audio read until then`);
+  }
+  if (failedInputs.length === inputs.length)
+    throw new NoInputError(`none of the ${inputs.length} inputs could be read`);
+  const failures = [
+    ...(failedInputs.length > 0
+      ? [`${failedInputs.length} of ${inputs.length} inputs failed (${failedInputs.join(', ')})`]
+      : []),
+    ...(failedWindows > 0 ? [`${failedWindows} of ${windows + failedWindows} windows failed`] : []),
+  ];
+  if (failures.length > 0) throw new WindowsFailedError(`${failures.join('; ')}; the others were tagged`);
+}
+
+/** `--json` is `--format json`; both, disagreeing, is a usage error. */
+function outputFormat(options: TagCommandOptions, command: Command): OutputFormat {
+  if (!options.json) return options.format;
+  if (command.getOptionValueSource('format') === 'cli' && options.format !== 'json')
+    throw new UsageError(`--json means --format json: drop --json or --format ${options.format}`);
+  return 'json';
+}
+
+function openModel(modelPath: string, options: TagCommandOptions, say: (message: string) => void) {
+  const common = {
+    modelPath,
+    device: options.device,
+    dtype: options.dtype,
+    cacheDir: options.cacheDir,
+    allowNetwork: options.allowNetwork,
+  };
+  return options.space
+    ? openTagSpace({ ...common, space: options.space })
+    : openConceptSpace({ ...common, vocab: options.vocab, calibrate: options.calibrate, log: say });
+}
+
+/** A window longer than the model's feature extractor takes (CLAP: 10 s) cannot be encoded: a usage error. */
+function checkWindow(windowS: number, encoder: OpenedConceptSpace['encoder']): void {
+  const limitS = encoder.windowSamples / encoder.sampleRate;
+  if (Math.round(windowS * encoder.sampleRate) > encoder.windowSamples)
+    throw new UsageError(
+      `--window ${windowS} is longer than the model's window of ${limitS} s (its feature extractor takes at most ` +
+        `${encoder.windowSamples} samples at ${encoder.sampleRate} Hz): use --window ${limitS} or less ` +
+        '(and --hop to overlap windows)',
     );
 }
 
-/**
- * How many windows `windowAudio` cuts from `durationS` seconds, for the progress line. Container durations
- * run a few milliseconds long (codec padding), hence the 50 ms slack.
- */
-function windowCount(durationS: number, windowS: number, hopS: number): number {
-  const d = durationS - 0.05;
-  if (hopS >= windowS) return Math.max(1, Math.ceil(d / hopS));
-  return Math.max(1, Math.ceil((d - windowS) / hopS) + 1);
+/** The model line, as soon as the model is loaded and whatever the format (stdout carries only the data). */
+function introduce(
+  opened: Awaited<ReturnType<typeof openModel>>,
+  modelPath: string,
+  lambda: number,
+  say: (m: string) => void,
+): void {
+  const { encoder, vocabulary, space, isDemo } = opened;
+  const model = isDemo ? 'demo (synthetic world, not CLAP)' : modelPath;
+  say(
+    `model ${model} [${encoder.modelId}] on ${encoder.provider.toUpperCase()}; vocabulary '${vocabulary.name}' ` +
+      `(${vocabulary.terms.length} concepts), concept space ${space.id}; λ = ${lambda}`,
+  );
+  if (space.audioMeanSource === 'none') say('note: no calibration set: audio mean m_a = 0 (pass --calibrate DIR|FILE)');
+}
+
+/** The input opened before the model loaded, if the model's rate is the one it was opened at; else opened now. */
+async function reopen(first: AudioStream | undefined, input: string, sampleRate: number): Promise<AudioStream> {
+  if (first && first.sampleRate === sampleRate) return first;
+  return openAudio(input, { sampleRate, stdin: process.stdin });
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClapEncoder, type ClapDevice } from '@audio-concepts/encoder-clap';
+import { ClapEncoder, type ClapDevice, type ClapDtype } from '@audio-concepts/encoder-clap';
 import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { loadVocabulary, type Vocabulary } from '@audio-concepts/decomposer-vocabulary';
@@ -14,6 +14,8 @@ export interface OpenConceptSpaceOptions {
   /** calibration set for m_a (audio files or a .npy); default: the model's own set, if it ships one */
   calibrate?: string;
   device?: ClapDevice;
+  /** which ONNX export of the towers to load (ClapLoadOptions.dtype; default fp32) */
+  dtype?: ClapDtype;
   /** text embeddings, calibration means and (under `models/`) hub downloads are cached here */
   cacheDir: string;
   allowNetwork?: boolean;
@@ -49,6 +51,7 @@ export async function openConceptSpace(options: OpenConceptSpaceOptions): Promis
     const encoder = await ClapEncoder.load(modelPath, {
       allowNetwork: options.allowNetwork,
       device: options.device,
+      dtype: options.dtype,
       cacheDir: join(options.cacheDir, 'models'),
     });
     closers.push(() => encoder.close());

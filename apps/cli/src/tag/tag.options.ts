@@ -1,0 +1,118 @@
+import { Command, Option } from 'commander';
+import { DEFAULTS, defaultCacheDir } from '@audio-concepts/shared-contracts';
+import { parseLambda, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber } from '../options';
+import { OUTPUT_FORMATS, type OutputFormat } from './frame-writer';
+
+export interface TagCommandOptions {
+  model?: string;
+  vocab?: string;
+  lambda: number;
+  top: number;
+  minWeight: number;
+  window: number;
+  hop?: number;
+  maxSeconds?: number;
+  format: OutputFormat;
+  json?: boolean;
+  calibrate?: string;
+  space?: string;
+  allowNetwork?: boolean;
+  device: 'auto' | 'cpu' | 'cuda';
+  dtype?: 'fp32' | 'quantized';
+  cacheDir: string;
+  batch: number;
+  progress: boolean;
+}
+
+/** `tag`'s arguments, options and help text (the command's action is in tag.command.ts). */
+export function tagCommandDefinition(): Command {
+  return new Command('tag')
+    .description(
+      'Print the concepts heard in each window of audio files, a folder of them, URLs or stdin (-): decode → ' +
+        'window → CLAP encode → sparse decomposition over a concept vocabulary. Without --model it uses the ' +
+        'generated demo model, which knows only a small synthetic world of sounds (hum, tone, siren, hiss, …); ' +
+        'real tags need a real CLAP model.',
+    )
+    .argument(
+      '<input...>',
+      'audio files (wav, mp3, flac, ogg/opus, m4a, …), folders (their audio files, recursively), quoted glob ' +
+        "patterns ('dir/**/*.mp3'), http(s) or Icecast URLs, or - for stdin",
+    )
+    .option(
+      '--model <DIR|hub-id>',
+      'CLAP model directory (transformers.js layout) or hub id (needs --allow-network); default: the demo model',
+    )
+    .option(
+      '--vocab <NAME|FILE>',
+      "concept vocabulary: 'audioset', 'demo' or a file of names (one per line); default: 'demo' for the demo model, else 'audioset'",
+    )
+    .option('--lambda <L>', `L1 penalty λ (larger: fewer concepts)`, parseLambda, DEFAULTS.lambda)
+    .option('--top <K>', 'concepts printed per window', parsePositiveInt, DEFAULTS.topK)
+    .option(
+      '--min-weight <W>',
+      'leave out concepts whose weight is below W, in every format',
+      parseNonNegativeNumber,
+      0,
+    )
+    .option(
+      '--window <S>',
+      "window length in seconds, at most the model's window (CLAP: 10)",
+      parsePositiveNumber,
+      DEFAULTS.windowS,
+    )
+    .option('--hop <S>', 'hop between window starts in seconds (default: the window length)', parsePositiveNumber)
+    .option(
+      '--max-seconds <S>',
+      'stop after S seconds of audio of each input (a live stream ends there, as if it had ended)',
+      parsePositiveNumber,
+    )
+    .addOption(
+      new Option(
+        '--format <F>',
+        'text: a table; json: one object per window; csv/tsv: a header, then one row per (window, concept)',
+      )
+        .choices(OUTPUT_FORMATS)
+        .default('text'),
+    )
+    .option(
+      '--json',
+      '--format json: {"stream","window_seq","start_s","end_s","concepts":[{"label","weight"}],"cosine","l0",' +
+        '"model_id","concept_space_id"}',
+    )
+    .option(
+      '--calibrate <DIR|FILE>',
+      "calibration set for the audio mean m_a: audio files or a .npy of embeddings (default: the model's own set, if it ships one)",
+    )
+    .option(
+      '--space <DIR|ID>',
+      'a stored concept space (`space build`; a directory, or an id in <cache-dir>/spaces): no text embedding is ' +
+        'computed and only the audio tower loads; --model must be the model the space was built with',
+    )
+    .option('--allow-network', 'allow downloading a model by hub id')
+    .addOption(new Option('--device <D>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))
+    .addOption(
+      new Option('--dtype <T>', 'model file variant: onnx/*_model.onnx (fp32) or onnx/*_model_quantized.onnx')
+        .choices(['fp32', 'quantized'])
+        .default('fp32'),
+    )
+    .option(
+      '--cache-dir <DIR>',
+      'cache for text embeddings and calibration means, and the store of concept spaces (<DIR>/spaces)',
+      defaultCacheDir(),
+    )
+    .option(
+      '--batch <N>',
+      'windows per encoder call: larger batches run faster on a GPU; on live input a window is encoded as soon as ' +
+        'it is complete, without waiting for a full batch',
+      parsePositiveInt,
+      DEFAULTS.encoderBatch,
+    )
+    .option('--no-progress', 'no progress line on stderr (shown for the text table, and on a terminal for any format)')
+    .addHelpText(
+      'after',
+      '\nweight: how much of the window a concept accounts for (its coefficient in the sparse mix, not a ' +
+        "probability); cosine: how close that mix comes to the window's embedding (1 = all of it).\n" +
+        'Exit codes: 0 ok, 1 bad input, 2 usage, 3 some windows or inputs failed (each named; the rest was printed), ' +
+        '130 Ctrl-C (the audio read until then was printed).',
+    );
+}
