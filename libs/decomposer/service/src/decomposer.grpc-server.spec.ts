@@ -29,7 +29,7 @@ function decompose(client: DecomposerClient, request: Partial<DecomposeRequest>)
   );
 }
 
-/** The frames the library gives, as they arrive over the wire (weights, λ and cosine are float32 there). */
+/** The frames the library gives, as they arrive over the wire (weights, λ, cosine and fit are float32 there). */
 async function libraryFrames(
   space: ConceptSpace,
   request: { lambda: number; topK: number; embeddings: ReturnType<typeof embeddingsOf> },
@@ -50,6 +50,7 @@ async function libraryFrames(
     cosine: Math.fround(result.cosine[i]),
     l0: result.l0[i],
     ingestedAtMs: e.ingestedAtMs,
+    fit: Math.fround(result.fit[i]),
   }));
 }
 

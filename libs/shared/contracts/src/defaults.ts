@@ -14,6 +14,12 @@ export const DEFAULTS = {
   windowS: 10,
   /** windows per encoder micro-batch */
   encoderBatch: 8,
+  /**
+   * fit < this ⇒ unknown: nothing in the vocabulary describes the window well (`ConceptFrame.fit`; a frame without
+   * a fit is not judged). Measured on the demo model by tools/unknown-sounds at λ 0.15: 0.8 % of known windows,
+   * all speech; a fit shown to two decimals as 0.91 or less is below it. A real model needs its own measurement.
+   */
+  unknownFit: 0.915,
 } as const;
 
 /** The demo model that `npm run build` generates (tools/demo-model) at the repo root; used when no model is given. */
