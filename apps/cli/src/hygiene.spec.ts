@@ -54,7 +54,7 @@ describe('--help marks required options', () => {
       // the option's entry runs from its line to the next option: "(required)" ends the description
       const start = lines.findIndex((l) => l.trimStart().startsWith(`${flag} `));
       expect(start, `${flag} in\n${r.stdout}`).toBeGreaterThanOrEqual(0);
-      const end = lines.findIndex((l, i) => i > start && /^\s+-/.test(l));
+      const end = lines.findIndex((l, i) => i > start && /^  -/.test(l));
       expect(lines.slice(start, end).join(' '), flag).toContain('(required)');
     }
     const optional = lines.find((l) => l.trimStart().startsWith('--json'));

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Help, type Option } from 'commander';
 import { decomposeCommand } from './commands/decompose.command';
+import { embedCommand } from './commands/embed.command';
 import { evalCommand } from './commands/eval.command';
 import { spaceCommand } from './commands/space.command';
 import { stackCommand } from './commands/stack.command';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const command of [
     tagCommand(),
+    embedCommand(),
     decomposeCommand(),
     evalCommand(),
     spaceCommand(),

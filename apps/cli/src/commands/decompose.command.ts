@@ -38,9 +38,12 @@ export function decomposeCommand(): Command {
     )
     .requiredOption(
       '--concepts <C.npy>',
-      'concept matrix, c × d (with --raw: the dictionary itself; else raw text embeddings)',
+      'concept matrix, c × d (with --raw: the dictionary itself; else raw text embeddings, as `embed --vocab` writes)',
     )
-    .requiredOption('--embeddings <Z.npy>', 'embeddings to decompose, n × d (float32 or float64)')
+    .requiredOption(
+      '--embeddings <Z.npy>',
+      'embeddings to decompose, n × d (float32 or float64; `embed AUDIO… --out Z.npy` writes them)',
+    )
     .requiredOption(
       '--lambda <L>',
       "L1 penalty λ (the paper's; 0.05 keeps ~90 of 2000 concepts, 0.15 ~40)",
@@ -53,7 +56,10 @@ export function decomposeCommand(): Command {
       '--audio-mean-from <M.npy>',
       'without --raw: reference audio embeddings whose normalized mean is removed (default: none, m_a = 0)',
     )
-    .option('--concept-names <FILE>', "one concept name per line, to print each row's top concepts")
+    .option(
+      '--concept-names <FILE>',
+      "one concept name per line, to print each row's top concepts (`embed --vocab` writes <out>.names.txt)",
+    )
     .option('--top <K>', 'concepts printed per row with --concept-names', parsePositiveInt, 5)
     .option(
       '--json',

@@ -30,16 +30,19 @@ export function evalCommand(): Command {
         'Zero-shot classification with the dense embeddings (argmax ⟨L2(e), L2(t_k)⟩) and with their concept ' +
           'reconstructions r (argmax ⟨r, L2(t_k)⟩), plus mean non-zeros and mean fidelity cos(r, L2(e)).',
       )
-      .requiredOption('--audio <A.npy>', 'audio embeddings, n × d')
+      .requiredOption('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
       .requiredOption(
         '--labels <y.npy>',
-        'true class of each audio row: int32/int64 indices into the prompts, length n',
+        'true class of each audio row: int32/int64 indices into the prompts, length n (`embed … --classes`)',
       )
       .requiredOption(
         '--prompts <P.npy>',
-        'class prompt embeddings ("This is a sound of {label}."), one row per class, k × d',
+        'class prompt embeddings ("This is a sound of {label}."), one row per class, k × d (`embed --labels`)',
       )
-      .option('--concepts <T.npy>', 'raw concept text embeddings, c × d (normalized and centered here)')
+      .option(
+        '--concepts <T.npy>',
+        'raw concept text embeddings, c × d (normalized and centered here; `embed --vocab`)',
+      )
       .option('--audio-mean-from <M.npy>', 'reference audio embeddings for the audio mean m_a (default: none, m_a = 0)')
       .option(
         '--space <DIR|ID>',
