@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { describeError, EXIT } from './cli-error';
+import { describeModelError } from './model-errors';
 import { buildProgram } from './program';
 
 async function main(argv: string[]): Promise<number> {
@@ -13,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
       // commander has already printed its message (or the help/version text)
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const { message, exitCode } = describeError(error);
+    const { message, exitCode } = describeModelError(error) ?? describeError(error);
     process.stderr.write(`audio-concepts: error: ${message}\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return exitCode;

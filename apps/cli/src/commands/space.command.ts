@@ -6,9 +6,11 @@ import {
   resolveConceptSpace,
   type ConceptSpaceManifest,
 } from '@audio-concepts/decomposer-concepts';
+import type { ClapDtype } from '@audio-concepts/encoder-clap';
 import { buildStoredSpace } from '@audio-concepts/pipeline-embedded';
 import { defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { modelOrDemo } from '../demo-model';
+import { ALLOW_NETWORK_HELP, dtypeOption } from '../model-options';
 
 interface BuildOptions {
   model?: string;
@@ -17,6 +19,7 @@ interface BuildOptions {
   out?: string;
   cacheDir: string;
   device: 'auto' | 'cpu' | 'cuda';
+  dtype: ClapDtype;
   allowNetwork?: boolean;
 }
 
@@ -32,7 +35,10 @@ export function spaceCommand(): Command {
   space.addCommand(
     new Command('build')
       .description('Embed a vocabulary with a CLAP model and store the concept space; prints its id and directory')
-      .option('--model <DIR|hub-id>', 'CLAP model directory or hub id (needs --allow-network); default: the demo model')
+      .option(
+        '--model <DIR|hub-id>',
+        'CLAP model directory, or hub id (its copy in <cache-dir>/models, fetched with --allow-network); default: the demo model',
+      )
       .option(
         '--vocab <NAME|FILE>',
         "'audioset', 'demo' or a file of names (one per line); default: 'demo' for the demo model, else 'audioset'",
@@ -44,7 +50,8 @@ export function spaceCommand(): Command {
       .option('--out <DIR>', 'where to write the space (default: <cache-dir>/spaces/<id>)')
       .option('--cache-dir <DIR>', CACHE_DIR_HELP, defaultCacheDir())
       .addOption(new Option('--device <D>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))
-      .option('--allow-network', 'allow downloading a model by hub id')
+      .addOption(dtypeOption())
+      .option('--allow-network', ALLOW_NETWORK_HELP)
       .exitOverride()
       .action(async (options: BuildOptions) => runBuild(options)),
   );
@@ -76,6 +83,7 @@ async function runBuild(options: BuildOptions): Promise<void> {
     vocab: options.vocab,
     calibrate: options.calibrate,
     device: options.device,
+    dtype: options.dtype,
     cacheDir: options.cacheDir,
     allowNetwork: options.allowNetwork,
     out: options.out,

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   StackCannotStartError,
@@ -14,7 +15,9 @@ import {
   type StackStatus,
 } from '@audio-concepts/platform-launcher';
 import { UsageError } from '../cli-error';
+import { clapModelDir } from '@audio-concepts/encoder-clap';
 import { ensureStoredSpace } from '@audio-concepts/pipeline-embedded';
+import { ALLOW_NETWORK_HELP } from '../model-options';
 import { DEMO_MODEL_DIR, defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { defaultBrokers, parseBrokers } from './kafka-options';
@@ -30,6 +33,7 @@ interface UpOptions {
   encoders: number;
   decomposers: number;
   model?: string;
+  allowNetwork?: boolean;
   device?: string;
   token?: string;
   newToken?: boolean;
@@ -62,7 +66,12 @@ export function stackCommand(): Command {
       1,
     )
     .option('--decomposers <N>', 'decomposer processes', parsePositiveInt, 1)
-    .option('--model <DIR>', 'CLAP model directory for the encoders and decomposers (default: the demo model)')
+    .option(
+      '--model <DIR|hub-id>',
+      'CLAP model for the encoders and decomposers: a directory, or a hub id, whose copy in the model store ' +
+        '(~/.cache/audio-concepts/models, fetched once with --allow-network) the services then load (default: the demo model)',
+    )
+    .option('--allow-network', ALLOW_NETWORK_HELP)
     .addOption(
       new Option('--device <D>', "the encoders' execution provider (default: auto)").choices(['auto', 'cpu', 'cuda']),
     )
@@ -104,9 +113,10 @@ async function runUp(options: UpOptions): Promise<void> {
   if (options.token !== undefined && options.newToken)
     throw new UsageError('--token and --new-token contradict each other; give one');
   try {
+    const modelDir = await localModel(options);
     // The decomposers load a stored space: built here once (both CLAP towers), found in the store afterwards.
     const space = await ensureStoredSpace({
-      modelPath: options.model ?? DEMO_MODEL_DIR,
+      modelPath: modelDir ?? DEMO_MODEL_DIR,
       cacheDir: defaultCacheDir(),
       device: 'cpu',
       log: say,
@@ -123,7 +133,7 @@ async function runUp(options: UpOptions): Promise<void> {
       brokers: options.brokers ?? defaultBrokers(),
       token: options.token,
       newToken: options.newToken,
-      modelDir: options.model,
+      modelDir,
       conceptSpace: space.dir,
       device: options.device,
       timeoutS: options.timeout,
@@ -137,6 +147,20 @@ async function runUp(options: UpOptions): Promise<void> {
       process.stderr.write(`--- last lines of ${error.log.file} ---\n${error.log.tail}\n---\n`);
     throw error;
   }
+}
+
+/**
+ * The model directory the services get: `--model` itself, or for a hub id its copy in the model store, fetched
+ * now (before any service starts) when --allow-network allows; undefined for the services' default, the demo model.
+ */
+async function localModel(options: UpOptions): Promise<string | undefined> {
+  if (options.model === undefined || existsSync(options.model)) return options.model;
+  const dir = await clapModelDir(options.model, {
+    allowNetwork: options.allowNetwork,
+    cacheDir: join(defaultCacheDir(), 'models'),
+  });
+  if (dir !== resolve(options.model)) say(`model ${options.model}: ${dir}`);
+  return dir;
 }
 
 function printInfo(state: StackState, dir: string): void {

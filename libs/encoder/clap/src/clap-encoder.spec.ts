@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FormatError, InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
@@ -219,6 +219,28 @@ describe('ClapEncoder on a tiny real model', () => {
     );
   });
 
+  it("dtype 'q8' (or 'quantized') runs the *_quantized.onnx towers", async () => {
+    const q8 = await ClapEncoder.load(model.dir, { dtype: 'q8', device: 'cpu', lazyTextTower: true });
+    const quantized = await ClapEncoder.load(model.dir, { dtype: 'quantized', device: 'cpu', lazyTextTower: true });
+    expect(q8.modelId).toBe(quantized.modelId);
+    await Promise.all([q8.close(), quantized.close()]);
+  });
+
+  it("dtype 'fp16' runs the *_fp16.onnx towers of a directory that holds them", async () => {
+    const dir = join(root, 'fp16');
+    await cp(model.dir, dir, { recursive: true });
+    for (const tower of ['audio_model', 'text_model'])
+      await rename(join(dir, 'onnx', `${tower}.onnx`), join(dir, 'onnx', `${tower}_fp16.onnx`));
+    const fp16 = await ClapEncoder.load(dir, { dtype: 'fp16', device: 'cpu' });
+    const window = clip(3);
+    expect(await fp16.encodeAudio([window])).toEqual(await encoder.encodeAudio([window]));
+    await fp16.close();
+    const fp32 = await ClapEncoder.load(dir, { device: 'cpu' }).catch((e: unknown) => e);
+    expect(fp32).toBeInstanceOf(MissingModelFileError);
+    expect((fp32 as MissingModelFileError).missing).toEqual(['onnx/audio_model.onnx', 'onnx/text_model.onnx']);
+    expect((fp32 as MissingModelFileError).dtypesPresent).toEqual(['fp16', 'q8']);
+  });
+
   it("dtype 'quantized' runs the *_quantized.onnx towers", async () => {
     const quantized = await ClapEncoder.load(model.dir, { dtype: 'quantized', device: 'cpu' });
     expect(quantized.modelId).not.toBe(encoder.modelId);
@@ -320,7 +342,7 @@ describe('ClapEncoder on a tiny real model', () => {
     it('a hub id without network, naming the id and how to allow it', async () => {
       const attempt = ClapEncoder.load('Xenova/clap-htsat-unfused');
       await expect(attempt).rejects.toThrow(NetworkNotAllowedError);
-      await expect(attempt).rejects.toThrow(/"Xenova\/clap-htsat-unfused".*pass \{ allowNetwork: true \}/);
+      await expect(attempt).rejects.toThrow(/"Xenova\/clap-htsat-unfused".*network access is off: allow it/);
     });
 
     it("device 'cuda' without a CUDA build", async () => {
@@ -332,8 +354,8 @@ describe('ClapEncoder on a tiny real model', () => {
       await expect(ClapEncoder.load(model.dir, { maxBatch: 0 })).rejects.toThrow(
         'maxBatch must be a positive integer, got 0',
       );
-      await expect(ClapEncoder.load(model.dir, { dtype: 'fp16' as 'fp32' })).rejects.toThrow(
-        "dtype must be 'fp32' or 'quantized'",
+      await expect(ClapEncoder.load(model.dir, { dtype: 'fp64' as 'fp32' })).rejects.toThrow(
+        'dtype must be one of fp32, fp16, q8, quantized, int8, uint8, q4, q4f16, bnb4, got "fp64"',
       );
       await expect(ClapEncoder.load(model.dir, { device: 'gpu' as 'cuda' })).rejects.toThrow(
         "device must be 'auto', 'cpu' or 'cuda'",

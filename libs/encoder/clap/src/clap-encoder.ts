@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { ClapFeatureExtraction, parseClapPreprocessorConfig } from './clap/feature-extraction';
-import { clapModelFiles, readClapModelDir, type ClapDtype } from './clap/model-files';
+import { CLAP_DTYPES, clapModelFiles, readClapModelDir, type ClapDtype } from './clap/model-files';
 import { ClapSessions, type ClapTokens } from './clap/session';
 import { type ClapDevice, type ExecutionProvider, type SessionDeps } from './execution-provider';
 import { l2NormalizeRows } from './maths';
@@ -10,13 +10,19 @@ import { resolveModelDir } from './model-source';
 import { loadTransformersJs, type TransformersJs } from './transformers-js';
 
 export interface ClapLoadOptions {
-  /** Allow downloading a hub id (default false: a hub id then fails with NetworkNotAllowedError). */
+  /**
+   * Allow downloading a hub id (default false). Without it a hub id loads only when its copy in `cacheDir` is
+   * complete (fetched earlier, or copied in by hand), else it fails with NetworkNotAllowedError.
+   */
   allowNetwork?: boolean;
-  /** Where hub downloads go (default: transformers.js' env.cacheDir). */
+  /** The model store: a hub id's copy is `<cacheDir>/<owner>/<name>/` (default: transformers.js' env.cacheDir). */
   cacheDir?: string;
   /** 'auto' (default): CUDA when the installed onnxruntime-node has it, else CPU. 'cuda' fails without it. */
   device?: ClapDevice;
-  /** 'fp32' (default): onnx/{audio,text}_model.onnx; 'quantized': onnx/{audio,text}_model_quantized.onnx. */
+  /**
+   * The towers' ONNX export, by transformers.js' dtype names: 'fp32' (default) loads onnx/{audio,text}_model.onnx,
+   * 'q8' (or 'quantized') onnx/{audio,text}_model_quantized.onnx, 'fp16' …_fp16.onnx, and so on (CLAP_DTYPE_SUFFIXES).
+   */
   dtype?: ClapDtype;
   /** Windows or texts per session run (default 8). */
   maxBatch?: number;
@@ -80,11 +86,7 @@ export class ClapEncoder {
    */
   static async load(model: string, options: ClapLoadOptions = {}, deps?: SessionDeps): Promise<ClapEncoder> {
     const opts = checkOptions(options);
-    const dir = await resolveModelDir(model, {
-      allowNetwork: opts.allowNetwork,
-      cacheDir: options.cacheDir,
-      files: clapModelFiles(opts.dtype),
-    });
+    const dir = await clapModelDir(model, { ...options, dtype: opts.dtype });
     const layout = await readClapModelDir(dir, opts.dtype);
     const preprocessor = parseClapPreprocessorConfig(layout.preprocessorConfig, join(dir, 'preprocessor_config.json'));
     const { AutoTokenizer } = await loadTransformersJs();
@@ -152,6 +154,22 @@ export class ClapEncoder {
   }
 }
 
+/**
+ * The directory `model` names, without loading it: the directory itself, or a hub id's copy in the model store
+ * (`<cacheDir>/<owner>/<name>`), completed from the hub first when it lacks files of `dtype` and `allowNetwork`
+ * is set (see `ClapEncoder.load`).
+ */
+export function clapModelDir(
+  model: string,
+  options: Pick<ClapLoadOptions, 'allowNetwork' | 'cacheDir' | 'dtype'> = {},
+): Promise<string> {
+  return resolveModelDir(model, {
+    allowNetwork: options.allowNetwork ?? false,
+    cacheDir: options.cacheDir,
+    files: clapModelFiles(options.dtype ?? 'fp32'),
+  });
+}
+
 function checkOptions(
   options: ClapLoadOptions,
 ): Required<Pick<ClapLoadOptions, 'allowNetwork' | 'device' | 'dtype' | 'maxBatch'>> {
@@ -160,8 +178,8 @@ function checkOptions(
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   if (!['auto', 'cpu', 'cuda'].includes(device))
     throw new InvalidInputError(`device must be 'auto', 'cpu' or 'cuda', got ${JSON.stringify(device)}`);
-  if (!['fp32', 'quantized'].includes(dtype))
-    throw new InvalidInputError(`dtype must be 'fp32' or 'quantized', got ${JSON.stringify(dtype)}`);
+  if (!CLAP_DTYPES.includes(dtype))
+    throw new InvalidInputError(`dtype must be one of ${CLAP_DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
   if (!Number.isInteger(maxBatch) || maxBatch < 1)
     throw new InvalidInputError(`maxBatch must be a positive integer, got ${maxBatch}`);
   const threads = options.intraOpThreads;

@@ -1,5 +1,5 @@
-export { ClapEncoder, DEFAULT_MAX_BATCH, type ClapLoadOptions } from './clap-encoder';
-export type { ClapDtype } from './clap/model-files';
+export { ClapEncoder, clapModelDir, DEFAULT_MAX_BATCH, type ClapLoadOptions } from './clap-encoder';
+export { CLAP_DTYPES, clapModelFiles, type ClapDtype } from './clap/model-files';
 export { padWindow } from './clap/feature-extraction';
 export { wordPieceTokenizerFiles, type TokenizerFiles } from './clap/wordpiece-tokenizer.files';
 export type { ClapDevice, ExecutionProvider, SessionDeps } from './execution-provider';
@@ -9,6 +9,7 @@ export {
   ModelDownloadError,
   ModelNotFoundError,
   NetworkNotAllowedError,
+  type HubModelCopy,
 } from './model.errors';
 export { MODEL_ID_LENGTH } from './model-id';
 export { embedVocabulary, vocabularyCachePath, type VocabularyEncoder } from './text-embedding.cache';

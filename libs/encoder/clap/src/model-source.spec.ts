@@ -1,4 +1,4 @@
-import { readFile, mkdtemp, rm, readdir } from 'node:fs/promises';
+import { cp, readFile, mkdtemp, rm, readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ModelDownloadError, NetworkNotAllowedError } from './model.errors';
 import { looksLikeHubId, resolveModelDir } from './model-source';
-import { writeTinyClapModel } from './testing';
+import { startConnectProxy, writeTinyClapModel } from './testing';
 import { loadTransformersJs } from './transformers-js';
 
 const FILES = ['config.json', 'onnx/audio_model.onnx'];
@@ -68,12 +68,82 @@ describe('resolveModelDir', () => {
     expect(await resolveModelDir(missing, { allowNetwork: false, files: FILES })).toBe(resolve(missing));
   });
 
-  it('refuses a hub id without network, naming the id and how to allow it', async () => {
-    const attempt = resolveModelDir('Xenova/clap-htsat-unfused', { allowNetwork: false, files: FILES });
-    await expect(attempt).rejects.toThrow(NetworkNotAllowedError);
-    await expect(attempt).rejects.toThrow(
-      /model "Xenova\/clap-htsat-unfused" is not a local directory.*allowNetwork: true/,
+  it('refuses a hub id without network, naming the id, the copy in the store and what it lacks', async () => {
+    const cacheDir = join(root, 'empty-store');
+    const error = await resolveModelDir('Xenova/clap-htsat-unfused', {
+      allowNetwork: false,
+      cacheDir,
+      files: FILES,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkNotAllowedError);
+    expect((error as NetworkNotAllowedError).message).toMatch(
+      /model "Xenova\/clap-htsat-unfused" is not a local directory.*network access is off: allow it/,
     );
+    expect((error as NetworkNotAllowedError).copy).toEqual({
+      hubId: 'Xenova/clap-htsat-unfused',
+      dir: join(cacheDir, 'Xenova', 'clap-htsat-unfused'),
+      files: FILES,
+      missing: FILES,
+    });
+  });
+
+  it('uses a complete copy in the store without network (fetched before, or copied in by hand)', async () => {
+    const cacheDir = join(root, 'by-hand');
+    await cp(join(root, 'hub', 'Xenova', 'tiny-clap'), join(cacheDir, 'Xenova', 'tiny-clap'), { recursive: true });
+    requests.length = 0;
+    const dir = await resolveModelDir('Xenova/tiny-clap', { allowNetwork: false, cacheDir, files: FILES });
+    expect(dir).toBe(join(cacheDir, 'Xenova', 'tiny-clap'));
+    expect(requests).toEqual([]);
+  });
+
+  it('downloads from HF_ENDPOINT when set, through the proxy of HTTP_PROXY', async () => {
+    const proxy = await startConnectProxy({ tunnel: true });
+    const saved = { endpoint: process.env['HF_ENDPOINT'], proxy: process.env['HTTP_PROXY'] };
+    process.env['HF_ENDPOINT'] = host.replace(/\/$/, '');
+    process.env['HTTP_PROXY'] = proxy.url;
+    try {
+      requests.length = 0;
+      const cacheDir = join(root, 'proxied');
+      await resolveModelDir('Xenova/tiny-clap', { allowNetwork: true, cacheDir, files: FILES });
+      expect(requests).toEqual(FILES.map((f) => `/Xenova/tiny-clap/resolve/main/${f}`));
+      expect(proxy.requests.length).toBeGreaterThan(0);
+      expect(new Set(proxy.requests)).toEqual(new Set([new URL(host).host]));
+    } finally {
+      for (const [name, value] of [
+        ['HF_ENDPOINT', saved.endpoint],
+        ['HTTP_PROXY', saved.proxy],
+      ] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      await proxy.close();
+    }
+  });
+
+  it('names the proxy of a failed download, and where the model goes', async () => {
+    const proxy = await startConnectProxy({ tunnel: false });
+    const saved = process.env['HTTP_PROXY'];
+    process.env['HTTP_PROXY'] = proxy.url;
+    (await loadTransformersJs()).env.remoteHost = host;
+    try {
+      const cacheDir = join(root, 'refused');
+      const error = await resolveModelDir('Xenova/tiny-clap', { allowNetwork: true, cacheDir, files: FILES }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ModelDownloadError);
+      const download = error as ModelDownloadError;
+      expect(download.proxy).toBe(proxy.url);
+      expect(download.problem).toMatch(
+        new RegExp(`config\\.json \\(model "Xenova/tiny-clap"\\) via proxy ${proxy.url}: fetch failed`),
+      );
+      expect(download.message).toContain(
+        `the model is stored in ${join(cacheDir, 'Xenova', 'tiny-clap')}, which needs config.json, onnx/audio_model.onnx`,
+      );
+      expect(download.copy?.missing).toEqual(FILES);
+    } finally {
+      if (saved === undefined) delete process.env['HTTP_PROXY'];
+      else process.env['HTTP_PROXY'] = saved;
+      await proxy.close();
+    }
   });
 
   it('downloads a hub id into <cacheDir>/<id>/ once, atomically, and then reuses it', async () => {

@@ -1,18 +1,19 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { temporaryPathFor } from '@audio-concepts/shared-files';
-import { ModelDownloadError, NetworkNotAllowedError } from './model.errors';
+import { makeDirectory, temporaryPathFor } from '@audio-concepts/shared-files';
+import { fetchFailure, hubFetch, proxyFor } from './hub.fetch';
+import { ModelDownloadError, NetworkNotAllowedError, type HubModelCopy } from './model.errors';
 import { loadTransformersJs } from './transformers-js';
 
 export interface ModelSourceOptions {
   allowNetwork: boolean;
-  /** Where hub downloads go (default: transformers.js' `env.cacheDir`). */
+  /** The model store: a hub id's copy is `<cacheDir>/<owner>/<name>/` (default: transformers.js' `env.cacheDir`). */
   cacheDir?: string;
-  /** Files to fetch for a hub id, relative to the repository root. */
+  /** Files a hub id's copy needs, relative to the repository root. */
   files: readonly string[];
 }
 
@@ -24,10 +25,12 @@ export function looksLikeHubId(model: string): boolean {
 }
 
 /**
- * Turns the `model` argument into an absolute directory. An existing path wins; otherwise a hub id
- * (`Xenova/clap-htsat-unfused`) is downloaded into `<cacheDir>/<id>/` — transformers.js' own file-cache
- * layout, so its loaders and ours share the copy — when `allowNetwork` is set, and refused otherwise.
- * Transformers.js' global `env` follows the same switch: `allowRemoteModels` mirrors `allowNetwork`.
+ * Turns the `model` argument into an absolute directory. An existing path wins. Otherwise a hub id
+ * (`Xenova/clap-htsat-unfused`) is looked up in the model store, `<cacheDir>/<id>/` — transformers.js' own
+ * file-cache layout, so its loaders and ours share the copy: a complete copy (fetched before, or put there by
+ * hand) is used as it is, offline. An incomplete one is completed from the hub (HF_ENDPOINT, else transformers.js'
+ * remoteHost) when `allowNetwork` is set, through the proxy of HTTPS_PROXY/HTTP_PROXY if any, and refused
+ * otherwise. Transformers.js' global `env` follows the same switch: `allowRemoteModels` mirrors `allowNetwork`.
  */
 export async function resolveModelDir(model: string, options: ModelSourceOptions): Promise<string> {
   const transformers = await loadTransformersJs();
@@ -36,54 +39,77 @@ export async function resolveModelDir(model: string, options: ModelSourceOptions
 
   const local = resolve(model);
   if ((await stat(local).catch(() => undefined)) !== undefined || !looksLikeHubId(model)) return local;
-  if (!options.allowNetwork)
-    throw new NetworkNotAllowedError(
-      `model "${model}" is not a local directory (${local} does not exist) and, as a Hugging Face hub id, ` +
-        'would have to be downloaded, but network access is off: pass { allowNetwork: true } (optionally with ' +
-        'cacheDir) to ClapEncoder.load, or download the model directory and pass its path',
-      model,
-    );
 
   const cacheDir = resolve(options.cacheDir ?? transformers.env.cacheDir ?? '.cache');
-  transformers.env.cacheDir = cacheDir;
   const target = join(cacheDir, model);
+  const present = await Promise.all(
+    options.files.map(async (f) => (await stat(join(target, f)).catch(() => undefined))?.isFile()),
+  );
+  const copy: HubModelCopy = {
+    hubId: model,
+    dir: target,
+    files: options.files,
+    missing: options.files.filter((_, i) => !present[i]),
+  };
+  if (copy.missing.length === 0) return target;
+  if (!options.allowNetwork)
+    throw new NetworkNotAllowedError(
+      `model "${model}" is not a local directory (${local} does not exist) and, as a Hugging Face hub id, is not ` +
+        `in the model store (${target} lacks ${copy.missing.join(', ')}), and network access is off: allow it to ` +
+        'download the model there once, or copy those files in by hand (there, or into any directory given as the model)',
+      model,
+      copy,
+    );
+
+  transformers.env.cacheDir = cacheDir;
   const base = new URL(
     transformers.env.remotePathTemplate.replaceAll('{model}', model).replaceAll('{revision}', 'main'),
-    transformers.env.remoteHost,
+    hubHost(transformers.env.remoteHost),
   );
-  for (const file of options.files) {
-    const path = join(target, file);
-    if ((await stat(path).catch(() => undefined))?.isFile()) continue;
-    await download(new URL(file, base).href, path, model);
-  }
+  for (const file of copy.missing) await download(new URL(file, base).href, join(target, file), copy);
   return target;
 }
 
+/** HF_ENDPOINT (huggingface_hub's variable for a mirror or a private hub), else transformers.js' remoteHost. */
+function hubHost(remoteHost: string): string {
+  const endpoint = process.env['HF_ENDPOINT'];
+  return endpoint ? `${endpoint.replace(/\/+$/, '')}/` : remoteHost;
+}
+
 /** Streams `url` to `path` through a temporary file renamed into place, so a partial download never counts. */
-async function download(url: string, path: string, model: string): Promise<void> {
+async function download(url: string, path: string, copy: HubModelCopy): Promise<void> {
   const headers: Record<string, string> = {};
   const token = process.env['HF_TOKEN'] ?? process.env['HF_ACCESS_TOKEN'];
   if (token) headers['Authorization'] = `Bearer ${token}`; // as transformers.js' own fetches do
+  const proxy = proxyFor(url);
+  const via = proxy === undefined ? '' : ` via proxy ${proxy}`;
+  const context = { copy, proxy };
+  const model = copy.hubId;
 
-  let response: Response;
+  let response: Awaited<ReturnType<typeof hubFetch>>;
   try {
-    response = await fetch(url, { headers });
+    response = await hubFetch(url, headers);
   } catch (cause) {
-    throw new ModelDownloadError(`could not download ${url} (model "${model}"): ${messageOf(cause)}`, url, undefined, {
+    const problem = `could not download ${url} (model "${model}")${via}: ${fetchFailure(cause)}`;
+    throw new ModelDownloadError(`${problem}; ${storeNote(copy)}`, url, undefined, {
       retriable: true,
       cause,
+      problem,
+      ...context,
     });
   }
-  if (!response.ok || response.body === null)
-    throw new ModelDownloadError(
-      `downloading ${url} (model "${model}") failed: HTTP ${response.status} ${response.statusText}` +
-        (response.status === 404 ? ' (no such model or file on the hub)' : ''),
-      url,
-      response.status,
-      { retriable: response.status >= 500 || response.status === 429 },
-    );
+  if (!response.ok || response.body === null) {
+    const problem =
+      `downloading ${url} (model "${model}")${via} failed: HTTP ${response.status} ${response.statusText}` +
+      (response.status === 404 ? ' (no such model or file on the hub)' : '');
+    throw new ModelDownloadError(`${problem}; ${storeNote(copy)}`, url, response.status, {
+      retriable: response.status >= 500 || response.status === 429,
+      problem,
+      ...context,
+    });
+  }
 
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirectory(dirname(path), 'model directory');
   const tmp = temporaryPathFor(path);
   try {
     await pipeline(
@@ -93,13 +119,15 @@ async function download(url: string, path: string, model: string): Promise<void>
     await rename(tmp, path);
   } catch (cause) {
     await rm(tmp, { force: true });
-    throw new ModelDownloadError(`could not save ${url} to ${path}: ${messageOf(cause)}`, url, response.status, {
+    throw new ModelDownloadError(`could not save ${url} to ${path}: ${fetchFailure(cause)}`, url, response.status, {
       retriable: true,
       cause,
+      ...context,
     });
   }
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/** Where the model goes and what a copy made by hand needs. */
+function storeNote(copy: HubModelCopy): string {
+  return `the model is stored in ${copy.dir}, which needs ${copy.files.join(', ')} (copy them in by hand to skip the download)`;
 }

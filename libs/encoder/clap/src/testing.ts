@@ -4,6 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OnnxElemType, OnnxGraph, type Dim } from '@audio-concepts/shared-onnx-builder';
 
+export { startConnectProxy, startModelHub, type TestServer } from './hub.testing';
+
 /** CLAP's `preprocessor_config.json` (laion/clap-htsat-unfused settings, as transformers.js reads them). */
 export const TINY_CLAP_PREPROCESSOR_CONFIG = {
   feature_extractor_type: 'ClapFeatureExtractor',

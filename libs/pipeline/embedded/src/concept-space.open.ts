@@ -42,7 +42,6 @@ export interface OpenedConceptSpace {
  */
 export async function openConceptSpace(options: OpenConceptSpaceOptions): Promise<OpenedConceptSpace> {
   const { modelPath } = options;
-  const isDemo = isDemoModel(modelPath);
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closeOne of closers.splice(0).reverse()) await closeOne();
@@ -55,12 +54,12 @@ export async function openConceptSpace(options: OpenConceptSpaceOptions): Promis
       cacheDir: join(options.cacheDir, 'models'),
     });
     closers.push(() => encoder.close());
+    // encoder.modelDir: the directory itself, or a hub id's copy in the model store.
+    const isDemo = isDemoModel(encoder.modelDir);
     const vocabulary = await loadVocabulary(options.vocab ?? (isDemo ? 'demo' : 'audioset'));
     const calibration: CalibrationSource = options.calibrate
       ? { kind: 'path', path: options.calibrate }
-      : existsSync(modelPath)
-        ? { kind: 'model', modelDir: modelPath }
-        : { kind: 'none' };
+      : { kind: 'model', modelDir: encoder.modelDir };
     const threads = options.threads ?? 1;
     const matmul = await createOrtMatMul({ threads: 1 });
     closers.push(() => matmul.close());

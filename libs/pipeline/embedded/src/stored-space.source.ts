@@ -71,6 +71,7 @@ function sourceKey(options: Omit<BuildSpaceOptions, 'out'>): string {
   const hash = createHash('sha256');
   const model = existsSync(options.modelPath) ? realpathSync(options.modelPath) : options.modelPath;
   hash.update(`model=${model}\nvocab=${options.vocab ?? ''}\ncalibrate=${options.calibrate ?? ''}\n`);
+  if (options.dtype !== undefined && options.dtype !== 'fp32') hash.update(`dtype=${options.dtype}\n`);
   if (existsSync(model)) for (const line of fileStamps(model)) hash.update(`${line}\n`);
   if (options.vocab && existsSync(options.vocab)) hash.update(readFileSync(options.vocab));
   return hash.digest('hex').slice(0, 24);
@@ -134,7 +135,7 @@ export async function openTagSpace(options: OpenTagSpaceOptions) {
       encoder: opened,
       space,
       vocabulary: { name: space.metadata.vocabulary, terms: space.names },
-      isDemo: isDemoModel(options.modelPath),
+      isDemo: isDemoModel(encoder.modelDir),
       close: async () => {
         await opened.close();
         await stored.close();

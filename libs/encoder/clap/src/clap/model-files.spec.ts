@@ -27,6 +27,9 @@ describe('readClapModelDir', () => {
       'onnx/audio_model_quantized.onnx',
       'onnx/text_model_quantized.onnx',
     ]);
+    expect(clapModelFiles('q8')).toEqual(clapModelFiles('quantized'));
+    expect(clapModelFiles('fp16').slice(4)).toEqual(['onnx/audio_model_fp16.onnx', 'onnx/text_model_fp16.onnx']);
+    expect(clapModelFiles('q4f16').slice(4)).toEqual(['onnx/audio_model_q4f16.onnx', 'onnx/text_model_q4f16.onnx']);
   });
 
   it('parses a complete directory', async () => {

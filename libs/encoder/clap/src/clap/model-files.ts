@@ -3,8 +3,28 @@ import { join } from 'node:path';
 import { FormatError } from '@audio-concepts/shared-errors';
 import { MissingModelFileError, ModelNotFoundError } from '../model.errors';
 
-/** Which ONNX export of the two towers to run: `onnx/*_model.onnx` or `onnx/*_model_quantized.onnx`. */
-export type ClapDtype = 'fp32' | 'quantized';
+/**
+ * Which ONNX export of the two towers to run, by transformers.js' names and file suffixes
+ * (`DEFAULT_DTYPE_SUFFIX_MAPPING` in its utils/dtypes.js): `onnx/audio_model<suffix>.onnx` and
+ * `onnx/text_model<suffix>.onnx`. 'quantized' is 'q8' under its older name. Xenova/clap-htsat-unfused ships fp32,
+ * fp16 and q8; other exports may ship others.
+ */
+export const CLAP_DTYPE_SUFFIXES = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  quantized: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+} as const;
+
+export type ClapDtype = keyof typeof CLAP_DTYPE_SUFFIXES;
+
+/** Every dtype name `ClapEncoder.load` takes. */
+export const CLAP_DTYPES = Object.keys(CLAP_DTYPE_SUFFIXES) as ClapDtype[];
 
 /** Configuration files of the transformers.js layout, relative to the model directory (DESIGN §2). */
 export const CLAP_CONFIG_FILES = [
@@ -21,7 +41,7 @@ export interface ClapOnnxFiles {
 
 /** The tower files of a dtype, relative to the model directory (names as Xenova's CLAP exports use them). */
 export function clapOnnxFiles(dtype: ClapDtype): ClapOnnxFiles {
-  const suffix = dtype === 'quantized' ? '_quantized' : '';
+  const suffix = CLAP_DTYPE_SUFFIXES[dtype];
   return { audio: `onnx/audio_model${suffix}.onnx`, text: `onnx/text_model${suffix}.onnx` };
 }
 
@@ -71,6 +91,7 @@ export async function readClapModelDir(dir: string, dtype: ClapDtype): Promise<C
       dir,
       missing,
       expected,
+      await dtypesIn(dir),
     );
   }
 
@@ -104,6 +125,18 @@ export async function readJsonObject(path: string): Promise<Record<string, unkno
       path,
     );
   return value as Record<string, unknown>;
+}
+
+/** The dtypes whose two towers `dir` holds (q8 named once, not again as 'quantized'). */
+async function dtypesIn(dir: string): Promise<ClapDtype[]> {
+  const dtypes = CLAP_DTYPES.filter((d) => d !== 'quantized');
+  const complete = await Promise.all(
+    dtypes.map(async (d) => {
+      const onnx = clapOnnxFiles(d);
+      return (await isFile(join(dir, onnx.audio))) && (await isFile(join(dir, onnx.text)));
+    }),
+  );
+  return dtypes.filter((_, i) => complete[i]);
 }
 
 async function isFile(path: string): Promise<boolean> {
