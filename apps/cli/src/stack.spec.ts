@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecomposerClient, TOPICS } from '@audio-concepts/shared-contracts';
 import { createKafka, DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
+import { startModelHub } from '@audio-concepts/encoder-clap/testing';
 
 /**
  * `stack up/status/down` and `tail` as an operator runs them (the built CLI and the built services), against the
@@ -353,4 +354,23 @@ describe('stack', () => {
     expect(existsSync(join(stackDir, 'state.json'))).toBe(false);
     expect(await Promise.all([0, 1, 2].map((i) => portFree(port + i)))).toEqual([true, true, true]);
   }, 60_000);
+  it('up --model <hub id> --allow-network: fetched into the model store before any service starts; the encoder loads that copy', async () => {
+    const hubId = 'Xenova/clap-htsat-unfused';
+    const hub = await startModelHub({ [hubId]: join(ROOT, 'models', 'clap-demo') });
+    const cache = mkdtempSync(join(tmpdir(), 'stack-spec-cache-'));
+    const store = join(cache, 'models', ...hubId.split('/'));
+    try {
+      const withHub = { HF_ENDPOINT: hub.url, AUDIO_CONCEPTS_CACHE: cache };
+      const r = await cliWith(withHub, ...upArgs(), '--model', hubId, '--allow-network');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`stack: model ${hubId}: ${store}`);
+      expect(hub.requests).toHaveLength(6); // config, preprocessor, tokenizer ×2, the two towers
+      const encoderEnv = readFileSync(`/proc/${pidOf('encoder-1')}/environ`, 'utf8').split('\0');
+      expect(encoderEnv).toContain(`MODEL_DIR=${store}`);
+      await roundTrip(readStateFile().token, `hub-${RUN}`);
+    } finally {
+      await cli('stack', 'down', '--keep-kafka', '--grace', '5');
+      await hub.close();
+    }
+  }, 200_000);
 });
