@@ -1,22 +1,98 @@
 #!/usr/bin/env bash
-# What the tests need beyond npm packages, on Debian/Ubuntu: ffmpeg (decodes audio, makes test inputs), sox
-# (synthesizes test sounds), a Java runtime and Maven (run and fetch the local Kafka broker, deploy/local/kafka.sh),
-# kcat (a non-JS Kafka client the fault suite checks with). Installs only what is missing (as root, or with sudo),
-# then fetches the broker's jars. `npm test` starts the broker itself.
+# What the tests need beyond the repo, the first half of the README's test command `tools/test/setup.sh && npm test`
+# (.ci/run runs the same): the programs below, the npm packages, and the local Kafka broker's jars. `npm test`
+# starts the broker itself.
+#
+#   tools/test/setup.sh          install what is missing (Debian/Ubuntu: apt-get, as root or with sudo), then fetch
+#                                the broker's jars from Maven Central (deploy/local/kafka.sh fetch, once)
+#   tools/test/setup.sh --check  install and fetch nothing: say what is missing, exit 1 if anything is
+#
+# Where it cannot install (no apt-get; not root and no sudo, or a sudo that wants a password with no terminal to
+# ask it on), it says exactly what to install and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-declare -A package_of=([ffmpeg]=ffmpeg [sox]=sox [java]=default-jre-headless [mvn]=maven [kcat]=kcat)
-missing=()
-for tool in "${!package_of[@]}"; do command -v "$tool" >/dev/null || missing+=("${package_of[$tool]}"); done
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
+# The programs the tests run: command, Debian package, what for. A new tool is one more line here.
+# (espeak-ng is not here: only tools/unknown-sounds uses it, and it skips speech without it.)
+PROGRAMS=(
+  "ffmpeg|ffmpeg|decodes audio and makes the test inputs"
+  "ffprobe|ffmpeg|reads the duration of audio files"
+  "sox|sox|synthesizes test sounds"
+  "java|default-jre-headless|a Java runtime (11 or later), runs the local Kafka broker"
+  "mvn|maven|fetches the broker's jars from Maven Central"
+  "kcat|kcat|a non-JS Kafka client the fault suite checks with"
+)
+
+check_only=false
+case "${1:-}" in
+  --check) check_only=true ;;
+  "") ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+say() { echo "setup: $*" >&2; }
+
+missing_commands=()
+missing_packages=()
+for entry in "${PROGRAMS[@]}"; do
+  IFS='|' read -r command package purpose <<<"$entry"
+  command -v "$command" >/dev/null && continue
+  missing_commands+=("$command ($purpose)")
+  [[ " ${missing_packages[*]} " == *" $package "* ]] || missing_packages+=("$package")
+done
+
+# Whether packages can be installed here: sets `sudo` to the prefix apt-get needs, or `reason` to why not.
+sudo=()
+reason=""
+find_installer() {
+  if ! command -v apt-get >/dev/null; then reason="apt-get is not here (not Debian or Ubuntu?)"; return; fi
+  [[ $(id -u) -eq 0 ]] && return
+  if ! command -v sudo >/dev/null; then reason="not root, and sudo is not installed"; return; fi
+  if ! sudo -n true 2>/dev/null && [[ ! -t 0 ]]; then reason="sudo wants a password and there is no terminal to ask"; return; fi
+  sudo=(sudo)
+}
+
+apt_command() {
+  local prefix="sudo "
+  [[ $(id -u) -eq 0 ]] && prefix=""
+  echo "${prefix}apt-get install -y --no-install-recommends ${missing_packages[*]}"
+}
+
+cannot_install() {
+  say "cannot install them here: $1"
+  say "install them, then run tools/test/setup.sh again:"
+  say "  Debian/Ubuntu:  $(apt_command)"
+  say "  elsewhere, what provides:"
+  for line in "${missing_commands[@]}"; do say "    $line"; done
+  exit 1
+}
+
+problems=0
+if ((${#missing_commands[@]} > 0)); then
+  say "missing: ${missing_commands[*]%% (*}"
+  if $check_only; then
+    say "  Debian/Ubuntu:  $(apt_command)"
+    problems=1
+  else
+    find_installer
+    [[ -z $reason ]] || cannot_install "$reason"
+    say "installing ${missing_packages[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
   fi
-  echo "setup: installing ${missing[*]}" >&2
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-deploy/local/kafka.sh fetch
+
+if ! command -v node >/dev/null || ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  say "Node.js 20.19 or later is needed (found: $(node --version 2>/dev/null || echo none)); install it from nodejs.org or your distribution, then run this again"
+  exit 1
+fi
+if [[ ! -d node_modules ]]; then
+  if $check_only; then say "missing: the npm packages (npm ci)"; problems=1; else say "installing the npm packages (npm ci)"; npm ci --no-audit --no-fund; fi
+fi
+
+if [[ ! -f "${KAFKA_HOME:-.kafka}/libs/.complete" ]]; then
+  if $check_only; then say "missing: the Kafka broker's jars (deploy/local/kafka.sh fetch)"; problems=1; else deploy/local/kafka.sh fetch; fi
+fi
+
+if $check_only && ((problems == 0)); then say "everything the tests need is here"; fi
+exit "$problems"
