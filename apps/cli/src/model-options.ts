@@ -5,8 +5,8 @@ import { CLAP_DTYPES } from '@audio-concepts/encoder-clap';
 export function dtypeOption(): Option {
   return new Option(
     '--dtype <T>',
-    "the towers' ONNX export, by transformers.js' names: fp32 (onnx/*_model.onnx), q8 or quantized " +
-      '(onnx/*_model_quantized.onnx), fp16 (onnx/*_model_fp16.onnx), …; Xenova/clap-htsat-unfused ships fp32, fp16 and q8',
+    "which ONNX export of the towers to load (transformers.js' names): fp32 = onnx/*_model.onnx, " +
+      'q8 (or quantized) = onnx/*_model_quantized.onnx, fp16 = onnx/*_model_fp16.onnx, …',
   )
     .choices(CLAP_DTYPES)
     .default('fp32');

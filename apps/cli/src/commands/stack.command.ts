@@ -17,7 +17,6 @@ import {
 import { UsageError } from '../cli-error';
 import { clapModelDir } from '@audio-concepts/encoder-clap';
 import { ensureStoredSpace } from '@audio-concepts/pipeline-embedded';
-import { ALLOW_NETWORK_HELP } from '../model-options';
 import { DEMO_MODEL_DIR, defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { defaultBrokers, parseBrokers } from './kafka-options';
@@ -71,7 +70,7 @@ export function stackCommand(): Command {
       'CLAP model for the encoders and decomposers: a directory, or a hub id, whose copy in the model store ' +
         '(~/.cache/audio-concepts/models, fetched once with --allow-network) the services then load (default: the demo model)',
     )
-    .option('--allow-network', ALLOW_NETWORK_HELP)
+    .option('--allow-network', 'download a hub-id model once into the model store (HTTPS_PROXY/HTTP_PROXY honoured)')
     .addOption(
       new Option('--device <D>', "the encoders' execution provider (default: auto)").choices(['auto', 'cpu', 'cuda']),
     )
