@@ -221,6 +221,25 @@ describe('embed: wrong use', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a hub id not in the model store, without --allow-network, is explained in the flags of the command line', () => {
+    const out = join(dir, 'H.npy');
+    const r = run(
+      'embed',
+      '--vocab',
+      'demo',
+      '--model',
+      'Xenova/clap-htsat-unfused',
+      '--out',
+      out,
+      '--cache-dir',
+      join(dir, 'empty'),
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('--allow-network');
+    expect(r.stderr).toContain(join(dir, 'empty', 'models', 'Xenova', 'clap-htsat-unfused'));
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a repeated label, and a file outside the classes, are named; nothing is written', () => {
     const labels = join(dir, 'dup.txt');
     writeFileSync(labels, 'siren\nhum\nsiren\n');

@@ -10,6 +10,7 @@ import { loadEmbedModel, type EmbedModelOptions } from '../embed/embed-model';
 import { classesOfFiles } from '../embed/file-classes';
 import { readListFile } from '../embed/list-file';
 import { embedTexts } from '../embed/text-embeddings';
+import { ALLOW_NETWORK_HELP, dtypeOption } from '../model-options';
 import { parsePositiveInt } from '../options';
 import { expandInputs } from '../tag/inputs';
 import { interruptOnCtrlC } from '../tag/interrupt';
@@ -56,15 +57,11 @@ export function embedCommand(): Command {
     )
     .option(
       '--model <DIR|hub-id>',
-      'CLAP model directory (transformers.js layout) or hub id (needs --allow-network); default: the demo model',
+      'CLAP model directory, or hub id (its copy in <cache-dir>/models, fetched with --allow-network); default: the demo model',
     )
-    .option('--allow-network', 'allow downloading a model by hub id')
+    .option('--allow-network', ALLOW_NETWORK_HELP)
     .addOption(new Option('--device <D>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))
-    .addOption(
-      new Option('--dtype <T>', 'model file variant: onnx/*_model.onnx (fp32) or onnx/*_model_quantized.onnx')
-        .choices(['fp32', 'quantized'])
-        .default('fp32'),
-    )
+    .addOption(dtypeOption())
     .option('--cache-dir <DIR>', 'cache of text embeddings (shared with tag) and downloaded models', defaultCacheDir())
     .option('--batch <N>', 'windows per encoder call', parsePositiveInt, DEFAULTS.encoderBatch)
     .option('--no-progress', 'no progress lines on stderr')
