@@ -49,7 +49,7 @@ describe.skipIf(!HAS_FFMPEG)('tag at the model’s edges', () => {
     expect(quantized.code, quantized.stderr).toBe(0);
     expect(id(quantized.stderr)).toBeDefined();
     expect(id(quantized.stderr)).not.toBe(id(fp32.stderr));
-    const bad = tag('--dtype', 'fp16');
+    const bad = tag('--dtype', 'fp64');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--dtype');
   });

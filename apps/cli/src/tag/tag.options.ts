@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULTS, defaultCacheDir } from '@audio-concepts/shared-contracts';
+import type { ClapDtype } from '@audio-concepts/encoder-clap';
+import { ALLOW_NETWORK_HELP, dtypeOption } from '../model-options';
 import { parseLambda, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber } from '../options';
 import { OUTPUT_FORMATS, type OutputFormat } from './frame-writer';
 
@@ -18,7 +20,7 @@ export interface TagCommandOptions {
   space?: string;
   allowNetwork?: boolean;
   device: 'auto' | 'cpu' | 'cuda';
-  dtype?: 'fp32' | 'quantized';
+  dtype?: ClapDtype;
   cacheDir: string;
   batch: number;
   progress: boolean;
@@ -88,13 +90,9 @@ export function tagCommandDefinition(): Command {
       'a stored concept space (`space build`; a directory, or an id in <cache-dir>/spaces): no text embedding is ' +
         'computed and only the audio tower loads; --model must be the model the space was built with',
     )
-    .option('--allow-network', 'allow downloading a model by hub id')
+    .option('--allow-network', ALLOW_NETWORK_HELP)
     .addOption(new Option('--device <D>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))
-    .addOption(
-      new Option('--dtype <T>', 'model file variant: onnx/*_model.onnx (fp32) or onnx/*_model_quantized.onnx')
-        .choices(['fp32', 'quantized'])
-        .default('fp32'),
-    )
+    .addOption(dtypeOption())
     .option(
       '--cache-dir <DIR>',
       'cache for text embeddings and calibration means, and the store of concept spaces (<DIR>/spaces)',
