@@ -109,8 +109,9 @@ async function runEmbed(args: string[], options: EmbedOptions): Promise<void> {
     ? classesOfFiles(inputs, await readListFile(options.classes, 'class', true), options.classes)
     : undefined;
   // One input is opened first: a missing or unreadable file is reported before the model loads.
-  const first = inputs.length === 1 ? await openAudio(inputs[0], { stdin: process.stdin }) : undefined;
   const interrupt = interruptOnCtrlC();
+  const first =
+    inputs.length === 1 ? await openAudio(inputs[0], { stdin: process.stdin, signal: interrupt.signal }) : undefined;
   try {
     const encoder = await loadEmbedModel(modelPath, options, 'audio', say);
     try {
@@ -130,7 +131,6 @@ async function runEmbed(args: string[], options: EmbedOptions): Promise<void> {
     }
   } finally {
     interrupt.restore();
-    if (interrupt.signal.aborted) interrupt.exitIfStuck();
   }
 }
 

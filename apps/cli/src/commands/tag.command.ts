@@ -22,11 +22,15 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   const modelPath = modelOrDemo(options.model);
   const inputs = expandInputs(args, say);
   if (inputs.filter((i) => i === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
-  // One input is opened first: a missing or unreadable file is reported before the model loads.
-  const first = inputs.length === 1 ? await openAudio(inputs[0], { stdin: process.stdin }) : undefined;
-
-  const opened = await openModel(modelPath, options, say);
   const interrupt = interruptOnCtrlC();
+  const { signal } = interrupt;
+  // One input is opened first: a missing or unreadable file is reported before the model loads.
+  const first = inputs.length === 1 ? await openAudio(inputs[0], { stdin: process.stdin, signal }) : undefined;
+
+  const opened = await openModel(modelPath, options, say).catch((error: unknown) => {
+    interrupt.restore();
+    throw error;
+  });
   const started = performance.now();
   const run: TagRun = {
     encoder: opened.encoder,
@@ -50,7 +54,7 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
       if (interrupt.signal.aborted) break;
       const stream = input === '-' ? 'stdin' : input;
       try {
-        const audio = await reopen(first, input, opened.encoder.sampleRate);
+        const audio = await reopen(first, input, opened.encoder.sampleRate, signal);
         const summary = await tagInput(run, audio, stream, index);
         windows += summary.windows;
         failedWindows += summary.failed;
@@ -72,7 +76,6 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   const counted = `${windows} window${windows === 1 ? '' : 's'}`;
   if (run.progress) say(`${run.several ? `${inputs.length} inputs, ` : ''}${counted} in ${seconds} s`);
   if (interrupt.signal.aborted) {
-    interrupt.exitIfStuck();
     throw new InterruptedError(`interrupted (Ctrl-C): ${counted} printed, from the audio read until then`);
   }
   if (failedInputs.length === inputs.length)
@@ -135,7 +138,12 @@ function introduce(
 }
 
 /** The input opened before the model loaded, if the model's rate is the one it was opened at; else opened now. */
-async function reopen(first: AudioStream | undefined, input: string, sampleRate: number): Promise<AudioStream> {
+async function reopen(
+  first: AudioStream | undefined,
+  input: string,
+  sampleRate: number,
+  signal: AbortSignal,
+): Promise<AudioStream> {
   if (first && first.sampleRate === sampleRate) return first;
-  return openAudio(input, { sampleRate, stdin: process.stdin });
+  return openAudio(input, { sampleRate, stdin: process.stdin, signal });
 }

@@ -49,7 +49,7 @@ export async function embedAudioFiles(run: AudioEmbeddingRun): Promise<void> {
         const audio =
           i === 0 && run.first?.sampleRate === encoder.sampleRate
             ? run.first
-            : await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin });
+            : await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin, signal: run.signal });
         const known = audio.durationS === undefined ? undefined : windowCount(audio.durationS, windowS, windowS);
         const progress = new Progress(name, known, run.progress, ' windows');
         const onFailed = (w: FailedWindow) => {

@@ -26,6 +26,11 @@ export interface OpenAudioOptions {
   ffmpegPath?: string;
   /** Samples per yielded chunk (the last one may be shorter); default one second at `sampleRate`. */
   chunkSamples?: number;
+  /**
+   * Stops decoding when aborted (Ctrl-C): ffmpeg is killed at once, even while it waits for input that keeps
+   * coming or never ends (a pipe, a FIFO, a live URL), so nothing is left running.
+   */
+  signal?: AbortSignal;
 }
 
 /** `OpenAudioOptions` with every default filled in, as the decoders receive them. */
@@ -33,4 +38,5 @@ export interface DecodeSettings {
   sampleRate: number;
   chunkSamples: number;
   ffmpegPath: string;
+  signal?: AbortSignal;
 }

@@ -32,6 +32,7 @@ export async function openAudio(input: string, options: OpenAudioOptions = {}): 
     sampleRate,
     chunkSamples: positiveInteger('chunkSamples', options.chunkSamples ?? sampleRate),
     ffmpegPath: options.ffmpegPath ?? 'ffmpeg',
+    signal: options.signal,
   };
   const source = await resolveAudioSource(input, options.stdin ?? process.stdin);
   if (source.kind === 'file' && source.sizeBytes === 0) {

@@ -58,6 +58,7 @@ export async function* decodeWithFfmpeg(source: AudioSource, settings: DecodeSet
     input: source.kind === 'stdin' ? source.stream : undefined,
     uri: source.uri,
     label,
+    signal: settings.signal,
   });
   const chunkBytes = settings.chunkSamples * F32_BYTES;
   let pending = new Uint8Array(chunkBytes);

@@ -14,6 +14,8 @@ export interface FfmpegRun {
   uri: string;
   /** how the input is named in messages */
   label: string;
+  /** kills ffmpeg when aborted (the generator then ends with ffmpeg's failure, which an aborting caller ignores) */
+  signal?: AbortSignal;
 }
 
 /**
@@ -52,7 +54,7 @@ export function decodeArgs(input: string[], sampleRate: number, outputOptions: s
  * the child is killed and reaped before the generator returns.
  */
 export async function* runFfmpeg(run: FfmpegRun): AsyncGenerator<Buffer> {
-  const { ffmpegPath, args, input, uri, label } = run;
+  const { ffmpegPath, args, input, uri, label, signal } = run;
   const child = spawn(ffmpegPath, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
@@ -66,6 +68,9 @@ export async function* runFfmpeg(run: FfmpegRun): AsyncGenerator<Buffer> {
     throw describeFfmpegFailure(spawnFailure(error, ffmpegPath), uri, label, error);
   }
   child.on('error', () => undefined); // a failed kill(); the exit status is what we report
+  const stop = () => child.kill('SIGKILL');
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
 
   const fed = input ? pipeInto(input, child.stdin as Writable) : undefined;
   let reaped = false;
@@ -87,6 +92,7 @@ export async function* runFfmpeg(run: FfmpegRun): AsyncGenerator<Buffer> {
       (produced === 0 ? noOutputFailure(stderr.text(), fed !== undefined) : undefined);
     if (failure) throw describeFfmpegFailure(failure, uri, label);
   } finally {
+    signal?.removeEventListener('abort', stop);
     fed?.release();
     if (!reaped) {
       child.kill('SIGKILL');
