@@ -13,7 +13,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # The programs the tests run: command, Debian package, what for. A new tool is one more line here.
-# (espeak-ng is not here: only tools/unknown-sounds uses it, and it skips speech without it.)
 PROGRAMS=(
   "ffmpeg|ffmpeg|decodes audio and makes the test inputs"
   "ffprobe|ffmpeg|reads the duration of audio files"
@@ -21,6 +20,7 @@ PROGRAMS=(
   "java|default-jre-headless|a Java runtime (11 or later), runs the local Kafka broker"
   "mvn|maven|fetches the broker's jars from Maven Central"
   "kcat|kcat|a non-JS Kafka client the fault suite checks with"
+  "espeak-ng|espeak-ng|speaks the speech that tag must mark unknown on the demo model"
 )
 
 check_only=false

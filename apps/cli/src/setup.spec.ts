@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = join(__dirname, '..', '..', '..');
 const SETUP = join(ROOT, 'tools', 'test', 'setup.sh');
 const BASH = execFileSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
-const PACKAGES = 'ffmpeg sox default-jre-headless maven kcat';
+const PACKAGES = 'ffmpeg sox default-jre-headless maven kcat espeak-ng';
 
 let root: string;
 beforeAll(() => {
@@ -51,7 +51,7 @@ describe('tools/test/setup.sh', () => {
     const { path, calls } = pathWith('no-sudo', 1000, { aptGet: true });
     const r = setup(path);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('setup: missing: ffmpeg ffprobe sox java mvn kcat');
+    expect(r.stderr).toContain('setup: missing: ffmpeg ffprobe sox java mvn kcat espeak-ng');
     expect(r.stderr).toContain('cannot install them here: not root, and sudo is not installed');
     expect(r.stderr).toContain(`sudo apt-get install -y --no-install-recommends ${PACKAGES}`);
     expect(r.stderr).toContain('kcat (a non-JS Kafka client the fault suite checks with)');
@@ -70,7 +70,7 @@ describe('tools/test/setup.sh', () => {
     const { path, calls } = pathWith('check', 0, { aptGet: true });
     const r = setup(path, '--check');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('setup: missing: ffmpeg ffprobe sox java mvn kcat');
+    expect(r.stderr).toContain('setup: missing: ffmpeg ffprobe sox java mvn kcat espeak-ng');
     expect(calls()).toBe('');
   });
 

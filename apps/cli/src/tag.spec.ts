@@ -45,7 +45,7 @@ describe.skipIf(!HAS_FFMPEG)('tag', () => {
     expect(frames.map((f) => [f.start_s, Math.round(f.end_s)])).toEqual([[0, 10], [10, 20], [20, 30], [30, 35]]); // prettier-ignore
     for (const f of frames) {
       // the DESIGN §4 keys, then the model and concept space
-      expect(Object.keys(f)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id']); // prettier-ignore
+      expect(Object.keys(f)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
       expect(f.concepts.length).toBeLessThanOrEqual(2);
       const weights = f.concepts.map((c: { weight: number }) => c.weight);
       expect(weights).toEqual([...weights].sort((a, b) => b - a));
@@ -70,7 +70,7 @@ describe.skipIf(!HAS_FFMPEG)('tag', () => {
     const r = tag(synth('short.wav', 'sine=frequency=1000', 3));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.replace(/\n$/, '')).toMatch(
-      /^00:00\.0–00:03\.0 {2}\w+ \d\.\d{3}.*\(cos \d\.\d\d, \d+ concepts?\)$/,
+      /^00:00\.0–00:03\.0 {2}\w+ \d\.\d{3}.*\(cos \d\.\d\d, fit \d\.\d\d, \d+ concepts?\)( {2}unknown: nothing in the vocabulary fits)?$/,
     );
     expect(r.stderr).toContain('vocabulary');
   });

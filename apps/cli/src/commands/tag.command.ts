@@ -36,7 +36,7 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
     encoder: opened.encoder,
     space: opened.space,
     options,
-    writer: frameWriter(format, opened.encoder.modelId),
+    writer: frameWriter(format, opened.encoder.modelId, options.unknownFit),
     signal: interrupt.signal,
     progress: options.progress && (format === 'text' || process.stderr.isTTY === true),
     several: inputs.length > 1,

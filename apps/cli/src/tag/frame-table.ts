@@ -1,3 +1,4 @@
+import { isUnknown } from '@audio-concepts/pipeline-embedded';
 import type { ConceptFrame } from '@audio-concepts/shared-contracts';
 
 /**
@@ -17,6 +18,8 @@ export const TABLE_COLUMNS = [
   'l0',
   'model_id',
   'concept_space_id',
+  'fit',
+  'unknown',
 ] as const;
 
 export type Delimiter = ',' | '\t';
@@ -26,9 +29,14 @@ export function tableHeader(delimiter: Delimiter): string {
 }
 
 /** The rows of one frame, each ending in a newline (CRLF is not used: every CSV reader takes LF). */
-export function tableRows(frame: ConceptFrame, modelId: string, delimiter: Delimiter): string {
+export function tableRows(
+  frame: ConceptFrame,
+  source: { modelId: string; unknownFit: number },
+  delimiter: Delimiter,
+): string {
   const window = [frame.streamId, frame.windowSeq, seconds(frame.startMs), seconds(frame.startMs + frame.durationMs)];
-  const tail = [round6(frame.cosine), frame.l0, modelId, frame.conceptSpaceId];
+  const fit = frame.fit === undefined ? ['', ''] : [round6(frame.fit), String(isUnknown(frame, source.unknownFit))];
+  const tail = [round6(frame.cosine), frame.l0, source.modelId, frame.conceptSpaceId, ...fit];
   const concepts: (string | number)[][] =
     frame.concepts.length > 0 ? frame.concepts.map((c, i) => [i + 1, c.label, round6(c.weight)]) : [['', '', '']];
   return concepts

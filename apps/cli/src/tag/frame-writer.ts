@@ -1,5 +1,5 @@
 import { frameJson, frameLine, type Clock } from '@audio-concepts/pipeline-embedded';
-import type { ConceptFrame } from '@audio-concepts/shared-contracts';
+import { DEFAULTS, type ConceptFrame } from '@audio-concepts/shared-contracts';
 import { tableHeader, tableRows } from './frame-table';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'csv', 'tsv'] as const;
@@ -14,24 +14,28 @@ export interface FrameWriter {
   frame(frame: ConceptFrame, clock: Clock): string;
 }
 
-export function frameWriter(format: OutputFormat, modelId: string): FrameWriter {
+export function frameWriter(
+  format: OutputFormat,
+  modelId: string,
+  unknownFit: number = DEFAULTS.unknownFit,
+): FrameWriter {
   switch (format) {
     case 'text':
       return {
         begin: () => '',
         // as head(1) and tail(1) head several files
         input: (name, index) => `${index > 0 ? '\n' : ''}==> ${name} <==\n`,
-        frame: (frame, clock) => `${frameLine(frame, clock)}\n`,
+        frame: (frame, clock) => `${frameLine(frame, clock, unknownFit)}\n`,
       };
     case 'json':
-      return { begin: () => '', input: () => '', frame: (frame) => `${frameJson(frame, { modelId })}\n` };
+      return { begin: () => '', input: () => '', frame: (frame) => `${frameJson(frame, { modelId, unknownFit })}\n` };
     case 'csv':
     case 'tsv': {
       const delimiter = format === 'csv' ? ',' : '\t';
       return {
         begin: () => `${tableHeader(delimiter)}\n`,
         input: () => '',
-        frame: (frame) => tableRows(frame, modelId, delimiter),
+        frame: (frame) => tableRows(frame, { modelId, unknownFit }, delimiter),
       };
     }
   }

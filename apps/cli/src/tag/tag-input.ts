@@ -32,7 +32,7 @@ export async function tagInput(run: TagRun, audio: AudioStream, stream: string, 
   const total = knownS === undefined ? undefined : windowCount(knownS, options.window, hopS);
   const progress = new Progress(stream, total, run.progress, ' windows');
   const clock = clockFor(audio.durationS);
-  const summary = new InputSummary(clock);
+  const summary = new InputSummary(clock, options.unknownFit);
   const onFailed = (window: FailedWindow) => {
     summary.failed++;
     progress.clear();

@@ -11,6 +11,7 @@ export interface TagCommandOptions {
   lambda: number;
   top: number;
   minWeight: number;
+  unknownFit: number;
   window: number;
   hop?: number;
   maxSeconds?: number;
@@ -57,6 +58,12 @@ export function tagCommandDefinition(): Command {
       0,
     )
     .option(
+      '--unknown-fit <F>',
+      'mark a window unknown (nothing in the vocabulary fits) when its fit is below F',
+      parseNonNegativeNumber,
+      DEFAULTS.unknownFit,
+    )
+    .option(
       '--window <S>',
       "window length in seconds, at most the model's window (CLAP: 10)",
       parsePositiveNumber,
@@ -79,7 +86,7 @@ export function tagCommandDefinition(): Command {
     .option(
       '--json',
       '--format json: {"stream","window_seq","start_s","end_s","concepts":[{"label","weight"}],"cosine","l0",' +
-        '"model_id","concept_space_id"}',
+        '"model_id","concept_space_id","fit","unknown"}',
     )
     .option(
       '--calibrate <DIR|FILE>',
@@ -109,7 +116,9 @@ export function tagCommandDefinition(): Command {
     .addHelpText(
       'after',
       '\nweight: how much of the window a concept accounts for (its coefficient in the sparse mix, not a ' +
-        "probability); cosine: how close that mix comes to the window's embedding (1 = all of it).\n" +
+        "probability); cosine: how close that mix comes to the window's embedding (1 = all of it); fit: how much " +
+        'of what sets the window apart from average audio the concepts rebuild — below --unknown-fit the window is ' +
+        'marked unknown: nothing in the vocabulary fits it.\n' +
         'Exit codes: 0 ok, 1 bad input, 2 usage, 3 some windows or inputs failed (each named; the rest was printed), ' +
         '130 Ctrl-C (the audio read until then was printed).',
     );

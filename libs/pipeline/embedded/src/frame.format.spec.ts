@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConceptFrame } from '@audio-concepts/shared-contracts';
-import { clockFor, formatClock, frameJson, frameLine } from './frame.format';
+import { ConceptFrame, DEFAULTS } from '@audio-concepts/shared-contracts';
+import { clockFor, formatClock, frameJson, frameLine, isUnknown } from './frame.format';
 
 const message = (over: Partial<ConceptFrame> = {}): ConceptFrame =>
   ConceptFrame.fromPartial({
@@ -41,6 +41,22 @@ describe('frameJson', () => {
     const keys = Object.keys(JSON.parse(frameJson(message(), { modelId: '0f3ea5f68a85af95' })));
     expect(keys).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id']); // prettier-ignore
   });
+
+  it('adds the fit and whether the window is unknown (fit below the threshold) when the frame has a fit', () => {
+    const fitting = JSON.parse(frameJson(message({ fit: 0.95 })));
+    expect([Object.keys(fitting).slice(-2), fitting.fit, fitting.unknown]).toEqual([['fit', 'unknown'], 0.95, false]);
+    const unknown = JSON.parse(frameJson(message({ fit: 0.87 })));
+    expect([unknown.fit, unknown.unknown]).toEqual([0.87, true]);
+    expect(JSON.parse(frameJson(message({ fit: 0.87 }), { unknownFit: 0.8 })).unknown).toBe(false);
+  });
+});
+
+describe('isUnknown', () => {
+  it('is fit < DEFAULTS.unknownFit; a frame without a fit (an older decomposer) is not judged', () => {
+    expect(isUnknown(message({ fit: DEFAULTS.unknownFit - 1e-3 }))).toBe(true);
+    expect(isUnknown(message({ fit: DEFAULTS.unknownFit }))).toBe(false);
+    expect(isUnknown(message())).toBeUndefined();
+  });
 });
 
 describe('formatClock', () => {
@@ -70,6 +86,15 @@ describe('frameLine', () => {
   it('keeps the columns aligned past 20 minutes (was `1180.0–1190.0 s` against `  30.0–35.0 s`)', () => {
     const at = (startMs: number) => frameLine(message({ startMs, durationMs: 10_000 }), 'mm:ss').indexOf('rain');
     expect(new Set([0, 30_000, 590_000, 1_180_000, 3_590_000].map(at)).size).toBe(1);
+  });
+
+  it('shows the fit, and marks a window nothing in the vocabulary fits', () => {
+    expect(frameLine(message({ fit: 0.951 }), 'mm:ss')).toBe(
+      '00:30.0–00:35.0  rain 0.210; thunder 0.140   (cos 0.83, fit 0.95, 37 concepts)',
+    );
+    expect(frameLine(message({ fit: 0.87 }), 'mm:ss')).toBe(
+      '00:30.0–00:35.0  rain 0.210; thunder 0.140   (cos 0.83, fit 0.87, 37 concepts)  unknown: nothing in the vocabulary fits',
+    );
   });
 
   it('says when a window has no concept, and uses the singular for one', () => {

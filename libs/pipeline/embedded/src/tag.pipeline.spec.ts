@@ -70,7 +70,7 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
     expect(frames[0].concepts.length).toBeGreaterThan(0);
     expect(frames[0].concepts.length).toBeLessThanOrEqual(3);
     const json = JSON.parse(frameJson(frames[3]));
-    expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'concept_space_id']); // prettier-ignore
+    expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
     expect(json.window_seq).toBe(3);
     await space.close();
   });
