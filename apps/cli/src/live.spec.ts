@@ -3,39 +3,20 @@ import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HAS_FFMPEG } from '@audio-concepts/ingest-audio/testing';
+import { BIN, ROOT } from './testing/cli.run';
+import { HAS_FFMPEG, wavHeader16 } from '@audio-concepts/ingest-audio/testing';
 
 /**
  * `tag` on live input, run as a user runs it: a named FIFO fed with a WAV stream at real time, as a capture tool or
  * `ffmpeg … -f wav pipe` would. Frames must come while the stream is still open, without more audio, and Ctrl-C
  * (SIGINT to the process group, as a terminal sends it) must print the windows decoded so far.
  */
-const ROOT = join(__dirname, '..', '..', '..');
-const BIN = join(ROOT, 'bin', 'audio-concepts');
 const RATE = 48_000;
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tag-live-'));
 });
-
-/** A streaming WAV header (sizes unknown, as a pipe writer sets them): 16-bit mono at 48 kHz. */
-function streamingWavHeader(): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(0xffffffff, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(RATE, 24);
-  h.writeUInt32LE(RATE * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(0xffffffff, 40);
-  return h;
-}
 
 /** `seconds` of a 1 kHz tone from sample `start` on, 16-bit. */
 function tone(start: number, seconds: number): Buffer {
@@ -74,7 +55,7 @@ describe.skipIf(!HAS_FFMPEG)('tag on live input', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
     const writer = createWriteStream(fifo);
-    writer.write(streamingWavHeader());
+    writer.write(wavHeader16(RATE, 1));
     let fed = 0;
     /** Writes audio up to `untilS` seconds at real time, in 100 ms pieces; returns when the last piece is written. */
     const feed = async (untilS: number) => {

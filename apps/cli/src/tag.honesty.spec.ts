@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli } from './testing/cli.run';
 import { HAS_SOX, makeAudio, soxCommand } from '@audio-concepts/ingest-audio/testing';
 
 /**
@@ -10,22 +11,13 @@ import { HAS_SOX, makeAudio, soxCommand } from '@audio-concepts/ingest-audio/tes
  * concept space in every record, progress on a terminal, and what weight and cosine mean. The demo model (built
  * by `npm run build`) is the one with the notice.
  */
-const ROOT = join(__dirname, '..', '..', '..');
-const BIN = join(ROOT, 'bin', 'audio-concepts');
 const DEMO_MODEL = join(ROOT, 'models', 'clap-demo');
 const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
 let dir: string;
 let file: string;
 
-function tag(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'tag', ...args, '--cache-dir', join(dir, 'cache')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const tag = (...args: string[]) => runCli(['tag', ...args, '--cache-dir', join(dir, 'cache')]);
 
 /** `tag` with stderr on a pseudo-terminal (util-linux `script`) and stdout into `out`: what a user sees. */
 function tagOnTerminal(out: string, ...args: string[]) {

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './testing/cli.run';
 import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/ingest-audio/testing';
 
 /**
@@ -10,19 +10,12 @@ import { HAS_FFMPEG, lavfiCommand, makeAudio } from '@audio-concepts/ingest-audi
  * one (`20.0–20.0 s tone 0.866; siren 0.276`; mp3 on stdin ended with `30.0–30.0 s silence 0.908`): a last window
  * shorter than 1 s is dropped, unless it is the input's only window.
  */
-const ROOT = join(__dirname, '..', '..', '..');
-const BIN = join(ROOT, 'bin', 'audio-concepts');
 
 let dir: string;
 
 function spans(input: string, stdin?: Buffer): number[][] {
-  const r = spawnSync(process.execPath, [BIN, 'tag', input, '--json', '--cache-dir', join(dir, 'cache')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    input: stdin,
-    timeout: 120_000,
-  });
-  expect(r.status, r.stderr).toBe(0);
+  const r = runCli(['tag', input, '--json', '--cache-dir', join(dir, 'cache')], stdin);
+  expect(r.code, r.stderr).toBe(0);
   return r.stdout
     .trim()
     .split('\n')

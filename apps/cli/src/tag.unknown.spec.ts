@@ -3,26 +3,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './testing/cli.run';
 
 /**
  * Sounds the vocabulary does not contain are marked, not only labelled: speech on the demo model (whose world has
  * no voices) has a fit below DEFAULTS.unknownFit, the demo files do not (tools/unknown-sounds measured both).
  */
-const ROOT = join(__dirname, '..', '..', '..');
-const BIN = join(ROOT, 'bin', 'audio-concepts');
 const HAS_ESPEAK = spawnSync('espeak-ng', ['--version'], { stdio: 'ignore' }).status === 0;
 
 let dir: string;
 let speech: string;
 
-function tag(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'tag', ...args, '--cache-dir', join(dir, 'cache')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const tag = (...args: string[]) => runCli(['tag', ...args, '--cache-dir', join(dir, 'cache')]);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tag-unknown-'));

@@ -1,30 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { openAudio } from './index';
-import { HAS_FFMPEG } from './testing';
-
-/** 16-bit mono 48 kHz WAV header with unknown sizes, as a live writer sends it. */
-function streamingHeader(): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(0xffffffff, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(48_000, 24);
-  h.writeUInt32LE(96_000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(0xffffffff, 40);
-  return h;
-}
+import { HAS_FFMPEG, wavHeader16 } from './testing';
 
 describe.skipIf(!HAS_FFMPEG)('openAudio with an abort signal', () => {
   it('kills ffmpeg while it waits on a stdin that stays open: the read in flight settles', async () => {
     const stdin = new PassThrough();
-    stdin.write(streamingHeader());
+    stdin.write(wavHeader16(48_000, 1));
     // 8 s, then nothing more: the writer stays open (ffmpeg probes the first seconds before it outputs any)
     stdin.write(Buffer.alloc(8 * 48_000 * 2));
     const abort = new AbortController();

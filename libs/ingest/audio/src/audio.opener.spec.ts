@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioDecodeError, CLAP_SAMPLE_RATE, type AudioStream, openAudio } from './index';
+import { wavHeader16 } from './testing';
 
 const RATE = CLAP_SAMPLE_RATE;
 const TONE_HZ = 1000;
@@ -304,19 +305,7 @@ describe('openAudio errors name the input in one line', () => {
 
   it('a truncated WAV (the header declares more data than there is)', async () => {
     const path = at('truncated.wav');
-    const header = Buffer.alloc(44);
-    header.write('RIFF', 0);
-    header.writeUInt32LE(36 + 96_000, 4);
-    header.write('WAVEfmt ', 8);
-    header.writeUInt32LE(16, 16);
-    header.writeUInt16LE(1, 20);
-    header.writeUInt16LE(1, 22);
-    header.writeUInt32LE(48_000, 24);
-    header.writeUInt32LE(96_000, 28);
-    header.writeUInt16LE(2, 32);
-    header.writeUInt16LE(16, 34);
-    header.write('data', 36);
-    header.writeUInt32LE(96_000, 40);
+    const header = wavHeader16(48_000, 1, 96_000);
     writeFileSync(path, Buffer.concat([header, Buffer.alloc(1000)]));
     const error = await decodeError(openAudio(path));
     expect(error.message).toBe(

@@ -45,3 +45,25 @@ export function makeAudio(command: AudioCommand, cwd?: string): string {
     throw new Error(`${command.argv.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
   return command.file;
 }
+
+/**
+ * A 16-bit PCM WAV header for `dataBytes` of samples, or with both sizes unknown (0xffffffff) as a live writer
+ * sends it into a pipe when `dataBytes` is omitted.
+ */
+export function wavHeader16(sampleRate: number, channels: number, dataBytes?: number): Buffer {
+  const h = Buffer.alloc(44);
+  const blockAlign = 2 * channels;
+  h.write('RIFF', 0);
+  h.writeUInt32LE(dataBytes === undefined ? 0xffffffff : 36 + dataBytes, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(channels, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * blockAlign, 28);
+  h.writeUInt16LE(blockAlign, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(dataBytes ?? 0xffffffff, 40);
+  return h;
+}
