@@ -79,11 +79,11 @@ describe.skipIf(!HAS_FFMPEG)('LivePcmStream', () => {
     expect(() => sut.write(Buffer.alloc(2))).toThrow(IdleTimeoutError);
   });
 
-  it('ends with no audio when nothing was sent', async () => {
+  it('ends saying the stream is empty when nothing was sent', async () => {
     const { service, metrics } = newService();
     const sut = new LivePcmStream(service, metrics, 'quiet', { format: 's16le', rate: 8_000, channels: 1 });
     sut.end();
     await expect(sut.done).rejects.toThrow(IngestInterruptedError);
-    await expect(sut.done).rejects.toThrow('no audio in live stream quiet');
+    await expect(sut.done).rejects.toThrow('live stream quiet (s16le 8000 Hz × 1) is empty: no bytes arrived');
   });
 });
