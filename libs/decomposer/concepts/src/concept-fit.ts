@@ -1,5 +1,5 @@
 import { checkMatrix } from './matrix.check';
-import { dot, nrm2 } from './vector-math';
+import { combineRows, dot, nrm2 } from './vector-math';
 
 /**
  * The concept fit of each row: cos(Cᵀw, z), where z = L2(L2(e) − m_a) is what the decomposition was given and w its
@@ -23,12 +23,7 @@ export function conceptFit(
   const fit = new Float64Array(n);
   const u = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    u.fill(0);
-    for (let j = 0; j < c; j++) {
-      const w = weightsNxC[i * c + j];
-      if (w === 0) continue;
-      for (let t = 0; t < d; t++) u[t] += w * dictionaryCxD[j * d + t];
-    }
+    combineRows(u, weightsNxC, i * c, dictionaryCxD, c, d);
     const uNorm = nrm2(d, u, 1, 0);
     const zNorm = nrm2(d, zNxD, 1, i * d);
     if (uNorm === 0 || zNorm === 0) continue;

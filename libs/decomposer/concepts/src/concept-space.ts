@@ -11,7 +11,7 @@ import {
 import { centerConceptDictionary, computeAudioMean } from './concept-dictionary';
 import { conceptFit } from './concept-fit';
 import { checkCount, checkMatrix, checkVector, rowCount } from './matrix.check';
-import { cosineRows, l2NormalizeRows, nrm2 } from './vector-math';
+import { combineRows, cosineRows, l2NormalizeRows, nrm2 } from './vector-math';
 
 /** Where m_a came from: a calibration corpus (or a mean shipped with the model), or nowhere (m_a = 0). */
 export type AudioMeanSource = 'calibration' | 'none';
@@ -293,13 +293,7 @@ export class ConceptSpace {
     const out = new Float64Array(n * d);
     const u = new Float64Array(d);
     for (let i = 0; i < n; i++) {
-      u.fill(0);
-      for (let j = 0; j < c; j++) {
-        const w = weightsNxC[i * c + j];
-        // Weights are sparse: skip the zeros rather than multiply them in.
-        if (w === 0) continue;
-        for (let t = 0; t < d; t++) u[t] += w * this.dictionary64[j * d + t];
-      }
+      combineRows(u, weightsNxC, i * c, this.dictionary64, c, d);
       const uNorm = nrm2(d, u, 1, 0);
       for (let t = 0; t < d; t++) u[t] = (uNorm === 0 ? 0 : u[t] / uNorm) + this.audioMean64[t];
       const norm = nrm2(d, u, 1, 0);

@@ -77,3 +77,24 @@ export function cosineRows(aNxD: ArrayLike<number>, bNxD: ArrayLike<number>, n: 
   for (let i = 0; i < n; i++) out[i] = cosine(d, aNxD, 1, i * d, bNxD, 1, i * d);
   return out;
 }
+
+/**
+ * out = Σ_j w_j · row_j of `matrixCxD` (c×d) for the weights `weights[offset … offset + c)`: Cᵀw for one row of
+ * concept weights. Weights are sparse: the zeros are skipped rather than multiplied in.
+ */
+export function combineRows(
+  out: Float64Array,
+  weights: ArrayLike<number>,
+  offset: number,
+  matrixCxD: ArrayLike<number>,
+  c: number,
+  d: number,
+): Float64Array {
+  out.fill(0);
+  for (let j = 0; j < c; j++) {
+    const w = weights[offset + j];
+    if (w === 0) continue;
+    for (let t = 0; t < d; t++) out[t] += w * matrixCxD[j * d + t];
+  }
+  return out;
+}
