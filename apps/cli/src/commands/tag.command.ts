@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { openAudio, type AudioStream } from '@audio-concepts/ingest-audio';
+import { openAudio } from '@audio-concepts/ingest-audio';
 import { openConceptSpace, openTagSpace, type OpenedConceptSpace } from '@audio-concepts/pipeline-embedded';
-import { describeError, EXIT, InterruptedError, UsageError, WindowsFailedError } from '../cli-error';
+import { InterruptedError, UsageError, WindowsFailedError } from '../cli-error';
 import { modelOrDemo } from '../demo-model';
 import { frameWriter, type OutputFormat } from '../tag/frame-writer';
+import { eachInput, runFailures } from '../tag/each-input';
 import { expandInputs, NoInputError } from '../tag/inputs';
 import { interruptOnCtrlC } from '../tag/interrupt';
 import { tagInput, type TagRun } from '../tag/tag-input';
@@ -45,28 +46,18 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   };
   let windows = 0;
   let failedWindows = 0;
-  const failedInputs: string[] = [];
+  let failedInputs: string[];
   try {
     checkWindow(options.window, opened.encoder);
     introduce(opened, modelPath, options.lambda, say);
     run.write(run.writer.begin());
-    for (const [index, input] of inputs.entries()) {
-      if (interrupt.signal.aborted) break;
-      const stream = input === '-' ? 'stdin' : input;
-      try {
-        const audio = await reopen(first, input, opened.encoder.sampleRate, signal);
-        const summary = await tagInput(run, audio, stream, index);
-        windows += summary.windows;
-        failedWindows += summary.failed;
-        if (run.several) say(summary.line(stream));
-      } catch (error) {
-        // One bad input among several is named, and the others go on; alone, it is the run's error.
-        const { message, exitCode } = describeError(error);
-        if (!run.several || exitCode !== EXIT.badInput) throw error;
-        failedInputs.push(stream);
-        say(`audio-concepts: ${message.includes(input) ? message : `${stream}: ${message}`}`);
-      }
-    }
+    const loop = { inputs, first, sampleRate: opened.encoder.sampleRate, signal, say };
+    failedInputs = await eachInput(loop, async (audio, stream, index) => {
+      const summary = await tagInput(run, audio, stream, index);
+      windows += summary.windows;
+      failedWindows += summary.failed;
+      if (run.several) say(summary.line(stream));
+    });
   } finally {
     interrupt.restore();
     await opened.close();
@@ -80,12 +71,7 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   }
   if (failedInputs.length === inputs.length)
     throw new NoInputError(`none of the ${inputs.length} inputs could be read`);
-  const failures = [
-    ...(failedInputs.length > 0
-      ? [`${failedInputs.length} of ${inputs.length} inputs failed (${failedInputs.join(', ')})`]
-      : []),
-    ...(failedWindows > 0 ? [`${failedWindows} of ${windows + failedWindows} windows failed`] : []),
-  ];
+  const failures = runFailures(failedInputs, inputs.length, failedWindows, windows);
   if (failures.length > 0) throw new WindowsFailedError(`${failures.join('; ')}; the others were tagged`);
 }
 
@@ -135,15 +121,4 @@ function introduce(
       `(${vocabulary.terms.length} concepts), concept space ${space.id}; λ = ${lambda}`,
   );
   if (space.audioMeanSource === 'none') say('note: no calibration set: audio mean m_a = 0 (pass --calibrate DIR|FILE)');
-}
-
-/** The input opened before the model loaded, if the model's rate is the one it was opened at; else opened now. */
-async function reopen(
-  first: AudioStream | undefined,
-  input: string,
-  sampleRate: number,
-  signal: AbortSignal,
-): Promise<AudioStream> {
-  if (first && first.sampleRate === sampleRate) return first;
-  return openAudio(input, { sampleRate, stdin: process.stdin, signal });
 }

@@ -1,11 +1,12 @@
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { writeNpy } from '@audio-concepts/shared-npy';
-import { openAudio, type AudioStream } from '@audio-concepts/ingest-audio';
+import type { AudioStream } from '@audio-concepts/ingest-audio';
 import { embedAudio, type FailedWindow } from '@audio-concepts/pipeline-embedded';
 import { DEFAULTS, vectorOf } from '@audio-concepts/shared-contracts';
 import type { ClapEncoder } from '@audio-concepts/encoder-clap';
-import { describeError, EXIT, InterruptedError, WindowsFailedError } from '../cli-error';
+import { InterruptedError, WindowsFailedError } from '../cli-error';
 import { Progress } from '../progress';
+import { eachInput, runFailures } from '../tag/each-input';
 import { windowCount } from '../tag/tag-input';
 import { EmbeddingSpool } from './embedding-spool';
 import { tsvField } from './tsv';
@@ -36,48 +37,34 @@ export const INDEX_HEADER = ['row', 'file', 'window_seq', 'start_s', 'end_s'];
 export async function embedAudioFiles(run: AudioEmbeddingRun): Promise<void> {
   const { encoder, inputs, say } = run;
   const windowS = DEFAULTS.windowS;
-  const several = inputs.length > 1;
   const spool = await EmbeddingSpool.open(run.out.npy, run.out.index, encoder.dimension, INDEX_HEADER.join('\t'));
   const rowClasses: number[] = [];
-  const failedInputs: string[] = [];
+  let failedInputs: string[];
   let failedWindows = 0;
   try {
-    for (const [i, input] of inputs.entries()) {
-      if (run.signal.aborted) break;
-      const name = input === '-' ? 'stdin' : input;
+    const loop = { inputs, first: run.first, sampleRate: encoder.sampleRate, signal: run.signal, say };
+    failedInputs = await eachInput(loop, async (audio, name, i) => {
+      const known = audio.durationS === undefined ? undefined : windowCount(audio.durationS, windowS, windowS);
+      const progress = new Progress(name, known, run.progress, ' windows');
+      const onFailed = (w: FailedWindow) => {
+        failedWindows++;
+        progress.clear();
+        say(`audio-concepts: ${name}: window ${w.windowSeq} skipped by the ${w.stage}: ${w.error.message}`);
+      };
+      const options = { windowS, hopS: windowS, batchSize: run.batch, signal: run.signal };
+      let windows = 0;
       try {
-        const audio =
-          i === 0 && run.first?.sampleRate === encoder.sampleRate
-            ? run.first
-            : await openAudio(input, { sampleRate: encoder.sampleRate, stdin: process.stdin, signal: run.signal });
-        const known = audio.durationS === undefined ? undefined : windowCount(audio.durationS, windowS, windowS);
-        const progress = new Progress(name, known, run.progress, ' windows');
-        const onFailed = (w: FailedWindow) => {
-          failedWindows++;
-          progress.clear();
-          say(`audio-concepts: ${name}: window ${w.windowSeq} skipped by the ${w.stage}: ${w.error.message}`);
-        };
-        const options = { windowS, hopS: windowS, batchSize: run.batch, signal: run.signal };
-        let windows = 0;
-        try {
-          for await (const e of embedAudio(audio, encoder, options, onFailed, name)) {
-            const startS = (e.startMs / 1000).toFixed(3);
-            const endS = ((e.startMs + e.durationMs) / 1000).toFixed(3);
-            await spool.add(vectorOf(e), [tsvField(name), String(e.windowSeq), startS, endS]);
-            if (run.classOf) rowClasses.push(run.classOf[i]);
-            progress.update(++windows);
-          }
-        } finally {
-          progress.done();
+        for await (const e of embedAudio(audio, encoder, options, onFailed, name)) {
+          const startS = (e.startMs / 1000).toFixed(3);
+          const endS = ((e.startMs + e.durationMs) / 1000).toFixed(3);
+          await spool.add(vectorOf(e), [tsvField(name), String(e.windowSeq), startS, endS]);
+          if (run.classOf) rowClasses.push(run.classOf[i]);
+          progress.update(++windows);
         }
-      } catch (error) {
-        // One bad input among several is named and the others go on; alone, it is the run's error.
-        const { message, exitCode } = describeError(error);
-        if (!several || exitCode !== EXIT.badInput) throw error;
-        failedInputs.push(name);
-        say(`audio-concepts: ${message.includes(input) ? message : `${name}: ${message}`}`);
+      } finally {
+        progress.done();
       }
-    }
+    });
     if (run.signal.aborted) throw new InterruptedError('interrupted (Ctrl-C): nothing written');
     if (failedInputs.length === inputs.length)
       throw new InvalidInputError(`none of the ${inputs.length} inputs could be read: nothing written`);
@@ -94,11 +81,6 @@ export async function embedAudioFiles(run: AudioEmbeddingRun): Promise<void> {
     `wrote ${spool.rows} embeddings (${spool.rows} × ${encoder.dimension} float32, L2-normalized) to ${run.out.npy}; ` +
       `index ${run.out.index}${run.out.classes ? `; class of each row ${run.out.classes}` : ''}`,
   );
-  const failures = [
-    ...(failedInputs.length > 0
-      ? [`${failedInputs.length} of ${inputs.length} inputs failed (${failedInputs.join(', ')})`]
-      : []),
-    ...(failedWindows > 0 ? [`${failedWindows} windows failed`] : []),
-  ];
+  const failures = runFailures(failedInputs, inputs.length, failedWindows);
   if (failures.length > 0) throw new WindowsFailedError(`${failures.join('; ')}; the others were written`);
 }
