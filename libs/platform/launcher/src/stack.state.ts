@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
+import { makeDirectorySync } from '@audio-concepts/shared-files';
 import type { StackEnv, StackService } from './stack.layout';
 
 /** Where `stack` keeps its state and the services' logs: $AUDIO_CONCEPTS_STACK_DIR, else <root>/.stack. */
@@ -84,7 +85,7 @@ export function removeToken(dir: string): void {
 
 /** Creates `dir` readable by its owner only (it holds the token and the state), if it does not exist. */
 export function makeStackDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirectorySync(dir, 'stack directory', 0o700);
 }
 
 /** Written to a temporary file (mode 0600 from its creation) and renamed over `file`. */

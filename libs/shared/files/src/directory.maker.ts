@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
 
@@ -19,14 +19,19 @@ export class DirectoryError extends AudioConceptsError {
  * but refuses children with ENOENT (a path under /proc: each try makes the parent "exist" and the child fail
  * again); here each missing level is made once, parents first, and any failure is a DirectoryError naming the
  * path and why (a file in the way, a read-only or virtual filesystem, permissions). `what` names the directory
- * in the message ("cache directory").
+ * in the message ("cache directory"). The directories it makes get `mode` (default 0o777, less the umask).
  */
-export async function makeDirectory(path: string, what = 'directory'): Promise<void> {
+export async function makeDirectory(path: string, what = 'directory', mode?: number): Promise<void> {
+  makeDirectorySync(path, what, mode);
+}
+
+/** `makeDirectory` for synchronous callers (a few `stat`s and `mkdir`s, as fast either way). */
+export function makeDirectorySync(path: string, what = 'directory', mode?: number): void {
   const target = resolve(path);
   const missing: string[] = [];
   let existing = target;
   for (;;) {
-    const info = await stat(existing).catch((e: NodeJS.ErrnoException) => e);
+    const info = statOrError(existing);
     if (!(info instanceof Error)) {
       if (!info.isDirectory())
         throw new DirectoryError(
@@ -45,13 +50,22 @@ export async function makeDirectory(path: string, what = 'directory'): Promise<v
   }
   for (const dir of missing) {
     try {
-      await mkdir(dir);
+      mkdirSync(dir, { mode });
     } catch (e) {
       const error = e as NodeJS.ErrnoException;
       // Made by someone else meanwhile: fine when it is a directory.
-      if (error.code === 'EEXIST' && (await stat(dir).catch(() => undefined))?.isDirectory()) continue;
+      const made = statOrError(dir);
+      if (error.code === 'EEXIST' && !(made instanceof Error) && made.isDirectory()) continue;
       throw failure(path, what, dir, error);
     }
+  }
+}
+
+function statOrError(path: string): Stats | NodeJS.ErrnoException {
+  try {
+    return statSync(path);
+  } catch (e) {
+    return e as NodeJS.ErrnoException;
   }
 }
 

@@ -1,3 +1,3 @@
 export { temporaryPathFor, writeFileAtomic } from './atomic-file.writer';
 export { readAt } from './file.reader';
-export { DirectoryError, makeDirectory } from './directory.maker';
+export { DirectoryError, makeDirectory, makeDirectorySync } from './directory.maker';
