@@ -7,13 +7,22 @@ import { sleep } from '@audio-concepts/platform-retry';
  * process after the service died; a zombie (exited, not yet reaped) counts as gone.
  */
 export function isServiceAlive(pid: number, script: string): boolean {
+  if (!isRunning(pid)) return false;
+  if (!existsSync('/proc/self')) return true;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script);
+  } catch {
+    return false;
+  }
+}
+
+/** True while `pid` exists and has not exited (a zombie counts as exited), whatever it runs. */
+function isRunning(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  const proc = `/proc/${pid}`;
   if (existsSync('/proc/self')) {
     try {
-      const stat = readFileSync(`${proc}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-      return readFileSync(`${proc}/cmdline`, 'utf8').split('\0').includes(script);
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
     } catch {
       return false;
     }
@@ -30,9 +39,9 @@ export function isServiceAlive(pid: number, script: string): boolean {
 export async function terminate(pid: number, script: string, graceMs: number): Promise<'stopped' | 'killed' | 'gone'> {
   if (!isServiceAlive(pid, script)) return 'gone';
   signal(pid, 'SIGTERM');
-  if (await exited(pid, script, graceMs)) return 'stopped';
+  if (await exited(pid, graceMs)) return 'stopped';
   signal(pid, 'SIGKILL');
-  await exited(pid, script, 5_000);
+  await exited(pid, 5_000);
   return 'killed';
 }
 
@@ -44,13 +53,17 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-async function exited(pid: number, script: string, timeoutMs: number): Promise<boolean> {
+/**
+ * Waits for the process itself, not its command line: an exiting process loses its command line before it
+ * ends, and `stack down` once returned while the supervisor was still exiting.
+ */
+async function exited(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isServiceAlive(pid, script)) return true;
+    if (!isRunning(pid)) return true;
     await sleep(100);
   }
-  return !isServiceAlive(pid, script);
+  return !isRunning(pid);
 }
 
 /** The HTTP status of `url` (e.g. /readyz: 200 or 503), undefined when nothing answers. */
