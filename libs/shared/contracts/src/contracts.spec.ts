@@ -7,6 +7,8 @@ import {
   ConceptFrame,
   DecomposeRequest,
   DecomposerService,
+  DriftEvent,
+  DriftEventKind,
   TOPICS,
   audioEmbeddingWith,
   audioWindowWith,
@@ -179,7 +181,29 @@ describe('Decomposer service and topics', () => {
       'audio.concepts.v1',
       'control.heads.v1',
       'audio.stream-positions.v1',
+      'audio.drift.v1',
+      'audio.metrics-state.v1',
     ]);
     expect(deadLetterTopic(TOPICS.windows)).toBe('audio.windows.v1.dlq');
+  });
+
+  it('round-trips a DriftEvent with its changed concepts and signals', () => {
+    const event = DriftEvent.fromPartial({
+      streamGroup: 'street',
+      kind: DriftEventKind.DRIFT_EVENT_KIND_ALARM,
+      statistic: 7.5,
+      threshold: 4.25,
+      changeFrameIndex: 412,
+      changed: [{ label: 'siren', referenceRate: 0.1, currentRate: 0.3, q: 0.001 }],
+      signals: [{ name: 'cosine', referenceMean: 0.9, currentMean: 0.7, q: 0.002, changed: true }],
+      alarmNumber: 3,
+    });
+    const back = DriftEvent.decode(DriftEvent.encode(event).finish());
+    expect(back.streamGroup).toBe('street');
+    expect(back.kind).toBe(DriftEventKind.DRIFT_EVENT_KIND_ALARM);
+    expect(back.changeFrameIndex).toBe(412);
+    expect(back.changed[0]).toMatchObject({ label: 'siren', currentRate: expect.closeTo(0.3, 6) });
+    expect(back.signals[0]).toMatchObject({ name: 'cosine', changed: true });
+    expect(back.alarmNumber).toBe(3);
   });
 });

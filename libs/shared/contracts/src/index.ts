@@ -1,5 +1,13 @@
 export { AudioEmbedding, AudioWindow } from './generated/audio_concepts/v1/audio';
-export { ConceptFrame, ConceptWeight, HeadVersion } from './generated/audio_concepts/v1/concepts';
+export {
+  ConceptChange,
+  ConceptFrame,
+  ConceptWeight,
+  DriftEvent,
+  DriftEventKind,
+  HeadVersion,
+  SignalChange,
+} from './generated/audio_concepts/v1/concepts';
 export {
   ConceptSpaceInfo,
   DecomposeRequest,

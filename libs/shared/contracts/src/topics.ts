@@ -10,6 +10,10 @@ export const TOPICS = {
   heads: 'control.heads.v1',
   /** ingest's durable stream positions: compacted, JSON {next_seq, next_start_ms, updated_at, instance}; no DLQ */
   positions: 'audio.stream-positions.v1',
+  /** DriftEvent (keyed by stream group): the metrics service's drift alarms and recoveries */
+  drift: 'audio.drift.v1',
+  /** the metrics service's state (references, detectors, offsets), compacted, keyed by its consumer group; no DLQ */
+  metricsState: 'audio.metrics-state.v1',
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
