@@ -1,4 +1,3 @@
-export { presentedToken, tokenMatches, type Credentials } from './bearer-token';
 export { AudioRateLimiter } from './audio-rate.limiter';
 export {
   AudioLimitError,

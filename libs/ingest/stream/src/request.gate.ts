@@ -1,4 +1,4 @@
-import { type Credentials, presentedToken, tokenMatches } from './bearer-token';
+import { type Credentials, presentedToken, tokenMatches } from '@audio-concepts/platform-runtime';
 import { RateLimitedError, UnauthorizedError } from './ingest.errors';
 import type { RateLimiter } from './rate.limiter';
 

@@ -1,3 +1,4 @@
+export { presentedToken, tokenMatches, type Credentials } from './bearer-token';
 export { ConfigError, EnvReader } from './env.reader';
 export { HealthController } from './health.controller';
 export { MetricsController } from './metrics.controller';

@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** What a request presents: its `Authorization` header and, for WebSocket clients that cannot set headers, `?token=`. */
+/**
+ * What a request presents: its `Authorization` header and, for clients that cannot set headers (WebSocket,
+ * EventSource), `?token=`.
+ */
 export interface Credentials {
   authorization?: string | string[];
   queryToken?: string | string[];
