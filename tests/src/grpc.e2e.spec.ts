@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
@@ -27,7 +27,8 @@ import { freePort, LOG_DIR, REPO_ROOT } from './harness';
 const DEMO_MODEL = join(REPO_ROOT, 'models', 'clap-demo');
 const EXAMPLES = join(REPO_ROOT, 'examples', 'audio');
 const SERVICE_LAMBDA = 0.15;
-const SERVICE_TOP_K = 5;
+/** What deployments of older decomposers set: the service now ignores it, and says so in its log. */
+const RETIRED_TOP_K = '1';
 /** Weights, λ and cosine travel as float32. */
 const WIRE_TOLERANCE = 1e-6;
 const CALL_DEADLINE_MS = 10_000;
@@ -96,6 +97,7 @@ describe('the gRPC Decomposer of the built service', () => {
   let opened: OpenedConceptSpace | undefined;
   let client: DecomposerClient;
   let address: string;
+  let logFile: string;
   let embeddings: AudioEmbedding[];
 
   beforeAll(async () => {
@@ -103,6 +105,7 @@ describe('the gRPC Decomposer of the built service', () => {
     address = `127.0.0.1:${grpcPort}`;
     opened = await openConceptSpace({ modelPath: DEMO_MODEL, device: 'cpu', cacheDir: cacheDirs[1] });
     const spaceDir = join(cacheDirs[0], 'space');
+    logFile = join(LOG_DIR, `decomposer-grpc-${port}.log`);
     await saveConceptSpace(opened.space, spaceDir);
     service = launchService({
       name: 'decomposer-grpc',
@@ -114,9 +117,9 @@ describe('the gRPC Decomposer of the built service', () => {
         DECOMPOSER_KAFKA: 'off',
         CONCEPT_SPACE: spaceDir,
         LAMBDA: String(SERVICE_LAMBDA),
-        TOP_K: String(SERVICE_TOP_K),
+        TOP_K: RETIRED_TOP_K,
       },
-      logFile: join(LOG_DIR, `decomposer-grpc-${port}.log`),
+      logFile,
       readyUrl: `http://127.0.0.1:${port}/readyz`,
     });
     embeddings = await demoEmbeddings(opened);
@@ -145,15 +148,17 @@ describe('the gRPC Decomposer of the built service', () => {
     });
   });
 
-  it('Decompose gives the library frames (service defaults: λ 0.15, top 5)', async () => {
+  it('Decompose gives the library frames (λ 0.15, top_k 0: every non-zero concept, whatever TOP_K says)', async () => {
     expect(embeddings.length).toBeGreaterThanOrEqual(8);
     const response = await decompose(client, { embeddings });
-    const expected = await decomposeEmbeddings(opened!.space, embeddings, {
-      lambda: SERVICE_LAMBDA,
-      topK: SERVICE_TOP_K,
-    });
+    const expected = await decomposeEmbeddings(opened!.space, embeddings, { lambda: SERVICE_LAMBDA });
     expectSameFrames(response.frames, expected);
     expect(response.frames.every((f) => f.concepts.length > 0 && f.conceptSpaceId === opened!.space.id)).toBe(true);
+    expect(response.frames.every((f) => f.concepts.length === f.l0)).toBe(true);
+    expect(response.frames.some((f) => f.l0 > Number(RETIRED_TOP_K))).toBe(true);
+    expect(readFileSync(logFile, 'utf8')).toContain(
+      `TOP_K=${RETIRED_TOP_K} is ignored: frames carry every non-zero concept (l0 of them)`,
+    );
   });
 
   it('Decompose with a λ and top-K of the request', async () => {

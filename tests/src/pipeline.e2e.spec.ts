@@ -233,7 +233,7 @@ describe('the distributed pipeline over Kafka', () => {
     const failed: FailedWindow[] = [];
     const inMemory: ConceptFrame[] = [];
     try {
-      const options = { lambda: DEFAULTS.lambda, top: DEFAULTS.topK, windowS: 10, hopS: 10, batchSize: 1 };
+      const options = { lambda: DEFAULTS.lambda, windowS: 10, hopS: 10, batchSize: 1 };
       for await (const frame of tagAudio(audio, encoder, stored.space, options, (f) => failed.push(f), 'nan-stream'))
         inMemory.push(frame);
     } finally {

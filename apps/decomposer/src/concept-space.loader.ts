@@ -28,6 +28,7 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
+    for (const warning of this.config.warnings) this.logger.warn(warning);
     this.readiness.add('concept space', () => this.state);
     this.start().catch((error: unknown) =>
       failFast(this.logger, `cannot load concept space ${this.config.conceptSpace}: ${messageOf(error)}`),
@@ -68,7 +69,6 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
     const decomposer = new Decomposer({
       spaces: [space],
       lambda: config.lambda,
-      topK: config.topK,
       maxEmbeddingsPerRequest: config.grpcMaxEmbeddings,
       metrics: this.metrics,
     });
@@ -77,7 +77,7 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
       `concept space ${space.id} loaded in ${Math.round(performance.now() - started)} ms from ${dir}: ` +
         `model ${metadata.modelId}, vocabulary '${metadata.vocabulary}' (${space.c} concepts, d = ${space.d}), ` +
         `audio mean from ${space.audioMeanSource === 'none' ? 'nowhere (m_a = 0: built without a calibration set)' : 'the calibration set'}; ` +
-        `λ = ${config.lambda}, top ${config.topK}`,
+        `λ = ${config.lambda}; frames carry every non-zero concept`,
     );
     this.state = true;
     return decomposer;

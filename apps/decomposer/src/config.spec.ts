@@ -22,7 +22,6 @@ describe('readDecomposerConfig', () => {
       conceptSpace: '0123456789abcdef',
       conceptSpaceStore: '/cache/spaces',
       lambda: 0.15,
-      topK: 5,
       threads: 1,
       kafka: true,
       delivery: 'exactly-once',
@@ -35,6 +34,7 @@ describe('readDecomposerConfig', () => {
       outputTopic: 'audio.concepts.v1',
       grpcMaxMessageBytes: 16 * 1024 * 1024,
       grpcMaxEmbeddings: 1024,
+      warnings: [],
     });
   });
 
@@ -47,7 +47,6 @@ describe('readDecomposerConfig', () => {
       CONCEPT_SPACE: '/spaces/one',
       CONCEPT_SPACE_STORE: '/store',
       LAMBDA: '0.05',
-      TOP_K: '10',
       DECOMPOSER_KAFKA: 'off',
       DECOMPOSER_GROUP: 'g',
       DECOMPOSER_MAX_BATCH: '64',
@@ -67,7 +66,6 @@ describe('readDecomposerConfig', () => {
       conceptSpace: '/spaces/one',
       conceptSpaceStore: '/store',
       lambda: 0.05,
-      topK: 10,
       kafka: false,
       groupId: 'g',
       maxBatch: 64,
@@ -78,6 +76,18 @@ describe('readDecomposerConfig', () => {
       grpcMaxEmbeddings: 256,
       token: TOKEN,
     });
+  });
+
+  it('TOP_K is ignored, with a warning: frames carry every non-zero concept; top-K is chosen where they are shown', () => {
+    for (const value of ['5', 'five']) {
+      const config = readDecomposerConfig({ CONCEPT_SPACE: 'abc', TOP_K: value });
+      expect(config).not.toHaveProperty('topK');
+      expect(config.warnings).toEqual([
+        `TOP_K=${value} is ignored: frames carry every non-zero concept (l0 of them); choose how many to show where ` +
+          "they are read (tag/tail --top, a Decompose request's top_k)",
+      ]);
+    }
+    expect(readDecomposerConfig({ CONCEPT_SPACE: 'abc', TOP_K: '' }).warnings).toEqual([]);
   });
 
   it('gRPC beyond loopback needs a token, unless DECOMPOSER_ALLOW_NO_TOKEN=true; a token must be strong', () => {
@@ -123,13 +133,13 @@ describe('readDecomposerConfig', () => {
 
   it('lists every bad variable in one error', () => {
     expect(() =>
-      readDecomposerConfig({ LAMBDA: '-1', TOP_K: 'five', GRPC_PORT: '70000', DECOMPOSER_KAFKA: 'maybe' }),
+      readDecomposerConfig({ LAMBDA: '-1', DECOMPOSER_THREADS: 'two', GRPC_PORT: '70000', DECOMPOSER_KAFKA: 'maybe' }),
     ).toThrow(
       new ConfigError([
         'GRPC_PORT="70000" is not a number in [0, 65535]',
         `CONCEPT_SPACE is not set (${CONCEPT_SPACE_HINT})`,
         'LAMBDA="-1" is not a number in [0.000001, 1000]',
-        'TOP_K="five" is not a number in [1, 100000]',
+        'DECOMPOSER_THREADS="two" is not a number in [1, 256]',
         'DECOMPOSER_KAFKA="maybe" is not one of on, off',
       ]),
     );

@@ -36,8 +36,6 @@ export interface DecomposerConfig {
   conceptSpaceStore: string;
   /** default λ (requests with λ = 0, and the Kafka path) */
   lambda: number;
-  /** default concepts per frame */
-  topK: number;
   /** Lasso solver threads */
   threads: number;
   /** false: gRPC only (DECOMPOSER_KAFKA=off) */
@@ -57,6 +55,21 @@ export interface DecomposerConfig {
   grpcMaxMessageBytes: number;
   /** most embeddings in one Decompose request */
   grpcMaxEmbeddings: number;
+  /** settings that are read no more but still set (TOP_K): logged at start */
+  warnings: string[];
+}
+
+/**
+ * Frames carry every non-zero concept since issue 10. TOP_K cut them to the K largest before: a deployment that
+ * still sets it starts, and is told that it has no effect.
+ */
+function retiredTopK(env: NodeJS.ProcessEnv): string[] {
+  const value = env['TOP_K']?.trim();
+  if (value === undefined || value === '') return [];
+  return [
+    `TOP_K=${value} is ignored: frames carry every non-zero concept (l0 of them); choose how many to show where ` +
+      "they are read (tag/tail --top, a Decompose request's top_k)",
+  ];
 }
 
 /** Parses the environment, listing every bad variable in one ConfigError. */
@@ -75,7 +88,6 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     conceptSpace: read.required('CONCEPT_SPACE', CONCEPT_SPACE_HINT),
     conceptSpaceStore: resolve(read.string('CONCEPT_SPACE_STORE', conceptSpaceStoreDir(defaultCacheDir(env)))),
     lambda: read.number('LAMBDA', DEFAULTS.lambda, { min: 1e-6, max: 1000 }),
-    topK: read.int('TOP_K', DEFAULTS.topK, { min: 1, max: 100_000 }),
     threads: read.int('DECOMPOSER_THREADS', 1, { min: 1, max: 256 }),
     kafka: read.oneOf('DECOMPOSER_KAFKA', ['on', 'off'] as const, 'on') === 'on',
     groupId: read.string('DECOMPOSER_GROUP', 'audio-concepts-decomposer'),
@@ -95,6 +107,7 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
       min: 1,
       max: 1_000_000,
     }),
+    warnings: retiredTopK(env),
   };
   // Read again by createKafka: checked here so that their problems are listed with the rest.
   for (const problem of kafkaSecurityProblems(env)) read.report(problem);

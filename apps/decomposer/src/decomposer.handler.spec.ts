@@ -96,6 +96,8 @@ describe('decomposer Kafka path', () => {
       DECOMPOSER_INPUT_TOPIC: topics.input,
       DECOMPOSER_OUTPUT_TOPIC: topics.output,
       DECOMPOSER_MAX_WAIT_MS: '20',
+      // set by deployments of decomposers that cut frames to a top K; ignored now (with a warning)
+      TOP_K: '3',
     });
     app = await startService(AppModule.forRoot(config), {
       name: 'decomposer',
@@ -138,7 +140,7 @@ describe('decomposer Kafka path', () => {
     expect([space.metadata.modelId, space.c, space.d, space.audioMeanSource]).toEqual([MODEL_ID, C, D, 'calibration']);
   });
 
-  it("turns embeddings into the library frames and dead-letters a bad one and another model's alone", async () => {
+  it("turns embeddings into the library frames, every non-zero concept in each, and dead-letters a bad one and another model's alone", async () => {
     const space = decomposer.defaultSpace;
     const embeddings = embeddingsOf(6, space.d, 'stream-a');
     const bad = { ...embeddings[5], windowSeq: 99, vector: embeddings[5].vector.slice(0, 7) };
@@ -154,7 +156,7 @@ describe('decomposer Kafka path', () => {
     });
     await waitFor(() => frames.length >= embeddings.length && deadLetters.length >= 2, 'frames and two dead letters');
 
-    const expected = (await decomposeEmbeddings(space, embeddings, { lambda: 0.15, topK: 5 })) as ConceptFrame[];
+    const expected = (await decomposeEmbeddings(space, embeddings, { lambda: 0.15 })) as ConceptFrame[];
     const bySeq = new Map(frames.map((f) => [f.windowSeq, f]));
     expect([...bySeq.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
     for (const want of expected) {
@@ -165,7 +167,9 @@ describe('decomposer Kafka path', () => {
         expect(Math.abs(c.weight - want.concepts[k].weight)).toBeLessThan(WIRE_TOLERANCE),
       );
       expect(Math.abs(frame.cosine - want.cosine)).toBeLessThan(WIRE_TOLERANCE);
+      expect(frame.concepts).toHaveLength(frame.l0);
     }
+    expect(frames.some((f) => f.l0 > 3)).toBe(true);
     expect(deadLetters).toHaveLength(2);
     const letters = new Map(deadLetters.map((l) => [l.headers['error-type'], l.headers]));
     expect(letters.get('ShapeMismatchError')).toMatchObject({

@@ -43,7 +43,6 @@ export async function tagInput(run: TagRun, audio: AudioStream, stream: string, 
   };
   const tagOptions: TagOptions = {
     lambda: options.lambda,
-    top: options.top,
     windowS: options.window,
     hopS,
     batchSize: options.batch,

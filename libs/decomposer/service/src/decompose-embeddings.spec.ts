@@ -14,8 +14,8 @@ afterAll(async () => {
   await Promise.all(spaces.map((s) => s.close()));
 });
 
-/** What the frames must be: the library's batched decomposition of `embeddings` and its top-k. */
-async function expectedFrames(space: ConceptSpace, embeddings: AudioEmbedding[], lambda: number, topK: number) {
+/** What the frames must be: the library's batched decomposition of `embeddings`, every non-zero concept or the top k. */
+async function expectedFrames(space: ConceptSpace, embeddings: AudioEmbedding[], lambda: number, topK = Infinity) {
   const result = await space.decompose(matrixOf(embeddings, space.d), embeddings.length, { lambda });
   return embeddings.map((e, i): ConceptFrame => ({
     streamId: e.streamId,
@@ -66,19 +66,23 @@ describe('decomposeEmbeddings', () => {
     }
   });
 
-  it('lists every concept with topK Infinity and none with topK 0, and copies the head id', async () => {
-    const all = (await decomposeEmbeddings(space, embeddings, {
-      lambda: 0.05,
-      topK: Infinity,
-      headId: 'h1',
-    })) as ConceptFrame[];
-    const none = (await decomposeEmbeddings(space, embeddings, { lambda: 0.05, topK: 0 })) as ConceptFrame[];
-    all.forEach((frame, i) => {
-      expect(frame.concepts).toHaveLength(frame.l0);
-      expect(frame.headId).toBe('h1');
-      expect(none[i].concepts).toEqual([]);
-      expect(none[i].l0).toBe(frame.l0);
+  it('without topK a frame carries every non-zero concept, largest first: l0 is their count', async () => {
+    const frames = (await decomposeEmbeddings(space, embeddings, { lambda: 0.05, headId: 'h1' })) as ConceptFrame[];
+    expect(frames).toEqual(
+      (await expectedFrames(space, embeddings, 0.05)).map((frame) => ({ ...frame, headId: 'h1' })),
+    );
+    const result = await space.decompose(matrixOf(embeddings, space.d), embeddings.length, { lambda: 0.05 });
+    frames.forEach((frame, i) => {
+      const row = Array.from(result.weights.subarray(i * space.c, (i + 1) * space.c));
+      const support = row.flatMap((w, j) => (w > 0 ? [j] : []));
+      expect(frame.l0).toBe(support.length);
+      expect(frame.concepts.map((c) => c.index).sort((a, b) => a - b)).toEqual(support);
+      for (let k = 1; k < frame.concepts.length; k++)
+        expect(frame.concepts[k - 1].weight).toBeGreaterThanOrEqual(frame.concepts[k].weight);
     });
+    expect(frames.some((f) => f.l0 > 5)).toBe(true);
+    const infinite = await decomposeEmbeddings(space, embeddings, { lambda: 0.05, topK: Infinity, headId: 'h1' });
+    expect(infinite).toEqual(frames);
   });
 
   it('reports each bad embedding in its slot and still decomposes the others in one call', async () => {
@@ -90,12 +94,12 @@ describe('decomposeEmbeddings', () => {
     const decompose = vi.spyOn(space, 'decompose');
     let results: (ConceptFrame | Error)[];
     try {
-      results = await decomposeEmbeddings(space, bad, { lambda: 0.15, topK: 5 });
+      results = await decomposeEmbeddings(space, bad, { lambda: 0.15 });
       expect(decompose).toHaveBeenCalledTimes(1);
     } finally {
       decompose.mockRestore();
     }
-    const good = await expectedFrames(space, [bad[0], bad[5]], 0.15, 5);
+    const good = await expectedFrames(space, [bad[0], bad[5]], 0.15);
     expect(results[0]).toEqual(good[0]);
     expect(results[5]).toEqual(good[1]);
 
@@ -125,8 +129,8 @@ describe('decomposeEmbeddings', () => {
   it('refuses an embedding of another model (InvalidInputError naming both ids) and decomposes the others', async () => {
     const batch = embeddingsOf(3, space.d, 31);
     batch[1] = { ...batch[1], modelId: 'other-model' };
-    const results = await decomposeEmbeddings(space, batch, { lambda: 0.15, topK: 5 });
-    const good = await expectedFrames(space, [batch[0], batch[2]], 0.15, 5);
+    const results = await decomposeEmbeddings(space, batch, { lambda: 0.15 });
+    const good = await expectedFrames(space, [batch[0], batch[2]], 0.15);
     expect([results[0], results[2]]).toEqual(good);
     expect(results[1]).toBeInstanceOf(InvalidInputError);
     expect((results[1] as Error).message).toBe(
@@ -140,8 +144,8 @@ describe('decomposeEmbeddings', () => {
     const unitMeanSpace = track(smallSpace({ audioMeanD: meanD }));
     const batch = embeddingsOf(3, space.d, 21);
     batch[1] = { ...batch[1], vector: Array.from({ length: space.d }, (_, t) => (t === 0 ? 2 : 0)) };
-    const results = await decomposeEmbeddings(unitMeanSpace, batch, { lambda: 0.15, topK: 5 });
-    const good = await expectedFrames(unitMeanSpace, [batch[0], batch[2]], 0.15, 5);
+    const results = await decomposeEmbeddings(unitMeanSpace, batch, { lambda: 0.15 });
+    const good = await expectedFrames(unitMeanSpace, [batch[0], batch[2]], 0.15);
     expect(results[0]).toEqual(good[0]);
     expect(results[2]).toEqual(good[1]);
     expect(results[1]).toBeInstanceOf(InvalidInputError);
@@ -157,7 +161,10 @@ describe('decomposeEmbeddings', () => {
     );
     await expect(decomposeEmbeddings(space, embeddings, { lambda: NaN, topK: 5 })).rejects.toThrow(InvalidInputError);
     await expect(decomposeEmbeddings(space, embeddings, { lambda: 0.1, topK: 1.5 })).rejects.toThrow(
-      'topK is 1.5, expected a non-negative integer or Infinity',
+      'topK is 1.5, expected an integer ≥ 1 (or none for every non-zero concept)',
+    );
+    await expect(decomposeEmbeddings(space, embeddings, { lambda: 0.1, topK: 0 })).rejects.toThrow(
+      'topK is 0, expected an integer ≥ 1 (or none for every non-zero concept)',
     );
   });
 });

@@ -5,16 +5,19 @@ import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@aud
 export interface DecomposeEmbeddingsOptions {
   /** the L1 penalty λ (DESIGN §1), finite and ≥ 0 */
   lambda: number;
-  /** concepts listed per frame, largest weight first (a non-negative integer or Infinity); l0 counts them all */
-  topK: number;
+  /**
+   * Concepts listed per frame, largest weight first: absent (or Infinity) lists every non-zero one, as frames on
+   * Kafka carry them; an integer ≥ 1 cuts the list (a gRPC caller's top_k). l0 counts them all either way.
+   */
+  topK?: number;
   /** id of the projection head the embeddings already went through ("" or absent: none); copied to the frames */
   headId?: string;
 }
 
 /**
  * The decomposer's rule, shared by its Kafka and gRPC transports: each embedding → one `ConceptFrame` over `space`
- * (concept_space_id = space.id, λ, the top-K concepts {index, label, weight} largest first, cosine, l0, fit), carrying
- * stream id, window seq, start, duration and ingest time through.
+ * (concept_space_id = space.id, λ, every non-zero concept {index, label, weight} largest first, or the top K of them
+ * when `topK` is given; cosine, l0, fit), carrying stream id, window seq, start, duration and ingest time through.
  *
  * Each embedding is checked first (the space's model id, length d, finite values, not all zeros); the valid ones are decomposed in one
  * batched `space.decompose`. A bad embedding does not fail the others: its slot holds the Error
@@ -69,8 +72,9 @@ export function itemName(embedding: AudioEmbedding): string {
 function checkOptions(options: DecomposeEmbeddingsOptions): void {
   if (!Number.isFinite(options.lambda) || options.lambda < 0)
     throw new InvalidInputError(`lambda is ${options.lambda}, expected a finite number ≥ 0`);
-  if (!(options.topK === Infinity || (Number.isInteger(options.topK) && options.topK >= 0)))
-    throw new InvalidInputError(`topK is ${options.topK}, expected a non-negative integer or Infinity`);
+  const { topK } = options;
+  if (!(topK === undefined || topK === Infinity || (Number.isInteger(topK) && topK >= 1)))
+    throw new InvalidInputError(`topK is ${topK}, expected an integer ≥ 1 (or none for every non-zero concept)`);
 }
 
 /** The vector of `embedding` (row `row` of the batch) when it can be decomposed over `space`, else why not. */
@@ -138,7 +142,7 @@ function frameOf(
     headId: options.headId ?? '',
     lambda: f32(options.lambda),
     concepts: space
-      .topConcepts(weightsC, options.topK)
+      .topConcepts(weightsC, options.topK ?? Infinity)
       .map(({ index, label, weight }) => ({ index, label, weight: f32(weight) })),
     cosine: f32(decomposition.cosine[row]),
     l0: decomposition.l0[row],

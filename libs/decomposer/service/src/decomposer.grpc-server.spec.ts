@@ -16,7 +16,6 @@ import { checkGrpcHealth } from './health.client';
 import { grpcError, listConceptSpaces } from './testing';
 
 const DEFAULT_LAMBDA = 0.15;
-const DEFAULT_TOP_K = 4;
 const MAX_EMBEDDINGS = 50;
 const CALL_DEADLINE_MS = 10_000;
 
@@ -32,9 +31,9 @@ function decompose(client: DecomposerClient, request: Partial<DecomposeRequest>)
 /** The frames the library gives, as they arrive over the wire (weights, λ, cosine and fit are float32 there). */
 async function libraryFrames(
   space: ConceptSpace,
-  request: { lambda: number; topK: number; embeddings: ReturnType<typeof embeddingsOf> },
+  request: { lambda: number; topK?: number; embeddings: ReturnType<typeof embeddingsOf> },
 ) {
-  const { embeddings, lambda, topK } = request;
+  const { embeddings, lambda, topK = Infinity } = request;
   const result = await space.decompose(matrixOf(embeddings, space.d), embeddings.length, { lambda });
   return embeddings.map((e, i): ConceptFrame => ({
     streamId: e.streamId,
@@ -61,7 +60,6 @@ describe('DecomposerGrpcServer', () => {
   const decomposer = new Decomposer({
     spaces: [space],
     lambda: DEFAULT_LAMBDA,
-    topK: DEFAULT_TOP_K,
     maxEmbeddingsPerRequest: MAX_EMBEDDINGS,
     metrics,
   });
@@ -80,19 +78,19 @@ describe('DecomposerGrpcServer', () => {
     await space.close();
   });
 
-  it('Decompose gives the library frames: the default λ and top-K for 0', async () => {
+  it('Decompose gives the library frames: the default λ for 0, and every non-zero concept for top_k 0', async () => {
     const embeddings = embeddingsOf(9, space.d);
     const response = await decompose(client, { embeddings });
-    expect(response.frames).toEqual(
-      await libraryFrames(space, { lambda: DEFAULT_LAMBDA, topK: DEFAULT_TOP_K, embeddings }),
-    );
-    expect(response.frames.some((f) => f.concepts.length === DEFAULT_TOP_K && f.l0 > DEFAULT_TOP_K)).toBe(true);
+    expect(response.frames).toEqual(await libraryFrames(space, { lambda: DEFAULT_LAMBDA, embeddings }));
+    for (const frame of response.frames) expect(frame.concepts).toHaveLength(frame.l0);
+    expect(response.frames.some((f) => f.l0 > 5)).toBe(true);
   });
 
-  it('Decompose with a given space id, λ and top-K', async () => {
+  it('Decompose with a given space id, λ and top_k: the top_k largest, l0 still counting all', async () => {
     const embeddings = embeddingsOf(5, space.d, 17);
     const response = await decompose(client, { conceptSpaceId: space.id, lambda: 0.05, topK: 2, embeddings });
     expect(response.frames).toEqual(await libraryFrames(space, { lambda: Math.fround(0.05), topK: 2, embeddings }));
+    expect(response.frames.every((f) => f.concepts.length === 2 && f.l0 > 2)).toBe(true);
     expect(await decompose(client, { embeddings: [] })).toEqual({ frames: [] });
   });
 

@@ -19,8 +19,6 @@ export interface DecomposerOptions {
   spaces: readonly ConceptSpace[];
   /** λ when a request gives 0, and the Kafka path's */
   lambda: number;
-  /** concepts per frame when a request gives 0, and the Kafka path's */
-  topK: number;
   /** most embeddings in one Decompose request (default 1024) */
   maxEmbeddingsPerRequest?: number;
   metrics?: DecomposerMetrics;
@@ -28,12 +26,12 @@ export interface DecomposerOptions {
 
 /**
  * The decomposer's rules for both transports. The Kafka path decomposes a batch over the default space with the
- * default λ and top-K, a failure per item (`decomposeBatch`); a gRPC request picks its space, λ and top-K and is
- * rejected as a whole when one of its embeddings is bad (`decompose`).
+ * default λ, a failure per item (`decomposeBatch`); a gRPC request picks its space, λ and top-K and is rejected as a
+ * whole when one of its embeddings is bad (`decompose`). Frames carry every non-zero concept, largest first, unless
+ * a gRPC request asks for its top K: top-K is a display choice of whoever reads the frames (DESIGN §2).
  */
 export class Decomposer {
   readonly lambda: number;
-  readonly topK: number;
   readonly maxEmbeddingsPerRequest: number;
   private readonly spaces: readonly ConceptSpace[];
   private readonly metrics: DecomposerMetrics | undefined;
@@ -43,14 +41,11 @@ export class Decomposer {
     // 0 is allowed (`tag --lambda 0`: least squares); a gRPC request's 0 means this default.
     if (!Number.isFinite(options.lambda) || options.lambda < 0)
       throw new InvalidInputError(`default lambda is ${options.lambda}, expected a finite number ≥ 0`);
-    if (!Number.isInteger(options.topK) || options.topK < 1)
-      throw new InvalidInputError(`default topK is ${options.topK}, expected an integer ≥ 1`);
     const max = options.maxEmbeddingsPerRequest ?? DEFAULT_MAX_EMBEDDINGS_PER_REQUEST;
     if (!Number.isInteger(max) || max < 1)
       throw new InvalidInputError(`maxEmbeddingsPerRequest is ${max}, expected an integer ≥ 1`);
     this.spaces = [...options.spaces];
     this.lambda = options.lambda;
-    this.topK = options.topK;
     this.maxEmbeddingsPerRequest = max;
     this.metrics = options.metrics;
   }
@@ -81,17 +76,17 @@ export class Decomposer {
     }));
   }
 
-  /** The Kafka path: the default space, λ and top-K; each slot is a frame or the item's Error. */
+  /** The Kafka path: the default space and λ, every non-zero concept; each slot is a frame or the item's Error. */
   async decomposeBatch(embeddings: readonly AudioEmbedding[]): Promise<Array<ConceptFrame | Error>> {
     const started = performance.now();
-    const results = await decomposeEmbeddings(this.defaultSpace, embeddings, { lambda: this.lambda, topK: this.topK });
+    const results = await decomposeEmbeddings(this.defaultSpace, embeddings, { lambda: this.lambda });
     this.metrics?.observeBatch('kafka', secondsSince(started), results);
     return results;
   }
 
   /**
-   * A Decompose request: space "" (default) or a loaded id, λ 0 → the default (else finite and > 0), top-K 0 → the
-   * default, at most `maxEmbeddingsPerRequest` embeddings. Frames in request order; one bad embedding rejects the
+   * A Decompose request: space "" (default) or a loaded id, λ 0 → the default (else finite and > 0), top_k 0 → every
+   * non-zero concept (else the top_k largest), at most `maxEmbeddingsPerRequest` embeddings. Frames in request order; one bad embedding rejects the
    * request with a `RejectedEmbeddingError` naming it.
    */
   async decompose(request: DecomposeRequest): Promise<ConceptFrame[]> {
@@ -101,7 +96,7 @@ export class Decomposer {
       throw new InvalidInputError(
         `lambda is ${request.lambda}, expected a finite number > 0 (or 0 for the default ${this.lambda})`,
       );
-    const topK = request.topK === 0 ? this.topK : request.topK;
+    const topK = request.topK === 0 ? undefined : request.topK;
     const n = request.embeddings.length;
     if (n > this.maxEmbeddingsPerRequest)
       throw new InvalidInputError(
@@ -119,7 +114,7 @@ export class Decomposer {
 }
 
 /**
- * The decomposer stage's rule (embeddings → concept frames over the default space, λ and top-K), run by `tag` in
+ * The decomposer stage's rule (embeddings → concept frames over the default space and λ), run by `tag` in
  * memory and by the decomposer service over Kafka: `decomposeBatch`, a frame or an Error per embedding.
  */
 export function decomposeRule(decomposer: Decomposer): StageRule<AudioEmbedding, ConceptFrame> {

@@ -10,7 +10,6 @@ export { TAG_MAX_WAIT_MS, type FailedWindow } from './embed.pipeline';
 
 export interface TagOptions extends EmbedOptions {
   lambda: number;
-  top: number;
 }
 
 /**
@@ -19,7 +18,7 @@ export interface TagOptions extends EmbedOptions {
  * rules the services run over Kafka run here in memory (`runInMemory`), with the same checks and per-window errors:
  * a window that fails goes to `onFailed` and the run goes on. Frames come out in window order as soon as their
  * batch is decomposed (a batch waits at most `maxWaitMs` to fill, so a live stream is not held back), equal to the
- * services' frames for the same audio.
+ * services' frames for the same audio: every non-zero concept, largest first (how many to show is the caller's).
  */
 export function tagAudio(
   audio: AudioStream,
@@ -30,6 +29,6 @@ export function tagAudio(
   stream = audio.uri,
 ): AsyncIterable<ConceptFrame> {
   const embeddings = embedAudio(audio, model, options, onFailed, stream);
-  const decomposer = new Decomposer({ spaces: [space], lambda: options.lambda, topK: options.top });
+  const decomposer = new Decomposer({ spaces: [space], lambda: options.lambda });
   return runInMemory(decomposeRule(decomposer), embeddings, stageBatching(options, onFailed));
 }
