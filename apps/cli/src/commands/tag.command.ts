@@ -37,7 +37,7 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
     encoder: opened.encoder,
     space: opened.space,
     options,
-    writer: frameWriter(format, opened.encoder.modelId, options.unknownFit),
+    writer: frameWriter(format, { modelId: opened.encoder.modelId, unknownFit: options.unknownFit, top: options.top }),
     signal: interrupt.signal,
     progress: options.progress && (format === 'text' || process.stderr.isTTY === true),
     several: inputs.length > 1,

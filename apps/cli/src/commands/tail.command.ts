@@ -1,17 +1,26 @@
 import { Command, Option } from 'commander';
 import { logLevel } from 'kafkajs';
-import { ConceptFrame as ConceptFrameMessage, TOPICS } from '@audio-concepts/shared-contracts';
+import { conceptSpaceStoreDir } from '@audio-concepts/decomposer-concepts';
+import {
+  ConceptFrame as ConceptFrameMessage,
+  DEFAULTS,
+  defaultCacheDir,
+  TOPICS,
+} from '@audio-concepts/shared-contracts';
 import { AudioConceptsError, errorMessage } from '@audio-concepts/shared-errors';
 import { createConsumer, createKafka, decodeMessage, kafkaRetry, uniqueGroupId } from '@audio-concepts/platform-kafka';
 import { frameJson, frameLine } from '@audio-concepts/pipeline-embedded';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { FrameDedupe } from './frame-dedupe';
 import { defaultBrokers, parseBrokers } from './kafka-options';
+import { SpaceModelIds } from './tail.model-ids';
 
 interface TailOptions {
   stream?: string;
   count?: number;
+  top?: number;
   json?: boolean;
+  cacheDir: string;
   fromBeginning?: boolean;
   brokers: string[];
   topic: string;
@@ -31,12 +40,24 @@ export function tailCommand(): Command {
     )
     .option('--stream <ID>', 'only the frames of this stream')
     .option('--count <N>', 'exit after N frames', parsePositiveInt)
-    .option('--json', 'one JSON object per frame, as `tag --json`')
+    .option(
+      '--top <K>',
+      `show the K largest concepts of each frame (default: ${DEFAULTS.tableTop} in the table, which says how many ` +
+        'more there are; every one the frame carries with --json)',
+      parsePositiveInt,
+    )
+    .option('--json', 'one JSON object per frame, with the keys of `tag --json`')
     .option('--from-beginning', 'start at the oldest frame Kafka still holds (default: only new frames)')
     .option(
       '--brokers <LIST>',
       'Kafka brokers, host:port comma-separated (default: $KAFKA_BROKERS or 127.0.0.1:9092)',
       parseBrokers,
+    )
+    .option(
+      '--cache-dir <DIR>',
+      "where `space build` stored the concept spaces (<DIR>/spaces): --json's model_id comes from there (null " +
+        'for a space not in it)',
+      defaultCacheDir(),
     )
     .addOption(new Option('--topic <TOPIC>', 'topic to read (tests)').default(TOPICS.concepts).hideHelp())
     .addOption(
@@ -76,6 +97,7 @@ async function runTail(options: TailOptions): Promise<void> {
   const restoreSignals = onInterrupt(() => end.done());
 
   const dedupe = new FrameDedupe();
+  const modelIds = new SpaceModelIds(conceptSpaceStoreDir(options.cacheDir));
   let printed = 0;
   try {
     await withTimeout(
@@ -102,9 +124,10 @@ async function runTail(options: TailOptions): Promise<void> {
         if (options.stream !== undefined && frame.streamId !== options.stream) return;
         if (!dedupe.first(frame.streamId, frame.windowSeq)) return;
         // `tag`'s lines; without --stream a table line starts with the stream, as several streams interleave
+        const view = { top: options.top };
         const line = options.json
-          ? frameJson(frame)
-          : `${options.stream === undefined ? `${frame.streamId}  ` : ''}${frameLine(frame)}`;
+          ? frameJson(frame, { ...view, modelId: await modelIds.of(frame.conceptSpaceId) })
+          : `${options.stream === undefined ? `${frame.streamId}  ` : ''}${frameLine(frame, view)}`;
         process.stdout.write(`${line}\n`);
         printed++;
         if (options.count !== undefined && printed >= options.count) end.done();

@@ -1,4 +1,4 @@
-import { isUnknown } from '@audio-concepts/pipeline-embedded';
+import { isUnknown, shownConcepts } from '@audio-concepts/pipeline-embedded';
 import type { ConceptFrame } from '@audio-concepts/shared-contracts';
 
 /**
@@ -28,17 +28,21 @@ export function tableHeader(delimiter: Delimiter): string {
   return TABLE_COLUMNS.join(delimiter);
 }
 
-/** The rows of one frame, each ending in a newline (CRLF is not used: every CSV reader takes LF). */
+/**
+ * The rows of one frame, one per concept (every one it carries, or the `top` largest), each ending in a newline
+ * (CRLF is not used: every CSV reader takes LF).
+ */
 export function tableRows(
   frame: ConceptFrame,
-  source: { modelId: string; unknownFit: number },
+  source: { modelId: string; unknownFit?: number; top?: number },
   delimiter: Delimiter,
 ): string {
   const window = [frame.streamId, frame.windowSeq, seconds(frame.startMs), seconds(frame.startMs + frame.durationMs)];
   const fit = frame.fit === undefined ? ['', ''] : [round6(frame.fit), String(isUnknown(frame, source.unknownFit))];
   const tail = [round6(frame.cosine), frame.l0, source.modelId, frame.conceptSpaceId, ...fit];
+  const shown = shownConcepts(frame, source.top);
   const concepts: (string | number)[][] =
-    frame.concepts.length > 0 ? frame.concepts.map((c, i) => [i + 1, c.label, round6(c.weight)]) : [['', '', '']];
+    shown.length > 0 ? shown.map((c, i) => [i + 1, c.label, round6(c.weight)]) : [['', '', '']];
   return concepts
     .map((c) => `${[...window, ...c, ...tail].map((v) => field(v, delimiter)).join(delimiter)}\n`)
     .join('');

@@ -1,5 +1,5 @@
-import { frameJson, frameLine, type Clock } from '@audio-concepts/pipeline-embedded';
-import { DEFAULTS, type ConceptFrame } from '@audio-concepts/shared-contracts';
+import { frameJson, frameLine, type Clock, type FrameView } from '@audio-concepts/pipeline-embedded';
+import type { ConceptFrame } from '@audio-concepts/shared-contracts';
 import { tableHeader, tableRows } from './frame-table';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'csv', 'tsv'] as const;
@@ -14,28 +14,28 @@ export interface FrameWriter {
   frame(frame: ConceptFrame, clock: Clock): string;
 }
 
-export function frameWriter(
-  format: OutputFormat,
-  modelId: string,
-  unknownFit: number = DEFAULTS.unknownFit,
-): FrameWriter {
+/**
+ * The writer of `format`. `view.top` cuts each window's concepts to the K largest; without it the text table shows
+ * DEFAULTS.tableTop of them (and how many more there are), and JSON, CSV and TSV every one the frame carries.
+ */
+export function frameWriter(format: OutputFormat, view: FrameView & { modelId: string }): FrameWriter {
   switch (format) {
     case 'text':
       return {
         begin: () => '',
         // as head(1) and tail(1) head several files
         input: (name, index) => `${index > 0 ? '\n' : ''}==> ${name} <==\n`,
-        frame: (frame, clock) => `${frameLine(frame, clock, unknownFit)}\n`,
+        frame: (frame, clock) => `${frameLine(frame, { ...view, clock })}\n`,
       };
     case 'json':
-      return { begin: () => '', input: () => '', frame: (frame) => `${frameJson(frame, { modelId, unknownFit })}\n` };
+      return { begin: () => '', input: () => '', frame: (frame) => `${frameJson(frame, view)}\n` };
     case 'csv':
     case 'tsv': {
       const delimiter = format === 'csv' ? ',' : '\t';
       return {
         begin: () => `${tableHeader(delimiter)}\n`,
         input: () => '',
-        frame: (frame) => tableRows(frame, { modelId, unknownFit }, delimiter),
+        frame: (frame) => tableRows(frame, view, delimiter),
       };
     }
   }

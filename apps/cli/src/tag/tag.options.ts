@@ -9,7 +9,8 @@ export interface TagCommandOptions {
   model?: string;
   vocab?: string;
   lambda: number;
-  top: number;
+  /** concepts shown per window; absent: the text table's DEFAULTS.tableTop, every one in JSON, CSV and TSV */
+  top?: number;
   minWeight: number;
   unknownFit: number;
   window: number;
@@ -50,7 +51,12 @@ export function tagCommandDefinition(): Command {
       "concept vocabulary: 'audioset', 'demo' or a file of names (one per line); default: 'demo' for the demo model, else 'audioset'",
     )
     .option('--lambda <L>', `L1 penalty λ (larger: fewer concepts)`, parseLambda, DEFAULTS.lambda)
-    .option('--top <K>', 'concepts printed per window', parsePositiveInt, DEFAULTS.topK)
+    .option(
+      '--top <K>',
+      `show the K largest concepts of each window (default: ${DEFAULTS.tableTop} in the text table, which says how ` +
+        'many more there are; every non-zero concept in json, csv and tsv)',
+      parsePositiveInt,
+    )
     .option(
       '--min-weight <W>',
       'leave out concepts whose weight is below W, in every format',

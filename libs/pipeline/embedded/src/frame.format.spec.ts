@@ -18,6 +18,10 @@ const message = (over: Partial<ConceptFrame> = {}): ConceptFrame =>
     ...over,
   });
 
+/** `n` concepts c0, c1, … of falling weight 0.5, 0.45, … */
+const manyConcepts = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ index: i, label: `c${i}`, weight: 0.5 - 0.05 * i }));
+
 describe('frameJson', () => {
   it('gives the JSON line of `tag --json`: seconds, label/weight, 6 decimals after a protobuf round trip, the concept space', () => {
     const wire = ConceptFrame.decode(ConceptFrame.encode(message()).finish());
@@ -33,13 +37,24 @@ describe('frameJson', () => {
       ],
       cosine: 0.83,
       l0: 37,
+      model_id: null,
       concept_space_id: 'c0ffee',
     });
   });
 
-  it('names the model after the DESIGN §4 keys when it is known', () => {
-    const keys = Object.keys(JSON.parse(frameJson(message(), { modelId: '0f3ea5f68a85af95' })));
-    expect(keys).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id']); // prettier-ignore
+  it('names the model after the DESIGN §4 keys: the same keys whether it is known (tag) or not (tail)', () => {
+    const known = JSON.parse(frameJson(message(), { modelId: '0f3ea5f68a85af95' }));
+    expect(Object.keys(known)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id']); // prettier-ignore
+    expect(known.model_id).toBe('0f3ea5f68a85af95');
+    expect(Object.keys(JSON.parse(frameJson(message())))).toEqual(Object.keys(known));
+  });
+
+  it('lists every concept of the frame, or the K largest with `top` (l0 still counts all)', () => {
+    const frame = message({ concepts: manyConcepts(8), l0: 8 });
+    expect(JSON.parse(frameJson(frame)).concepts).toHaveLength(8);
+    const top = JSON.parse(frameJson(frame, { top: 3 }));
+    expect([top.concepts.map((c: { label: string }) => c.label), top.l0]).toEqual([['c0', 'c1', 'c2'], 8]);
+    expect(JSON.parse(frameJson(frame, { top: 20 })).concepts).toHaveLength(8);
   });
 
   it('adds the fit and whether the window is unknown (fit below the threshold) when the frame has a fit', () => {
@@ -79,20 +94,39 @@ describe('formatClock', () => {
 
 describe('frameLine', () => {
   it('prints the span, the concepts with 3 decimals, the cosine and l0', () => {
-    expect(frameLine(message(), 'mm:ss')).toBe('00:30.0–00:35.0  rain 0.210; thunder 0.140   (cos 0.83, 37 concepts)');
+    expect(frameLine(message(), { clock: 'mm:ss' })).toBe(
+      '00:30.0–00:35.0  rain 0.210; thunder 0.140   (cos 0.83, 37 concepts)',
+    );
     expect(frameLine(message())).toBe('00:00:30.0–00:00:35.0  rain 0.210; thunder 0.140   (cos 0.83, 37 concepts)');
   });
 
+  it('shows the DEFAULTS.tableTop largest concepts, or `top`, and says how many more the frame lists', () => {
+    const frame = message({ concepts: manyConcepts(8), l0: 8 });
+    expect(DEFAULTS.tableTop).toBe(5);
+    expect(frameLine(frame, { clock: 'mm:ss' })).toBe(
+      '00:30.0–00:35.0  c0 0.500; c1 0.450; c2 0.400; c3 0.350; c4 0.300; + 3 more   (cos 0.83, 8 concepts)',
+    );
+    expect(frameLine(frame, { clock: 'mm:ss', top: 1 })).toBe(
+      '00:30.0–00:35.0  c0 0.500; + 7 more   (cos 0.83, 8 concepts)',
+    );
+    expect(frameLine(frame, { top: 8 })).not.toContain('more');
+    // a frame of an older decomposer lists its top 5 while l0 counts 37: nothing is cut here, l0 says the rest
+    expect(frameLine(message({ concepts: manyConcepts(5), l0: 37 }))).toMatch(
+      /c4 0\.300 {3}\(cos 0\.83, 37 concepts\)$/,
+    );
+  });
+
   it('keeps the columns aligned past 20 minutes (was `1180.0–1190.0 s` against `  30.0–35.0 s`)', () => {
-    const at = (startMs: number) => frameLine(message({ startMs, durationMs: 10_000 }), 'mm:ss').indexOf('rain');
+    const at = (startMs: number) =>
+      frameLine(message({ startMs, durationMs: 10_000 }), { clock: 'mm:ss' }).indexOf('rain');
     expect(new Set([0, 30_000, 590_000, 1_180_000, 3_590_000].map(at)).size).toBe(1);
   });
 
   it('shows the fit, and marks a window nothing in the vocabulary fits', () => {
-    expect(frameLine(message({ fit: 0.951 }), 'mm:ss')).toBe(
+    expect(frameLine(message({ fit: 0.951 }), { clock: 'mm:ss' })).toBe(
       '00:30.0–00:35.0  rain 0.210; thunder 0.140   (cos 0.83, fit 0.95, 37 concepts)',
     );
-    expect(frameLine(message({ fit: 0.87 }), 'mm:ss')).toBe(
+    expect(frameLine(message({ fit: 0.87 }), { clock: 'mm:ss' })).toBe(
       '00:30.0–00:35.0  rain 0.210; thunder 0.140   (cos 0.83, fit 0.87, 37 concepts)  unknown: nothing in the vocabulary fits',
     );
   });

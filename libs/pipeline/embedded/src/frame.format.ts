@@ -17,11 +17,14 @@ export function formatClock(ms: number, clock: Clock): string {
   return `${two(Math.floor(minutes / 60))}:${two(minutes % 60)}:${seconds}`;
 }
 
-/** What a frame does not carry but its JSON names when known: the id of the model that encoded the audio. */
-export interface FrameSource {
+/** How a frame is shown: what it does not carry itself, and how many of its concepts to show. */
+export interface FrameView {
+  /** the id of the model that encoded the audio (a frame does not carry it); absent: not known (JSON null) */
   modelId?: string;
   /** the fit below which a window is marked unknown; default `DEFAULTS.unknownFit` */
   unknownFit?: number;
+  /** show the K largest concepts only (JSON default: every one the frame lists; text: `DEFAULTS.tableTop`) */
+  top?: number;
 }
 
 /**
@@ -34,39 +37,44 @@ export function isUnknown(frame: ConceptFrame, unknownFit: number = DEFAULTS.unk
 
 /**
  * The JSON line of `tag --json` and `tail --json`: the DESIGN §4 keys (snake_case) stream, window_seq, start_s,
- * end_s, concepts [{label, weight}] largest first, cosine, l0; then model_id (when known), concept_space_id, and
- * fit and unknown (when the frame has a fit). Weights, cosine and fit keep 6 decimals: the float32 values a frame
- * carries, to about 1e-6.
+ * end_s, concepts [{label, weight}] largest first (every one the frame lists, or the `top` largest), cosine, l0;
+ * then model_id (null when not known), concept_space_id, and fit and unknown (when the frame has a fit). Weights,
+ * cosine and fit keep 6 decimals: the float32 values a frame carries, to about 1e-6.
  */
-export function frameJson(frame: ConceptFrame, source: FrameSource = {}): string {
+export function frameJson(frame: ConceptFrame, view: FrameView = {}): string {
   return JSON.stringify({
     stream: frame.streamId,
     window_seq: frame.windowSeq,
     start_s: round(frame.startMs / 1000, 3),
     end_s: round((frame.startMs + frame.durationMs) / 1000, 3),
-    concepts: frame.concepts.map((c) => ({ label: c.label, weight: round(c.weight, 6) })),
+    concepts: shownConcepts(frame, view.top).map((c) => ({ label: c.label, weight: round(c.weight, 6) })),
     cosine: round(frame.cosine, 6),
     l0: frame.l0,
-    ...(source.modelId === undefined ? {} : { model_id: source.modelId }),
+    model_id: view.modelId ?? null,
     concept_space_id: frame.conceptSpaceId,
-    ...(frame.fit === undefined ? {} : { fit: round(frame.fit, 6), unknown: isUnknown(frame, source.unknownFit) }),
+    ...(frame.fit === undefined ? {} : { fit: round(frame.fit, 6), unknown: isUnknown(frame, view.unknownFit) }),
   });
 }
 
+/** The `top` largest of the concepts a frame lists (largest first already); all of them without `top`. */
+export function shownConcepts(frame: ConceptFrame, top?: number): ConceptFrame['concepts'] {
+  return top === undefined || frame.concepts.length <= top ? frame.concepts : frame.concepts.slice(0, top);
+}
+
 /**
- * `00:10.0–00:20.0  hum 0.412; hiss 0.330   (cos 0.93, fit 0.95, 2 concepts)`: fixed-width times, so the columns
- * stay aligned; "; " between concepts because AudioSet names contain commas. A window whose fit is below
- * `unknownFit` ends with `  unknown: nothing in the vocabulary fits`.
+ * `00:10.0–00:20.0  hum 0.412; hiss 0.330; + 4 more   (cos 0.93, fit 0.95, 6 concepts)`: the `top` largest concepts
+ * (default `DEFAULTS.tableTop`) and how many more the frame lists, fixed-width times (`clock`, default hh:mm:ss), so
+ * the columns stay aligned; "; " between concepts because AudioSet names contain commas. A window whose fit is
+ * below `unknownFit` ends with `  unknown: nothing in the vocabulary fits`.
  */
-export function frameLine(
-  frame: ConceptFrame,
-  clock: Clock = 'hh:mm:ss',
-  unknownFit: number = DEFAULTS.unknownFit,
-): string {
+export function frameLine(frame: ConceptFrame, view: FrameView & { clock?: Clock } = {}): string {
+  const { clock = 'hh:mm:ss', unknownFit = DEFAULTS.unknownFit, top = DEFAULTS.tableTop } = view;
   const span = `${formatClock(frame.startMs, clock)}–${formatClock(frame.startMs + frame.durationMs, clock)}`;
+  const shown = shownConcepts(frame, top);
+  const more = frame.concepts.length - shown.length;
   const concepts =
-    frame.concepts.length > 0
-      ? frame.concepts.map((c) => `${c.label} ${c.weight.toFixed(3)}`).join('; ')
+    shown.length > 0
+      ? [...shown.map((c) => `${c.label} ${c.weight.toFixed(3)}`), ...(more > 0 ? [`+ ${more} more`] : [])].join('; ')
       : '(no concept)';
   const fit = frame.fit === undefined ? '' : `, fit ${frame.fit.toFixed(2)}`;
   const unknown = isUnknown(frame, unknownFit) ? '  unknown: nothing in the vocabulary fits' : '';

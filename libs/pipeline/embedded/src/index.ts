@@ -10,7 +10,16 @@ export {
   type OpenConceptSpaceOptions,
   type OpenedConceptSpace,
 } from './concept-space.open';
-export { clockFor, formatClock, frameJson, frameLine, isUnknown, type Clock, type FrameSource } from './frame.format';
+export {
+  clockFor,
+  formatClock,
+  frameJson,
+  frameLine,
+  isUnknown,
+  shownConcepts,
+  type Clock,
+  type FrameView,
+} from './frame.format';
 export { TAG_MAX_WAIT_MS, tagAudio, type FailedWindow, type TagOptions } from './tag.pipeline';
 export { embedAudio, type EmbedOptions } from './embed.pipeline';
 export {

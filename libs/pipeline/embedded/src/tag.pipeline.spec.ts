@@ -43,7 +43,7 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
       { encoder, vocabulary, calibration: { kind: 'none' }, cacheDir: join(dir, 'cache') },
       { threads: 1 },
     );
-    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 3 };
+    const options = { lambda: 0.05, windowS: 10, hopS: 10, batchSize: 3 };
     const failed: FailedWindow[] = [];
     const frames = await collect(tagAudio(await openAudio(file), encoder, space, options, (f) => failed.push(f)));
     expect(failed).toEqual([]);
@@ -61,16 +61,17 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
       windows.push(w.samples);
     for (const [i, samples] of windows.entries()) {
       const alone = await space.decompose(await encoder.encodeAudio([samples]), 1, { lambda: 0.05 });
-      const top = space.topConcepts(alone.weights, 3);
-      expect(frames[i].concepts.map((c) => c.label)).toEqual(top.map((c) => c.label));
-      frames[i].concepts.forEach((c, k) => expect(c.weight).toBeCloseTo(top[k].weight, 5));
+      // every non-zero concept, largest first, as the services' frames carry them
+      const all = space.topConcepts(alone.weights);
+      expect(frames[i].concepts.map((c) => c.label)).toEqual(all.map((c) => c.label));
+      frames[i].concepts.forEach((c, k) => expect(c.weight).toBeCloseTo(all[k].weight, 5));
       expect(frames[i].l0).toBe(alone.l0[0]);
+      expect(frames[i].concepts).toHaveLength(frames[i].l0);
       expect(frames[i].cosine).toBeCloseTo(alone.cosine[0], 5);
     }
-    expect(frames[0].concepts.length).toBeGreaterThan(0);
-    expect(frames[0].concepts.length).toBeLessThanOrEqual(3);
+    expect(frames.some((f) => f.l0 > 5)).toBe(true);
     const json = JSON.parse(frameJson(frames[3]));
-    expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
+    expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
     expect(json.window_seq).toBe(3);
     await space.close();
   });
@@ -91,7 +92,7 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
       },
     };
     const failed: FailedWindow[] = [];
-    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 8 };
+    const options = { lambda: 0.05, windowS: 10, hopS: 10, batchSize: 8 };
     const frames = await collect(tagAudio(audio, encoder, space, options, (f) => failed.push(f)));
     expect(frames.map((f) => f.windowSeq)).toEqual([0, 2]);
     expect(failed).toHaveLength(1);
@@ -106,7 +107,7 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
       { threads: 1 },
     );
     const file = synth('long.wav', 'sine=frequency=300', 35);
-    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 8, maxSeconds: 12 };
+    const options = { lambda: 0.05, windowS: 10, hopS: 10, batchSize: 8, maxSeconds: 12 };
     const frames = await collect(tagAudio(await openAudio(file), encoder, space, options, () => undefined));
     expect(frames.map((f) => [f.startMs, f.durationMs])).toEqual([[0, 10_000], [10_000, 2_000]]); // prettier-ignore
     await space.close();
@@ -131,7 +132,7 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
       },
     };
     const abort = new AbortController();
-    const options = { lambda: 0.05, top: 3, windowS: 10, hopS: 10, batchSize: 8, signal: abort.signal };
+    const options = { lambda: 0.05, windowS: 10, hopS: 10, batchSize: 8, signal: abort.signal };
     const frames = tagAudio(live, encoder, space, options, () => undefined)[Symbol.asyncIterator]();
     const first = await frames.next(); // before this change it waited for a full batch of 8 windows
     expect(first.value?.windowSeq).toBe(0);

@@ -8,8 +8,11 @@ import { join, resolve } from 'node:path';
 export const DEFAULTS = {
   /** the paper's sparser L1 penalty: a handful of concepts per window of 2000 (DESIGN §1) */
   lambda: 0.15,
-  /** concepts listed per frame, largest weight first */
-  topK: 5,
+  /**
+   * Concepts the text table of `tag` and `tail` shows per window, largest weight first (then "+ N more"). A display
+   * default only: frames carry every non-zero concept, and JSON, CSV and TSV print them all unless `--top K`.
+   */
+  tableTop: 5,
   /** CLAP's window, seconds */
   windowS: 10,
   /** windows per encoder micro-batch */
