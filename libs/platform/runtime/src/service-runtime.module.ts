@@ -4,6 +4,16 @@ import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { Readiness } from './readiness';
 
+/**
+ * prom-client's default gauges whose names end in `_total`, which Prometheus keeps for counters (`promtool check
+ * metrics` refuses them). Each is the sum of a per-type gauge that stays: nodejs_active_handles{type}, ….
+ */
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 export interface ServiceRuntimeOptions {
   /** the service's name: the `service` label of every metric (ingest, encoder, decomposer, …) */
   service: string;
@@ -21,6 +31,7 @@ export class ServiceRuntimeModule {
     const registry = new Registry();
     registry.setDefaultLabels({ service: options.service });
     collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
     return {
       module: ServiceRuntimeModule,
       controllers: [HealthController, MetricsController],

@@ -37,6 +37,14 @@ describe('ServiceRuntimeModule', () => {
     expect(text).toContain('audio_concepts_test_things_total{service="test"} 3');
     expect(text).toContain('process_cpu_seconds_total');
   });
+
+  it('the default metrics have no gauge named *_total (promtool check metrics refuses them); the per-type gauges stay', async () => {
+    const metrics = await app.get(Registry).getMetricsAsJSON();
+    const misnamed = metrics.filter((m) => m.type !== 'counter' && m.name.endsWith('_total')).map((m) => m.name);
+    expect(misnamed).toEqual([]);
+    const names = metrics.map((m) => m.name);
+    expect(names).toEqual(expect.arrayContaining(['nodejs_active_handles', 'nodejs_active_requests']));
+  });
 });
 
 describe('startService with TLS_CERT_FILE and TLS_KEY_FILE', () => {
