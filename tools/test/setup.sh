@@ -21,7 +21,16 @@ PROGRAMS=(
   "mvn|maven|fetches the broker's jars from Maven Central"
   "kcat|kcat|a non-JS Kafka client the fault suite checks with"
   "espeak-ng|espeak-ng|speaks the speech that tag must mark unknown on the demo model"
+  "prometheus|prometheus|a Prometheus server the deploy tests start on 127.0.0.1 to scrape the services and evaluate the alert rules"
+  "promtool|prometheus|lints every service's /metrics (promtool check metrics) and unit-tests the alert rules"
+  "chromium|chromium|a headless browser that loads the metrics service's live page in its test"
 )
+
+# Debian's prometheus package starts its daemon on :9090 when it is installed (and enables it at boot); the tests
+# start Prometheus themselves on free ports and need only the programs. Maintainer scripts ask policy-rc.d before
+# starting a service, and 101 forbids it: while apt-get runs, one that says 101 stands here unless one is there
+# already (containers have one). SETUP_POLICY_RC_D moves it, for the tests of this script.
+policy_rc_d="${SETUP_POLICY_RC_D:-/usr/sbin/policy-rc.d}"
 
 check_only=false
 case "${1:-}" in
@@ -77,8 +86,25 @@ if ((${#missing_commands[@]} > 0)); then
     find_installer
     [[ -z $reason ]] || cannot_install "$reason"
     say "installing ${missing_packages[*]}"
+    placed_policy=false
+    if [[ ! -e $policy_rc_d ]]; then
+      printf '#!/bin/sh\n# tools/test/setup.sh: no service starts while it installs packages\nexit 101\n' \
+        | "${sudo[@]}" tee "$policy_rc_d" >/dev/null
+      "${sudo[@]}" chmod 755 "$policy_rc_d"
+      placed_policy=true
+      trap '"${sudo[@]}" rm -f "$policy_rc_d"' EXIT
+    fi
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+    if $placed_policy; then
+      "${sudo[@]}" rm -f "$policy_rc_d"
+      trap - EXIT
+    fi
+    # Under systemd the package also enabled the unit for the next boot: the tests never want that daemon.
+    if [[ " ${missing_packages[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+      "${sudo[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+      say "prometheus.service disabled: the tests start their own Prometheus"
+    fi
   fi
 fi
 

@@ -12,34 +12,51 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = join(__dirname, '..', '..', '..');
 const SETUP = join(ROOT, 'tools', 'test', 'setup.sh');
 const BASH = execFileSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
-const PACKAGES = 'ffmpeg sox default-jre-headless maven kcat espeak-ng';
+const PACKAGES = 'ffmpeg sox default-jre-headless maven kcat espeak-ng prometheus chromium';
+const COMMANDS = 'ffmpeg ffprobe sox java mvn kcat espeak-ng prometheus promtool chromium';
 
 let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'setup-sh-'));
 });
 
-/** A PATH of one folder holding the real `dirname`, a stand-in `id` (the uid given), and the stand-ins asked for. */
+/**
+ * A PATH of one folder holding the real `dirname`, `tee`, `chmod` and `rm`, a stand-in `id` (the uid given), and the
+ * stand-ins asked for. The stand-in apt-get also records what the policy-rc.d at `policy` answers, if there is one
+ * (101: no service may start), as Debian's maintainer scripts ask it before starting a daemon.
+ */
 function pathWith(name: string, uid: number, tools: { aptGet?: boolean; sudo?: boolean }) {
   const bin = join(root, name);
   const log = join(root, `${name}.calls`);
+  const policy = join(root, `${name}.policy-rc.d`);
   execFileSync('mkdir', ['-p', bin]);
-  symlinkSync(execFileSync('bash', ['-c', 'command -v dirname'], { encoding: 'utf8' }).trim(), join(bin, 'dirname'));
+  for (const tool of ['dirname', 'tee', 'chmod', 'rm'])
+    symlinkSync(execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
   const script = (file: string, body: string) => {
     writeFileSync(join(bin, file), `#!${BASH}\n${body}\n`);
     chmodSync(join(bin, file), 0o755);
   };
   script('id', `echo ${uid}`);
-  if (tools.aptGet) script('apt-get', `echo "apt-get $*" >> ${log}`);
+  if (tools.aptGet)
+    script(
+      'apt-get',
+      `echo "apt-get $*" >> ${log}\n` +
+        `if [[ -x ${policy} ]]; then ${policy} prometheus start; echo "policy-rc.d prometheus start: $?" >> ${log}; fi`,
+    );
   if (tools.sudo) script('sudo', `echo "sudo $*" >> ${log}`);
-  return { path: bin, calls: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') };
+  return { path: bin, policy, calls: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') };
 }
 
 function setup(path: string, ...args: string[]) {
+  return setupWith({ PATH: path }, ...args);
+}
+
+/** setup.sh with `env` (PATH, SETUP_POLICY_RC_D: where it puts its policy-rc.d instead of /usr/sbin/policy-rc.d). */
+function setupWith(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(BASH, [SETUP, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { PATH: path, HOME: root },
+    env: { HOME: root, ...env },
     input: '', // no terminal: a sudo that wants a password cannot ask
     timeout: 30_000,
   });
@@ -51,10 +68,12 @@ describe('tools/test/setup.sh', () => {
     const { path, calls } = pathWith('no-sudo', 1000, { aptGet: true });
     const r = setup(path);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('setup: missing: ffmpeg ffprobe sox java mvn kcat espeak-ng');
+    expect(r.stderr).toContain(`setup: missing: ${COMMANDS}`);
     expect(r.stderr).toContain('cannot install them here: not root, and sudo is not installed');
     expect(r.stderr).toContain(`sudo apt-get install -y --no-install-recommends ${PACKAGES}`);
     expect(r.stderr).toContain('kcat (a non-JS Kafka client the fault suite checks with)');
+    expect(r.stderr).toContain('promtool (lints every service');
+    expect(r.stderr).toContain('chromium (a headless browser');
     expect(calls()).toBe('');
   });
 
@@ -70,7 +89,7 @@ describe('tools/test/setup.sh', () => {
     const { path, calls } = pathWith('check', 0, { aptGet: true });
     const r = setup(path, '--check');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('setup: missing: ffmpeg ffprobe sox java mvn kcat espeak-ng');
+    expect(r.stderr).toContain(`setup: missing: ${COMMANDS}`);
     expect(calls()).toBe('');
   });
 
@@ -80,6 +99,25 @@ describe('tools/test/setup.sh', () => {
     // The stand-ins install nothing, so the run stops later (no Node.js on this PATH); what matters is the call.
     expect(calls()).toContain(`sudo apt-get install -y -qq --no-install-recommends ${PACKAGES}`);
     expect(r.stderr).toContain(`setup: installing ${PACKAGES}`);
+  });
+
+  it("installs prometheus without starting Debian's daemon on :9090: a policy-rc.d forbids starts during apt-get, then goes", () => {
+    const { path, policy, calls } = pathWith('root-install', 0, { aptGet: true });
+    const r = setupWith({ PATH: path, SETUP_POLICY_RC_D: policy });
+    expect(calls()).toContain(`apt-get install -y -qq --no-install-recommends ${PACKAGES}`);
+    expect(calls()).toContain('policy-rc.d prometheus start: 101');
+    expect(existsSync(policy), 'the policy-rc.d it put there is gone').toBe(false);
+    expect(r.stderr).toContain('setup: installing');
+  });
+
+  it("leaves a policy-rc.d that was there (a container's, the admin's) as it was", () => {
+    const { path, policy, calls } = pathWith('own-policy', 0, { aptGet: true });
+    const own = "#!/bin/sh\n# the admin's\nexit 101\n";
+    writeFileSync(policy, own);
+    chmodSync(policy, 0o755);
+    setupWith({ PATH: path, SETUP_POLICY_RC_D: policy });
+    expect(calls()).toContain('policy-rc.d prometheus start: 101');
+    expect(readFileSync(policy, 'utf8')).toBe(own);
   });
 
   it('--check on this machine, set up by the README command: everything is here', () => {
