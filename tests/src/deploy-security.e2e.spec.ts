@@ -41,10 +41,11 @@ describe('deploy/k8s (kubectl kustomize)', () => {
     expect(docs.join('\n')).not.toMatch(/replace-me|change-me|changeme/i);
   });
 
-  it('ingest and the decomposers take their tokens from the Secret audio-concepts-tokens, which must exist', () => {
+  it('ingest, the decomposers and the metrics service take their tokens from the Secret audio-concepts-tokens', () => {
     for (const [name, variable, key] of [
       ['ingest', 'INGEST_TOKEN', 'ingest-token'],
       ['decomposer', 'DECOMPOSER_TOKEN', 'decomposer-token'],
+      ['metrics', 'METRICS_TOKEN', 'ingest-token'], // the live page takes ingest's token
     ]) {
       const entry = envEntry(deployment(name), variable);
       expect(entry, `${name}: ${variable}`).toBeDefined();
@@ -53,6 +54,17 @@ describe('deploy/k8s (kubectl kustomize)', () => {
       expect(entry).toMatch(/^ +name: audio-concepts-tokens$/m);
       expect(entry).not.toMatch(/optional: true/);
     }
+  });
+
+  it('monitors every service: a ServiceMonitor each, the alert rules and the Grafana dashboard', () => {
+    const named = (kind: string) =>
+      docs.filter((doc) => kindAndName(doc)[0] === kind).map((doc) => kindAndName(doc)[1]);
+    expect(named('ServiceMonitor').sort()).toEqual(['decomposer', 'encoder', 'ingest', 'metrics']);
+    expect(named('Service').sort()).toEqual(['decomposer', 'encoder', 'ingest', 'metrics']);
+    expect(named('PrometheusRule')).toEqual(['audio-concepts']);
+    const dashboards = docs.find((doc) => kindAndName(doc).join('/') === 'ConfigMap/audio-concepts-dashboards');
+    expect(dashboards).toMatch(/^ {4}grafana_dashboard: "1"$/m);
+    expect(dashboards).toMatch(/^ {2}audio-concepts\.json: \|-?$/m);
   });
 });
 
@@ -72,5 +84,7 @@ describe('deploy/compose/compose.yaml', () => {
   it('starts nothing without its tokens: no default value', () => {
     expect(compose).toMatch(/^\s+INGEST_TOKEN: \$\{INGEST_TOKEN:\?[^}]+\}$/m);
     expect(compose).toMatch(/^\s+DECOMPOSER_TOKEN: \$\{DECOMPOSER_TOKEN:\?[^}]+\}$/m);
+    expect(compose).toMatch(/^\s+METRICS_TOKEN: \$\{INGEST_TOKEN:\?[^}]+\}$/m);
+    expect(compose).toMatch(/^\s+GF_SECURITY_ADMIN_PASSWORD: \$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/m);
   });
 });
