@@ -1,4 +1,7 @@
 export { OTHER_CONCEPT } from './concept-timeline';
+export { LIVE_ASSETS_DIR } from './live.assets';
+export { LiveModule } from './live.module';
+export type { LiveModuleOptions } from './live.options';
 export type {
   LiveConcept,
   LiveDrift,
