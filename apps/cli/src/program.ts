@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Help, type Option } from 'commander';
 import { decomposeCommand } from './commands/decompose.command';
+import { driftCommand } from './commands/drift.command';
 import { embedCommand } from './commands/embed.command';
 import { evalCommand } from './commands/eval.command';
 import { spaceCommand } from './commands/space.command';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     spaceCommand(),
     stackCommand(),
     tailCommand(),
+    driftCommand(),
   ])
     program.addCommand(command.exitOverride());
   markRequiredOptions(program);
