@@ -36,10 +36,11 @@ export function simulateNullStatistic(input: NullSimulationInput): { values: Flo
   const nR = reference.rows;
   const uniform = mulberry32(input.seed);
   const star = new ResampleStats(reference, F, batch);
-  const referenceShift = new Float64Array(F);
-  const inverseScale = new Float64Array(F);
+  // per feature: the score is |EWMA − centre| × weight, the centre being where the segment's μ* puts the reference
+  // mean and the weight folding the stretch of the EWMA's distance into 1/s*
+  const centre = new Float64Array(F);
+  const weight = new Float64Array(F);
   const ewma = new Float64Array(F);
-  const x = new Float64Array(F);
   const values = new Float64Array(input.frames);
   const restarts: number[] = [];
   const warmUp = Math.ceil(3 * ewmaEquivalentCount(a));
@@ -57,8 +58,9 @@ export function simulateNullStatistic(input: NullSimulationInput): { values: Flo
     star.reset();
     for (let left = nR; left > 0; left -= block) star.addBlock(Math.floor(uniform() * nR), Math.min(block, left));
     for (let j = 0; j < F; j++) {
-      referenceShift[j] = (star.sum[j] / nR - referenceMean[j]) * stretchR;
-      inverseScale[j] = 1 / deviationScale(floor.variance(star, j), a, nR);
+      const shift = (star.sum[j] / nR - referenceMean[j]) * stretchR;
+      centre[j] = referenceMean[j] + shift / stretchE;
+      weight[j] = stretchE / deviationScale(floor.variance(star, j), a, nR);
     }
     restarts.push(recorded);
     const length = Math.min(input.segmentFrames, input.frames - recorded);
@@ -67,18 +69,17 @@ export function simulateNullStatistic(input: NullSimulationInput): { values: Flo
         row = Math.floor(uniform() * nR);
         leftInBlock = block;
       }
-      const from = reference.ptr[row];
-      const to = reference.ptr[row + 1];
-      for (let i = from; i < to; i++) x[reference.index[i]] = reference.value[i];
+      // EWMA ← g EWMA + a x: the frame's few non-zero features first get a x / g, then every feature is scaled by g
+      for (let i = reference.ptr[row], to = reference.ptr[row + 1]; i < to; i++)
+        ewma[reference.index[i]] += (a / g) * reference.value[i];
       let max = 0;
       for (let j = 0; j < F; j++) {
-        const e = g * ewma[j] + a * x[j];
+        const e = g * ewma[j];
         ewma[j] = e;
-        const d = (e - referenceMean[j]) * stretchE - referenceShift[j];
-        const s = (d < 0 ? -d : d) * inverseScale[j];
+        const d = e - centre[j];
+        const s = (d < 0 ? -d : d) * weight[j];
         if (s > max) max = s;
       }
-      for (let i = from; i < to; i++) x[reference.index[i]] = 0;
       if (t >= warm) values[recorded++] = max;
       if (++row === nR) row = 0;
       leftInBlock--;

@@ -113,7 +113,7 @@ describe('OnlineDriftDetector', () => {
   it('watches a label the reference never saw, with a reference rate of 0', () => {
     const detector = new OnlineDriftDetector(reference);
     const frames = live(606, undefined, 800).map((f, t) =>
-      t >= 300 && t % 4 === 0 ? { ...f, concepts: [...f.concepts, { label: 'new sound', weight: 0.3 }] } : f,
+      t >= 300 && t % 2 === 0 ? { ...f, concepts: [...f.concepts, { label: 'new sound', weight: 0.3 }] } : f,
     );
     const alarm = run(detector, frames).find((u) => u.event?.kind === 'alarm')!;
     expect(alarm.event!.changed[0]).toMatchObject({ label: 'new sound', referenceRate: 0, referenceMass: 0 });

@@ -28,8 +28,8 @@ export interface OnlineDriftOptions {
 
 export const ONLINE_DEFAULTS = { halfLifeWindows: 30, seed: 1, maxSimulatedFrames: 1_000_000 } as const;
 /** The calibration simulates enough frames for about this many alarms at the target rate (within the limits). */
-const TARGET_SIMULATED_ONSETS = 100;
-const MIN_SIMULATED_FRAMES = 200_000;
+const TARGET_SIMULATED_ONSETS = 60;
+const MIN_SIMULATED_FRAMES = 100_000;
 /** Recorded frames per simulated detector life (each with its own pseudo-reference), at least half the reference. */
 const SEGMENT_FRAMES = 500;
 

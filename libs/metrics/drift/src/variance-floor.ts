@@ -5,12 +5,16 @@ import type { SparseFrames } from './sparse-frames';
 /**
  * The smallest long-run variance a feature may get, so that a feature that never moved in the reference (a concept
  * never seen, always seen, a constant signal) still has a finite scale. An activation is treated as a coin with the
- * reference's rate smoothed by `PRIOR_COUNT` pseudo-frames each way (a concept never seen has rate 0.5/(n+1), not
- * 0): floor p(1 − p). A mass: p times the concept's mean squared weight (all concepts' when never seen). A label the
- * reference never saw gets that floor times the reference's largest autocorrelation time: nothing says how bursty it
- * is, so it is taken to be as bursty as the most persistent concept (one or two stray windows are no change).
+ * reference's rate smoothed by `PRIOR_COUNT` pseudo-frames each way: floor p(1 − p). A mass: p times the concept's
+ * mean squared weight (all concepts' when never seen). A label the reference never saw, or saw in fewer than
+ * RARE_COUNT frames, is taken to have rate RARE_COUNT/n (the least the reference can tell apart from never) and to
+ * be as bursty as the most persistent concept (× the largest autocorrelation time): its few sightings cannot say
+ * more. So a few stray windows of a rare or new label are no change, a label that becomes common is; and the many
+ * rare concepts of a large vocabulary, whose batch-mean variances rest on a handful of sightings, do not own the
+ * maximum (measured: with 543 concepts they set the online threshold near 13).
  */
 export const PRIOR_COUNT = 0.5;
+export const RARE_COUNT = 30;
 /** cosine: 0.001; l0: half a concept */
 const SIGNAL_FLOOR_SD = [1e-3, 0.5];
 
@@ -29,11 +33,14 @@ export class VarianceFloor {
   of(j: number, activeCount: number, rows: number): number {
     if (j < SIGNAL_COUNT) return SIGNAL_FLOOR_SD[j] * SIGNAL_FLOOR_SD[j];
     const k = conceptOf(j);
-    const p = (activeCount + PRIOR_COUNT) / (rows + 2 * PRIOR_COUNT);
     const unseen = k >= this.referenceConcepts;
+    // rare: fewer than RARE_COUNT sightings (fewer than a twentieth of the frames in a small reference)
+    const rareCount = Math.min(RARE_COUNT, rows / 20);
+    const rare = unseen || activeCount < rareCount;
+    const p = rare ? Math.max(rareCount, PRIOR_COUNT) / rows : (activeCount + PRIOR_COUNT) / (rows + 2 * PRIOR_COUNT);
     const base =
       j === rateFeature(k) ? p * (1 - p) : p * (unseen ? this.overallSquareWeight : this.meanSquareWeight[k]);
-    return unseen ? base * this.autocorrelationTime : base;
+    return rare ? base * this.autocorrelationTime : base;
   }
 
   /** The long-run variance of feature j from a sequence's batch means, floored. */
