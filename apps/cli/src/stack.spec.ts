@@ -24,7 +24,7 @@ const RUN = randomBytes(4).toString('hex');
 const topic = (name: string) => `test.${RUN}.${name}`;
 /** A token of the strength ingest requires (32 random bytes, base64url). */
 const TOKEN = randomBytes(32).toString('base64url');
-const SERVICES = ['ingest', 'encoder', 'decomposer'].map((app) => join(ROOT, 'apps', app, 'dist', 'main.js'));
+const SERVICES = ['ingest', 'encoder', 'decomposer', 'metrics'].map((app) => join(ROOT, 'apps', app, 'dist', 'main.js'));
 
 const stackDir = mkdtempSync(join(tmpdir(), 'stack-spec-'));
 const env = {
@@ -37,6 +37,8 @@ const env = {
   DECOMPOSER_OUTPUT_TOPIC: topic(TOPICS.concepts),
   ENCODER_GROUP: `test-${RUN}-encoder`,
   DECOMPOSER_GROUP: `test-${RUN}-decomposer`,
+  METRICS_INPUT_TOPIC: topic(TOPICS.concepts),
+  METRICS_GROUP: `test-${RUN}-metrics`,
 };
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -156,7 +158,7 @@ beforeAll(async () => {
     topics: names.flatMap((t) => [t, `${t}.dlq`]).map((t) => ({ topic: t, numPartitions: 2 })),
     waitForLeaders: true,
   });
-  port = await freePorts(3); // ingest, encoder-1, decomposer-1
+  port = await freePorts(4); // ingest, encoder-1, decomposer-1, metrics
   grpcPort = await freePorts(1);
 });
 
@@ -172,16 +174,18 @@ describe('stack', () => {
   const tokenFile = join(stackDir, 'token');
   let token: string;
 
-  it('up: starts the three services, waits until they are ready, and says where they are', async () => {
+  it('up: starts the four services, waits until they are ready, and says where they are', async () => {
     const r = await cli(...upArgs());
     expect(r.code, r.stderr).toBe(0);
-    for (const name of ['ingest', 'encoder-1', 'decomposer-1']) expect(r.stderr).toMatch(new RegExp(`${name} ready`));
+    for (const name of ['ingest', 'encoder-1', 'decomposer-1', 'metrics'])
+      expect(r.stderr).toMatch(new RegExp(`${name} ready`));
     expect(r.stdout).toContain(`http://127.0.0.1:${port}/v1/streams/{id}/audio`);
     expect(r.stdout).toContain(`http://127.0.0.1:${port + 1}/metrics`);
     expect(r.stdout).toContain(`gRPC:     127.0.0.1:${grpcPort}`);
     const state = readStateFile();
+    expect(r.stdout).toContain(`live:     http://127.0.0.1:${port + 3}/live?token=${state.token}`);
     pids = state.services.map((s) => s.pid);
-    expect(pids).toHaveLength(3);
+    expect(pids).toHaveLength(4);
     expect(pids.every(alive)).toBe(true);
     expect(state.supervisor && alive(state.supervisor.pid)).toBe(true);
   }, 200_000);
@@ -213,6 +217,7 @@ describe('stack', () => {
       ['ingest', true, 200],
       ['encoder-1', true, 200],
       ['decomposer-1', true, 200],
+      ['metrics', true, 200],
     ]);
     const table = await cli('stack', 'status');
     expect(table.code).toBe(0);
@@ -264,9 +269,9 @@ describe('stack', () => {
     await waitFor(() => !alive(supervisor) && !alive(decomposer), 'the supervisor and decomposer-1 to be gone');
     const r = await cli(...upArgs());
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('restarting decomposer-1 (not running); ingest, encoder-1 are running');
+    expect(r.stderr).toContain('restarting decomposer-1 (not running); ingest, encoder-1, metrics are running');
     expect(r.stderr).toMatch(/decomposer-1 ready/);
-    expect(r.stderr).not.toMatch(/(ingest|encoder-1) ready/);
+    expect(r.stderr).not.toMatch(/(ingest|encoder-1|metrics) ready/);
     expect(r.stdout).toContain(`token:    ${token}`);
     const state = readStateFile();
     expect([pidOf('ingest'), pidOf('encoder-1')]).toEqual([ingest, encoder]);
@@ -298,8 +303,8 @@ describe('stack', () => {
     pids = readStateFile().services.map((s) => s.pid);
   }, 200_000);
 
-  it('up --new-token: a new token; ingest and the decomposers restart with it, the encoders keep running', async () => {
-    const [ingest, encoder, decomposer] = pids;
+  it('up --new-token: a new token; ingest, the decomposers and metrics restart with it, the encoders keep running', async () => {
+    const [ingest, encoder, decomposer, metrics] = pids;
     const r = await cli(...upArgs(), '--new-token');
     expect(r.code, r.stderr).toBe(0);
     const state = readStateFile();
@@ -307,10 +312,11 @@ describe('stack', () => {
     expect(state.token).not.toBe(token);
     expect(r.stdout).toContain(`token:    ${state.token}`);
     expect(readFileSync(tokenFile, 'utf8').trim()).toBe(state.token);
-    expect(r.stderr).toContain('new token: restarting ingest, decomposer-1\n');
+    expect(r.stderr).toContain('new token: restarting ingest, decomposer-1, metrics\n');
     expect(pidOf('encoder-1')).toBe(encoder);
     expect(pidOf('ingest')).not.toBe(ingest);
     expect(pidOf('decomposer-1')).not.toBe(decomposer);
+    expect(pidOf('metrics')).not.toBe(metrics);
     expect(state.services.every((s) => alive(s.pid))).toBe(true);
     const old = await fetch(`http://127.0.0.1:${port}/v1/streams/spec-${RUN}-old-token/audio`, {
       method: 'POST',
@@ -340,7 +346,7 @@ describe('stack', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('audio-concepts: error: model directory /nonexistent/model does not exist\n');
     expect(existsSync(join(stackDir, 'state.json'))).toBe(false);
-    expect(await Promise.all([0, 1, 2].map((i) => portFree(port + i)))).toEqual([true, true, true]);
+    expect(await Promise.all([0, 1, 2, 3].map((i) => portFree(port + i)))).toEqual([true, true, true, true]);
   }, 60_000);
 
   it('up with a service that cannot start: its log lines, exit 1, and nothing left running', async () => {
@@ -352,7 +358,7 @@ describe('stack', () => {
     expect(r.stderr).toContain('bad configuration: ENCODER_MAX_BATCH=\\"0\\" is not a number in [1, 1024]');
     expect(r.stderr).toMatch(/audio-concepts: error: encoder-1 exited before it was ready; its log: /);
     expect(existsSync(join(stackDir, 'state.json'))).toBe(false);
-    expect(await Promise.all([0, 1, 2].map((i) => portFree(port + i)))).toEqual([true, true, true]);
+    expect(await Promise.all([0, 1, 2, 3].map((i) => portFree(port + i)))).toEqual([true, true, true, true]);
   }, 60_000);
   it('up --model <hub id> --allow-network: fetched into the model store before any service starts; the encoder loads that copy', async () => {
     const hubId = 'Xenova/clap-htsat-unfused';

@@ -165,6 +165,7 @@ async function localModel(options: UpOptions): Promise<string | undefined> {
 function printInfo(state: StackState, dir: string): void {
   const ingest = state.services.find((s) => s.kind === 'ingest');
   const decomposer = state.services.find((s) => s.grpcPort !== undefined);
+  const watcher = state.services.find((s) => s.kind === 'metrics');
   const width = Math.max(...state.services.map((s) => s.name.length));
   const lines = [
     `stack up since ${state.startedAt} (state: ${stateFile(dir)})`,
@@ -177,6 +178,7 @@ function printInfo(state: StackState, dir: string): void {
     `token:    ${state.token} (kept in ${tokenFile(dir)} for the next \`stack up\`)`,
     `metrics:  ${state.services.map((s) => s.metricsUrl).join(' ')}`,
     `gRPC:     ${decomposer ? `${decomposer.host}:${decomposer.grpcPort} (metadata 'authorization: Bearer <token>')` : '-'}`,
+    `live:     ${watcher ? `${watcher.url}/live?token=${state.token} (the live page: groups, streams, drift)` : '-'}`,
     'try:',
     `  curl -sS -H 'Authorization: Bearer ${state.token}' -H 'Content-Type: audio/wav' --data-binary @examples/audio/siren-then-beeps.wav ${ingest?.url}/v1/streams/demo/audio`,
     '  ./bin/audio-concepts tail --stream demo --from-beginning',

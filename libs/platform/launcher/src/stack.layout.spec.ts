@@ -19,6 +19,7 @@ describe('stackLayout', () => {
       ['ingest', 8080, undefined],
       ['encoder-1', 8081, undefined],
       ['decomposer-1', 8082, 50051],
+      ['metrics', 8083, undefined],
     ]);
     expect(services[1]).toMatchObject({
       script: '/repo/apps/encoder/dist/main.js',
@@ -33,19 +34,27 @@ describe('stackLayout', () => {
     expect(services.map((s) => [s.name, s.port, s.grpcPort])).toEqual([
       ['ingest', 9000, undefined],
       ['encoder-1', 9001, undefined],
-      ['encoder-2', 9003, undefined],
-      ['encoder-3', 9004, undefined],
+      ['encoder-2', 9004, undefined],
+      ['encoder-3', 9005, undefined],
       ['decomposer-1', 9002, 50051],
-      ['decomposer-2', 9005, 50052],
+      ['decomposer-2', 9006, 50052],
+      ['metrics', 9003, undefined],
     ]);
     expect(new Set(services.map((s) => s.port)).size).toBe(services.length);
   });
 });
 
 describe('serviceEnv', () => {
-  it('gives the token to ingest and the decomposers, the model to encoders, the gRPC port to decomposers', () => {
-    const [ingest, encoder, decomposer] = layout(1, 1);
+  it('gives the token to ingest, the decomposers and metrics, the model to encoders, the gRPC port to decomposers', () => {
+    const [ingest, encoder, decomposer, metrics] = layout(1, 1);
     const common = { brokers: ['b1:9092', 'b2:9092'], token: 't0k', modelDir: '/m', device: 'cpu' };
+    expect(serviceEnv(metrics, common)).toEqual({
+      KAFKA_BROKERS: 'b1:9092,b2:9092',
+      HOST: '127.0.0.1',
+      PORT: '8083',
+      INSTANCE_ID: 'metrics',
+      METRICS_TOKEN: 't0k',
+    });
     expect(serviceEnv(ingest, common)).toEqual({
       KAFKA_BROKERS: 'b1:9092,b2:9092',
       HOST: '127.0.0.1',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-export type ServiceKind = 'ingest' | 'encoder' | 'decomposer';
+export type ServiceKind = 'ingest' | 'encoder' | 'decomposer' | 'metrics';
 
 /** One service process of the local stack: where it listens and how it is started. */
 export interface StackService {
@@ -31,14 +31,14 @@ export interface StackLayoutOptions {
 }
 
 /**
- * The services of `stack up` and their ports: ingest on `port`, the first encoder on `port + 1` and the first
- * decomposer on `port + 2` (8080/8081/8082, the services' own defaults), then the extra encoders and decomposers
- * on the ports after those. Extra decomposers take the gRPC ports after `grpcPort`.
+ * The services of `stack up` and their ports: ingest on `port`, the first encoder on `port + 1`, the first
+ * decomposer on `port + 2` and the metrics service on `port + 3` (8080–8083, the services' own defaults), then the
+ * extra encoders and decomposers on the ports after those. Extra decomposers take the gRPC ports after `grpcPort`.
  */
 export function stackLayout(options: StackLayoutOptions): StackService[] {
   const { root, stackDir, host, port } = options;
   const service = (kind: ServiceKind, index: number, httpPort: number, grpcPort?: number): StackService => {
-    const name = kind === 'ingest' ? 'ingest' : `${kind}-${index}`;
+    const name = kind === 'ingest' || kind === 'metrics' ? kind : `${kind}-${index}`;
     const url = `http://${host}:${httpPort}`;
     return {
       name,
@@ -55,19 +55,21 @@ export function stackLayout(options: StackLayoutOptions): StackService[] {
   };
   const services = [service('ingest', 1, port), service('encoder', 1, port + 1)];
   services.push(service('decomposer', 1, port + 2, options.grpcPort));
-  let next = port + 3;
+  services.push(service('metrics', 1, port + 3));
+  let next = port + 4;
   for (let i = 2; i <= options.encoders; i++) services.push(service('encoder', i, next++));
   for (let i = 2; i <= options.decomposers; i++)
     services.push(service('decomposer', i, next++, options.grpcPort + i - 1));
   return services.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.port - b.port);
 }
 
-const KIND_ORDER: Record<ServiceKind, number> = { ingest: 0, encoder: 1, decomposer: 2 };
+const KIND_ORDER: Record<ServiceKind, number> = { ingest: 0, encoder: 1, decomposer: 2, metrics: 3 };
 
 /** What every service of one stack is given (see `serviceEnv`). */
 export interface StackEnv {
   brokers: string[];
-  /** the stack's bearer token: ingest's (INGEST_TOKEN) and the decomposers' gRPC (DECOMPOSER_TOKEN) */
+  /** the stack's bearer token: ingest's (INGEST_TOKEN), the decomposers' gRPC (DECOMPOSER_TOKEN) and the live
+   * page's (METRICS_TOKEN) */
   token: string;
   /** the encoders' CLAP model directory (default: their own, the demo model) */
   modelDir?: string;
@@ -78,7 +80,7 @@ export interface StackEnv {
 }
 
 /** The services given the stack's token: `stack up` restarts them when the token changes. */
-export const TOKEN_KINDS: readonly ServiceKind[] = ['ingest', 'decomposer'];
+export const TOKEN_KINDS: readonly ServiceKind[] = ['ingest', 'decomposer', 'metrics'];
 
 /** The environment of one service (the service contract of each app's config.ts): the one place it is built. */
 export function serviceEnv(service: StackService, common: StackEnv): Record<string, string> {
@@ -92,6 +94,7 @@ export function serviceEnv(service: StackService, common: StackEnv): Record<stri
   };
   if (service.kind === 'ingest') env.INGEST_TOKEN = common.token;
   if (service.kind === 'decomposer') env.DECOMPOSER_TOKEN = common.token;
+  if (service.kind === 'metrics') env.METRICS_TOKEN = common.token;
   if (service.kind === 'encoder' && common.modelDir) env.MODEL_DIR = common.modelDir;
   if (service.kind === 'decomposer' && common.conceptSpace) env.CONCEPT_SPACE = common.conceptSpace;
   if (service.kind === 'encoder' && common.device) env.DEVICE = common.device;
