@@ -59,7 +59,7 @@ export async function createTopics(admin: Admin, partitions = 4): Promise<Pipeli
   return topics;
 }
 
-export type ServiceName = 'ingest' | 'encoder' | 'decomposer';
+export type ServiceName = 'ingest' | 'encoder' | 'decomposer' | 'metrics';
 
 /**
  * Starts a built service (apps/<name>/dist/main.js) on free ports; resolves once it is ready. A decomposer gets the

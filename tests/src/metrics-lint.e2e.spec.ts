@@ -23,6 +23,7 @@ const COUNTED: Record<ServiceName, RegExp> = {
   ingest: /^audio_concepts_ingest_windows_total(\{[^}]*\})? [1-9]/m,
   encoder: /^audio_concepts_encoder_windows_encoded_total(\{[^}]*\})? [1-9]/m,
   decomposer: /^audio_concepts_decomposer_frame_l0_count(\{[^}]*\})? [1-9]/m,
+  metrics: /^audio_concepts_frames_total\{stream_group="default"[^}]*\} [1-9]/m,
 };
 
 /** `promtool check metrics` on `text`: its exit status and everything it said. */
@@ -44,7 +45,7 @@ describe('promtool check metrics on every service', () => {
     await admin.connect();
     const topics = await createTopics(admin, 2);
     const group = topics.windows.split('.')[1];
-    [services.decomposer, services.encoder, services.ingest] = await Promise.all([
+    [services.decomposer, services.encoder, services.ingest, services.metrics] = await Promise.all([
       startService('decomposer', {
         DECOMPOSER_INPUT_TOPIC: topics.embeddings,
         DECOMPOSER_OUTPUT_TOPIC: topics.concepts,
@@ -56,6 +57,16 @@ describe('promtool check metrics on every service', () => {
         ENCODER_GROUP: `encoder-${group}`,
       }),
       startService('ingest', { INGEST_TOKEN: TOKEN, INGEST_WINDOWS_TOPIC: topics.windows }),
+      startService('metrics', {
+        METRICS_TOKEN: TOKEN,
+        METRICS_INPUT_TOPIC: topics.concepts,
+        METRICS_GROUP: `metrics-${group}`,
+        ENCODER_GROUP: `encoder-${group}`,
+        DECOMPOSER_GROUP: `decomposer-${group}`,
+        ENCODER_INPUT_TOPIC: topics.windows,
+        DECOMPOSER_INPUT_TOPIC: topics.embeddings,
+        METRICS_PROBE_INTERVAL_MS: '1000',
+      }),
     ]);
     frames = await collect(kafka, topics.concepts, ConceptFrame, 'audio_concepts.v1.ConceptFrame');
     const response = await fetch(`${services.ingest.baseUrl}/v1/streams/lint/audio`, {
@@ -78,7 +89,7 @@ describe('promtool check metrics on every service', () => {
     expect(r.error === undefined && r.status === 0, INSTALL).toBe(true);
   });
 
-  it.each(['ingest', 'encoder', 'decomposer'] as const)(
+  it.each(['ingest', 'encoder', 'decomposer', 'metrics'] as const)(
     '%s: /metrics, with samples, passes promtool check metrics silently',
     async (name) => {
       const service = services[name]!;

@@ -17,6 +17,7 @@ const SERVICE_ENV: Record<ServiceName, Record<string, string>> = {
   ingest: { INGEST_TOKEN: TOKEN, INSTANCE_ID: 'ingest-1' },
   encoder: { INSTANCE_ID: 'encoder-1', KAFKA_SESSION_TIMEOUT_MS: '10000' },
   decomposer: { INSTANCE_ID: 'decomposer-1', KAFKA_SESSION_TIMEOUT_MS: '10000' },
+  metrics: { METRICS_TOKEN: TOKEN, INSTANCE_ID: 'metrics-1', KAFKA_SESSION_TIMEOUT_MS: '10000' },
 };
 
 export type Readiness = number | 'no answer';
