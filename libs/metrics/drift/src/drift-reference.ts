@@ -35,7 +35,14 @@ export interface DriftReference {
   autocorrelationTime: number;
   /** the statistic's null distribution: share `exceedance[i]` of simulated null frames had statistic ≥ `levels[i]` */
   nullTail: { levels: number[]; exceedance: number[] };
-  calibration: { simulatedFrames: number; onsets: number; extrapolated: boolean; seed: number };
+  calibration: {
+    simulatedFrames: number;
+    onsets: number;
+    extrapolated: boolean;
+    /** the threshold the simulation gave; `threshold` is at least gaussianLevel(onsets per frame) */
+    simulatedThreshold?: number;
+    seed: number;
+  };
 }
 
 /** Checks a parsed JSON value is a drift reference this version reads; throws a FormatError naming what is wrong. */

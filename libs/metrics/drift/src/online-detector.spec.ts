@@ -150,4 +150,29 @@ describe('OnlineDriftDetector', () => {
     expect(() => detector.push({ ...frame, cosine: Number.NaN })).toThrow(InvalidInputError);
     expect(() => OnlineDriftDetector.restore({} as never)).toThrow('not a drift detector snapshot');
   });
+
+  it('takes a steady sound whose cosine moves by a thousandth for no change', () => {
+    // White noise through the demo model: the same concepts every window and a cosine that varies by ~1e-4. The
+    // simulated null of such a reference is almost nothing: its threshold came out at 0.0065, and with a floor of
+    // 0.001 under the cosine a shift of its mean by 0.0015 alarmed (the stack's steady stream did). Now the cosine's
+    // floor is 0.01 and the threshold at least the Gaussian level of the setting.
+    const frame = (i: number, cosine: number): DriftFrame => ({
+      streamId: 'noise',
+      windowSeq: i,
+      startMs: i * 10_000,
+      durationMs: 10_000,
+      concepts: [
+        { label: 'white noise', weight: 0.81 + 0.002 * Math.sin(i) },
+        { label: 'whistle', weight: 0.22 },
+      ],
+      cosine,
+      l0: 2,
+    });
+    const builder = new ReferenceBuilder({ size: 30 });
+    for (let i = 0; i < 30; i++) builder.add(frame(i, 0.9629 + 1e-4 * Math.sin(3 * i)));
+    const steady = new OnlineDriftDetector(builder.freeze({ falseAlarmsPerDay: 1, seed: 1 }));
+    const updates = Array.from({ length: 200 }, (_, i) => steady.push(frame(30 + i, 0.9644 + 1e-4 * Math.sin(3 * i))));
+    expect(steady.threshold).toBeGreaterThanOrEqual(3.8);
+    expect(updates.filter((u) => u.event).map((u) => [u.event?.kind, u.frameIndex, u.statistic])).toEqual([]);
+  });
 });

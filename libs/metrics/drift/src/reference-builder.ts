@@ -9,7 +9,7 @@ import { simulateNullStatistic } from './null-simulation';
 import { MIN_REFERENCE_FRAMES } from './offline-drift';
 import { ResampleStats } from './resample-stats';
 import { packFrames } from './sparse-frames';
-import { calibrateThreshold, nullTail } from './threshold-calibration';
+import { calibrateThreshold, gaussianLevel, nullTail } from './threshold-calibration';
 import { VarianceFloor } from './variance-floor';
 
 export interface OnlineDriftOptions {
@@ -146,7 +146,7 @@ export function freezeReference(frames: readonly DriftFrame[], options: OnlineDr
     halfLifeWindows,
     falseAlarmsPerDay,
     framesPerDay,
-    threshold: calibration.threshold,
+    threshold: Math.max(calibration.threshold, gaussianLevel(onsetsPerFrame)),
     recoveryRatio: RECOVERY_RATIO,
     block: plan.block,
     batch: plan.batch,
@@ -156,6 +156,8 @@ export function freezeReference(frames: readonly DriftFrame[], options: OnlineDr
       simulatedFrames: values.length,
       onsets: calibration.onsets,
       extrapolated: calibration.extrapolated,
+      // the simulated null's threshold, before the Gaussian floor (gaussianLevel)
+      simulatedThreshold: calibration.threshold,
       seed,
     },
   };

@@ -85,3 +85,41 @@ export function nullShare(tail: { levels: number[]; exceedance: number[] }, x: n
   }
   return exceedance[exceedance.length - 1];
 }
+
+/**
+ * The level one standard-normal score exceeds (either way) with probability `p` per frame: the least threshold a
+ * reference may get. A reference that hardly varies (a steady synthetic sound: the same concepts every window)
+ * gives a simulated null of almost nothing, whose calibrated threshold is near 0 in units of the variance floors;
+ * then the least wobble would alarm. Deviations are measured in units of the floored variances, so at least this
+ * level holds the setting for a single feature with that variance (and is conservative for the EWMA's correlated
+ * frames).
+ */
+export function gaussianLevel(p: number): number {
+  return -normalQuantile(Math.min(0.5, Math.max(1e-300, p / 2)));
+}
+
+/** Φ⁻¹(p) for 0 < p ≤ 0.5 (Acklam's rational approximation, relative error < 1.2e-9). */
+function normalQuantile(p: number): number {
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
+  }
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
+}

@@ -15,8 +15,11 @@ import type { SparseFrames } from './sparse-frames';
  */
 export const PRIOR_COUNT = 0.5;
 export const RARE_COUNT = 30;
-/** cosine: 0.001; l0: half a concept */
-const SIGNAL_FLOOR_SD = [1e-3, 0.5];
+/**
+ * cosine: 0.01 (a steady synthetic sound gives frames whose cosine varies by ~1e-4; a shift of its mean by 0.001 is
+ * no change to anyone, and with a floor of 0.001 it raised alarms on the stack's white noise); l0: half a concept
+ */
+const SIGNAL_FLOOR_SD = [0.01, 0.5];
 
 export class VarianceFloor {
   constructor(
