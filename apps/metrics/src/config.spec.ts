@@ -14,7 +14,7 @@ describe('readMetricsConfig', () => {
       framesTopic: 'audio.concepts.v1',
       driftTopic: 'audio.drift.v1',
       stateTopic: 'audio.metrics-state.v1',
-      drift: { referenceWindows: 360, falseAlarmsPerDay: 1 },
+      drift: { referenceWindows: 2000, falseAlarmsPerDay: 1 },
       topConcepts: 20,
       commitIntervalMs: 5_000,
     });

@@ -64,7 +64,7 @@ export function readMetricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
     stateTopic: read.string('METRICS_STATE_TOPIC', TOPICS.metricsState),
     streamGroups,
     drift: {
-      referenceWindows: read.int('METRICS_REFERENCE_WINDOWS', 360, { min: 20, max: 100_000 }),
+      referenceWindows: read.int('METRICS_REFERENCE_WINDOWS', 2000, { min: 20, max: 100_000 }),
       falseAlarmsPerDay: read.number('METRICS_FALSE_ALARMS_PER_DAY', 1, { min: 1e-6, max: 10_000 }),
       ...(halfLife !== undefined
         ? { halfLifeWindows: read.number('METRICS_HALF_LIFE_WINDOWS', 30, { min: 1, max: 100_000 }) }
