@@ -51,8 +51,9 @@ export function liveSink(view: LiveView): WatchSink {
           currentMean: s.currentMean,
           changed: s.changed,
         })),
-        changeStartMs: e.changeStartMs,
+        // the DriftEvent's change_start_ms counts from its stream's start, not a clock time
         changeStreamId: e.changeStreamId,
+        changeWindowSeq: e.changeWindowSeq,
       }),
   };
 }

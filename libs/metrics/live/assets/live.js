@@ -204,6 +204,12 @@
         item.append(
           text(`; change began ${clock(e.changeStartMs)}${e.changeStreamId ? ` on ${e.changeStreamId}` : ''}`),
         );
+      else if (e.changeStreamId)
+        item.append(
+          text(
+            `; change began on ${e.changeStreamId}${e.changeWindowSeq !== undefined ? `, window #${e.changeWindowSeq}` : ''}`,
+          ),
+        );
       if (e.changed.length > 0) {
         const changed = el('div', 'changed', 'changed: ');
         e.changed.forEach((c, i) => {

@@ -42,8 +42,11 @@ export interface LiveDriftEvent {
   threshold: number;
   changed: { label: string; referenceRate: number; currentRate: number; q: number }[];
   signals: { name: string; referenceMean: number; currentMean: number; changed: boolean }[];
+  /** clock time (ms since the epoch) at which the change began, when known */
   changeStartMs?: number;
+  /** the stream and window at which the change began (the detector's estimate) */
   changeStreamId?: string;
+  changeWindowSeq?: number;
 }
 
 /** A stream's last frame (its top concepts only) and how many frames it has had. */
