@@ -273,7 +273,13 @@ describe('embed: wrong use', () => {
   it.skipIf(!HAS_SOX)(
     'Ctrl-C stops the run with exit 130 and leaves no file behind',
     async () => {
-      const long = makeAudio(soxCommand(join(dir, 'long.wav'), 'synth', '900', 'sine', '440', 'vol', '0.3'));
+      // 45 minutes (at 8 kHz, 43 MB): long enough that a progress line (every 5 s without a terminal) comes before
+      // the end on a fast machine; 15 minutes were embedded whole before the first line on CI's
+      const file = join(dir, 'long.wav');
+      const long = makeAudio({
+        file,
+        argv: ['sox', '-n', '-r', '8000', '-c', '1', '-b', '16', file, 'synth', '2700', 'sine', '440', 'vol', '0.3'],
+      });
       const out = join(dir, 'ctrlc');
       mkdirSync(out);
       const child = spawn(process.execPath, [BIN, 'embed', long, '--out', join(out, 'L.npy'), '--cache-dir', cache], {
