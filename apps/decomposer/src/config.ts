@@ -5,7 +5,7 @@ import {
   DEFAULT_MAX_EMBEDDINGS_PER_REQUEST,
   type GrpcTls,
 } from '@audio-concepts/decomposer-service';
-import { EnvReader } from '@audio-concepts/platform-runtime';
+import { EnvReader, isLoopback } from '@audio-concepts/platform-runtime';
 import { DEFAULTS, defaultCacheDir, TOPICS } from '@audio-concepts/shared-contracts';
 import { DEFAULT_BROKERS, DELIVERIES, kafkaSecurityProblems, type Delivery } from '@audio-concepts/platform-kafka';
 
@@ -123,11 +123,6 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
 
 function tlsOf(pair: [Buffer, Buffer] | undefined): GrpcTls | undefined {
   return pair && { certChain: pair[0], privateKey: pair[1] };
-}
-
-/** Only this machine can connect: 127.0.0.0/8, ::1, localhost. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 let cached: DecomposerConfig | undefined;

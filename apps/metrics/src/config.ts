@@ -1,5 +1,5 @@
 import { DEFAULT_BROKERS, kafkaSecurityProblems } from '@audio-concepts/platform-kafka';
-import { EnvReader } from '@audio-concepts/platform-runtime';
+import { EnvReader, isLoopback } from '@audio-concepts/platform-runtime';
 import { TOPICS } from '@audio-concepts/shared-contracts';
 import { StreamGroups, type DriftSettings, type WatchedGroup } from '@audio-concepts/metrics-service';
 
@@ -90,10 +90,6 @@ export function readMetricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
     );
   read.check();
   return config;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 let cached: MetricsConfig | undefined;

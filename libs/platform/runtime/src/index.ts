@@ -6,3 +6,4 @@ export { Readiness, type ReadinessCheck } from './readiness';
 export { ServiceRuntimeModule, type ServiceRuntimeOptions } from './service-runtime.module';
 export { httpsOptionsFromEnv, startService, type StartServiceOptions } from './service.bootstrap';
 export { MIN_TOKEN_BYTES, tokenWeakness } from './token.strength';
+export { isLoopback } from './loopback';
