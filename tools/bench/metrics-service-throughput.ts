@@ -6,7 +6,7 @@
  * groups; each group's reference is frozen from its first 2000 frames (the default) during the run.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { createKafka, DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 import { launchService } from '@audio-concepts/platform-launcher';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
 import type { BenchRow } from './drift-throughput';
+import { cpuSeconds } from './process-cpu';
 
 const ROOT = resolve(__dirname, '..', '..');
 const GROUPS = 'street-*=street,studio-*=studio,home-*=home';
@@ -177,11 +178,6 @@ export async function serviceThroughput(options: { concepts: number; frames: num
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   }
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function freePort(): Promise<number> {

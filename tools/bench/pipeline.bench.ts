@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { ConceptFrame, TOPICS } from '@audio-concepts/shared-contracts';
 import { createConsumer, createKafka, decodeMessage } from '@audio-concepts/platform-kafka';
 import { readState, stackDir, stateFile, type StackState } from '@audio-concepts/platform-launcher';
+import { cpuSeconds } from './process-cpu';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'audio-concepts');
@@ -186,20 +187,6 @@ function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
-
-/** CPU seconds (user + system) a process has used so far; NaN when it cannot be read (not Linux, gone). */
-function cpuSeconds(pid: number): number {
-  try {
-    // Fields after the command name (which may hold spaces): state is field 3, utime and stime fields 14 and 15.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-  } catch {
-    return NaN;
-  }
-}
-
-/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on Linux on every common architecture. */
-const CLOCK_TICKS_PER_S = 100;
 
 interface StageCount {
   count: number;
