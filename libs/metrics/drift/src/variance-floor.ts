@@ -42,7 +42,12 @@ export class VarianceFloor {
     const rare = unseen || activeCount < rareCount;
     const p = rare ? Math.max(rareCount, PRIOR_COUNT) / rows : (activeCount + PRIOR_COUNT) / (rows + 2 * PRIOR_COUNT);
     const base =
-      j === rateFeature(k) ? p * (1 - p) : p * (unseen ? this.overallSquareWeight : this.meanSquareWeight[k]);
+      j === rateFeature(k)
+        ? p * (1 - p)
+        : // a rare concept's own mean square rests on a sighting or two (one faint window of rumble on the stack's
+          // steady noise gave a mass floor 1e4 times too small, and its next faint window a statistic of 24.5)
+          p *
+          (rare ? Math.max(this.overallSquareWeight, unseen ? 0 : this.meanSquareWeight[k]) : this.meanSquareWeight[k]);
     return rare ? base * this.autocorrelationTime : base;
   }
 
