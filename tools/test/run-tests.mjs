@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-// `npm test`: builds every project, lints and tests them one at a time (Nx), then prints one closing line
-// with the totals of all vitest runs ("tests: N passed, N failed, N skipped"). Exits non-zero when anything
-// failed or when no test ran at all. The integration tests need the local Kafka broker: if it is not running,
-// it is started (deploy/local/kafka.sh, which fetches its jars from Maven Central the first time) and stopped
-// again at the end.
+// `npm test`: builds every project, lints and tests them one at a time (Nx), then prints the failed tests, if
+// any, and one closing line with the totals of all vitest runs ("tests: N passed, N failed, N skipped"). Exits
+// non-zero when anything failed or when no test ran at all. The integration tests need the local Kafka broker:
+// if it is not running, it is started (deploy/local/kafka.sh, which fetches its jars from Maven Central the first
+// time) and stopped again at the end.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
 const results = join(root, '.test-results');
-const nx = (...args) => spawnSync('npx', ['nx', 'run-many', ...args, '--output-style=stream'], { cwd: root, stdio: 'inherit' }).status;
+const nx = (...args) =>
+  spawnSync('npx', ['nx', 'run-many', ...args, '--output-style=stream'], { cwd: root, stdio: 'inherit' }).status;
 
-const kafka = (command) => spawnSync(join(root, 'deploy', 'local', 'kafka.sh'), [command], { cwd: root, stdio: 'inherit' }).status;
+const kafka = (command) =>
+  spawnSync(join(root, 'deploy', 'local', 'kafka.sh'), [command], { cwd: root, stdio: 'inherit' }).status;
 
 rmSync(results, { recursive: true, force: true });
 const startedKafka = kafka('status') !== 0;
@@ -33,14 +35,27 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let brokenSuites = 0;
+const failures = [];
 for (const file of existsSync(results) ? readdirSync(results).filter((name) => name.endsWith('.json')) : []) {
   const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + report.numTodoTests;
   // A spec file that fails to load has no failed tests, only a failed suite.
-  brokenSuites += report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
+  brokenSuites += report.testResults.filter(
+    (suite) => suite.status === 'failed' && suite.assertionResults.length === 0,
+  ).length;
+  for (const suite of report.testResults) {
+    for (const test of suite.assertionResults.filter((result) => result.status === 'failed')) {
+      const firstLine = (test.failureMessages[0] ?? '').split('\n')[0].slice(0, 400);
+      failures.push(`${suite.name.replace(`${root}/`, '')} > ${test.fullName}\n    ${firstLine}`);
+    }
+    if (suite.status === 'failed' && suite.assertionResults.length === 0)
+      failures.push(`${suite.name.replace(`${root}/`, '')}: ${suite.message.split('\n')[0]}`);
+  }
 }
+// CI shows only the tail of the output: name what failed here, next to the totals.
+if (failures.length > 0) console.log(`failed:\n${failures.map((line) => `  ${line}`).join('\n')}`);
 const broken = brokenSuites > 0 ? `, ${brokenSuites} spec files failed to load` : '';
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped${broken}`);
 process.exit(buildStatus !== 0 || testStatus !== 0 || failed > 0 || brokenSuites > 0 || passed === 0 ? 1 : 0);
