@@ -59,12 +59,25 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-/** `seconds` of sox-made audio at 16 kHz: white noise or a 1 kHz tone. */
+/** `seconds` of sox-made audio at 16 kHz: white noise or a 1 kHz tone; the same samples every run (sox -R). */
 function sound(kind: 'noise' | 'tone', seconds: number): Buffer {
   const file = join(stackDir, `${kind}-${seconds}.wav`);
   if (!existsSync(file)) {
     const synth = kind === 'noise' ? ['whitenoise', 'vol', '0.5'] : ['sine', '1000', 'vol', '0.5'];
-    const run = spawnSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', file, 'synth', String(seconds), ...synth]);
+    const run = spawnSync('sox', [
+      '-R',
+      '-n',
+      '-r',
+      '16000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      file,
+      'synth',
+      String(seconds),
+      ...synth,
+    ]);
     if (run.status !== 0) throw new Error(`sox failed: ${run.stderr}`);
   }
   return readFileSync(file);
@@ -131,7 +144,16 @@ beforeAll(async () => {
     },
   });
   port = await freePortRun(4);
-  const up = await cli('stack', 'up', '--port', String(port), '--grpc-port', String(await freePort()), '--token', TOKEN);
+  const up = await cli(
+    'stack',
+    'up',
+    '--port',
+    String(port),
+    '--grpc-port',
+    String(await freePort()),
+    '--token',
+    TOKEN,
+  );
   expect(up.code, up.stderr).toBe(0);
   const jobs = ['ingest', 'encoder', 'decomposer', 'metrics'];
   prometheus = await startPrometheus({
@@ -147,7 +169,9 @@ afterAll(async () => {
   await reader?.disconnect();
   const data = [TOPICS.windows, TOPICS.embeddings, TOPICS.concepts].map(topic);
   await admin
-    ?.deleteTopics({ topics: [...data.flatMap((t) => [t, `${t}.dlq`]), topic(TOPICS.drift), topic(TOPICS.metricsState)] })
+    ?.deleteTopics({
+      topics: [...data.flatMap((t) => [t, `${t}.dlq`]), topic(TOPICS.drift), topic(TOPICS.metricsState)],
+    })
     .catch(() => undefined);
   await admin?.disconnect();
   rmSync(stackDir, { recursive: true, force: true });
@@ -187,7 +211,12 @@ describe('watching the real stack', () => {
     expect((await gauge('audio_concepts_drift_reference_frames'))?.get('steady')).toBe(REFERENCE_WINDOWS);
     await caughtUp(41);
     expect(events).toEqual([]);
-    expect(await gauge('audio_concepts_drift_alarm')).toEqual(new Map([['steady', 0], ['switching', 0]]));
+    expect(await gauge('audio_concepts_drift_alarm')).toEqual(
+      new Map([
+        ['steady', 0],
+        ['switching', 0],
+      ]),
+    );
   }, 240_000);
 
   it('only the group whose sound changes alarms, naming what changed, and a DriftEvent lands on audio.drift.v1', async () => {
@@ -264,7 +293,11 @@ async function caughtUp(lastSeq: number): Promise<void> {
     const state = (await response.json()) as { streams: { streamId: string; windowSeq: number }[] };
     return ['steady-1', 'switch-1'].map((id) => state.streams.find((s) => s.streamId === id)?.windowSeq);
   };
-  await waitFor(async () => (await seqs()).every((seq) => seq === lastSeq), `the metrics service to see window ${lastSeq}`, 120_000);
+  await waitFor(
+    async () => (await seqs()).every((seq) => seq === lastSeq),
+    `the metrics service to see window ${lastSeq}`,
+    120_000,
+  );
   await new Promise((resolve) => setTimeout(resolve, 2_500));
 }
 
