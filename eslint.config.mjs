@@ -2,7 +2,7 @@ import nx from '@nx/eslint-plugin';
 import jsoncParser from 'jsonc-eslint-parser';
 import tseslint from 'typescript-eslint';
 
-const LIBRARY_SCOPES = ['scope:shared', 'scope:platform', 'scope:ingest', 'scope:encoder', 'scope:decomposer', 'scope:metrics', 'scope:pipeline'];
+const LIBRARY_SCOPES = ['scope:shared', 'scope:platform', 'scope:ingest', 'scope:encoder', 'scope:decomposer', 'scope:metrics', 'scope:trainer', 'scope:pipeline'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'libs/shared/contracts/src/generated/**'] },
@@ -31,6 +31,7 @@ export default tseslint.config(
             { sourceTag: 'scope:encoder', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:encoder'] },
             { sourceTag: 'scope:decomposer', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:decomposer'] },
             { sourceTag: 'scope:metrics', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:metrics'] },
+            { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:trainer'] },
             { sourceTag: 'scope:pipeline', onlyDependOnLibsWithTags: LIBRARY_SCOPES },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: LIBRARY_SCOPES },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: LIBRARY_SCOPES },
