@@ -9,6 +9,7 @@ import { spaceCommand } from './commands/space.command';
 import { stackCommand } from './commands/stack.command';
 import { tagCommand } from './commands/tag.command';
 import { tailCommand } from './commands/tail.command';
+import { trainHeadCommand } from './commands/train-head.command';
 
 /** The repo's version: the root package.json (apps/cli/dist → the repo root), where `npm version` writes it. */
 const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')).version;
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     stackCommand(),
     tailCommand(),
     driftCommand(),
+    trainHeadCommand(),
   ])
     program.addCommand(command.exitOverride());
   markRequiredOptions(program);

@@ -18,3 +18,11 @@ export {
   type HeadTrainingOptions,
   type TrainedHead,
 } from './train-head';
+export {
+  HEAD_FILES,
+  HEAD_FORMAT,
+  HEAD_VERSION,
+  saveHead,
+  type HeadManifest,
+  type HeadProvenance,
+} from './head-artifact';
