@@ -24,3 +24,11 @@ export function parsePositiveInt(value: string): number {
     throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
   return x;
 }
+
+/** Any integer, negative or not (a seed). */
+export function parseInteger(value: string): number {
+  const x = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(x))
+    throw new InvalidArgumentError(`expected an integer, got '${value}'`);
+  return x;
+}

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { asFloat64Matrix, readNpySync, writeNpy } from '@audio-concepts/shared-npy';
-import { accuracy, identity, knownMap, sampleRows } from '@audio-concepts/trainer-head/testing';
-import { runCli } from './testing/cli.run';
+import { accuracy, identity, knownMap, randomMatrix, sampleRows } from '@audio-concepts/trainer-head/testing';
+import { ROOT, runCli } from './testing/cli.run';
 
 /**
  * `train-head` run as a user runs it (./bin/audio-concepts, built by `npm run build`) on .npy files of a problem with
@@ -17,8 +17,9 @@ const train = sampleRows(world, 2400, 0.3, 300);
 const test = sampleRows(world, 1200, 0.3, 400);
 let dir: string;
 const file = (name: string) => join(dir, name);
-const trainHead = (...args: string[]) =>
-  runCli(['train-head', '--audio', file('A.npy'), '--labels', file('y.npy'), '--prompts', file('P.npy'), ...args]);
+/** --audio, --labels and --prompts of the problem */
+const arrays = () => ['--audio', file('A.npy'), '--labels', file('y.npy'), '--prompts', file('P.npy')];
+const trainHead = (...args: string[]) => runCli(['train-head', ...arrays(), ...args]);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'train-head-cli-'));
@@ -26,6 +27,18 @@ beforeAll(async () => {
   await writeNpy(file('y.npy'), { dtype: 'int64', shape: [2400], data: BigInt64Array.from(train.labels, BigInt) });
   await writeNpy(file('P.npy'), { dtype: 'float32', shape: [k, d], data: Float32Array.from(world.prompts) });
   writeFileSync(file('classes.txt'), 'rain\nthunder\ntraffic\nbirds\nspeech\nsiren\n');
+  // concepts: the class prompts among 14 other directions; folds: row i in fold i mod 3
+  const others = randomMatrix(14, d, 77);
+  await writeNpy(file('T.npy'), {
+    dtype: 'float64',
+    shape: [k + 14, d],
+    data: Float64Array.from([...world.prompts, ...others]),
+  });
+  await writeNpy(file('F.npy'), {
+    dtype: 'int32',
+    shape: [2400],
+    data: Int32Array.from({ length: 2400 }, (_, i) => i % 3),
+  });
 });
 
 describe('train-head', () => {
@@ -95,12 +108,7 @@ describe('train-head', () => {
     const r = runCli([
       'eval',
       'zero-shot',
-      '--audio',
-      file('A.npy'),
-      '--labels',
-      file('y.npy'),
-      '--prompts',
-      file('P.npy'),
+      ...arrays(),
       '--concepts',
       file('P.npy'),
       '--lambda',
@@ -111,6 +119,43 @@ describe('train-head', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).dense_acc).toBeGreaterThan(0.8);
+  });
+
+  it('eval finetune: per fold a head trained on the other folds; fine-tuned accuracies far above zero-shot', () => {
+    const r = runCli([
+      'eval',
+      'finetune',
+      ...arrays(),
+      '--concepts',
+      file('T.npy'),
+      '--audio-mean-from',
+      file('A.npy'),
+      '--folds',
+      file('F.npy'),
+      '--lambda',
+      '0.05',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/fold 0 \(1\/3\): 800 rows, trained on 1600 for \d+ epochs; dense [\d.]+%/);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual([
+      'folds',
+      'dense_acc',
+      'finetuned_dense_acc',
+      'finetuned_concept_acc',
+      'finetuned_dense_std',
+      'finetuned_concept_std',
+      'l0_mean',
+      'per_fold',
+    ]);
+    expect(report.folds).toBe(3);
+    expect(report.per_fold.map((f: { n: number }) => f.n)).toEqual([800, 800, 800]);
+    expect(report.finetuned_dense_acc).toBeGreaterThan(report.dense_acc + 0.3);
+    expect(report.finetuned_concept_acc).toBeGreaterThan(report.dense_acc + 0.2);
+    expect(report.l0_mean).toBeGreaterThan(0);
+    mkdirSync(join(ROOT, '.test-results'), { recursive: true });
+    writeFileSync(join(ROOT, '.test-results', 'eval-finetune.json'), JSON.stringify(report, null, 2));
   });
 
   it('refuses bad input with a clear message and exit code', async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
 import {
   HEAD_INITS,
@@ -12,7 +12,7 @@ import {
   type HeadObjective,
 } from '@audio-concepts/trainer-head';
 import { UsageError } from '../cli-error';
-import { parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber } from '../options';
+import { parseInteger, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber } from '../options';
 
 interface TrainHeadOptions {
   audio: string;
@@ -73,7 +73,7 @@ export function trainHeadCommand(): Command {
       d.valFraction,
     )
     .option('--patience <N>', 'stop after N epochs without a better validation loss', parsePositiveInt, d.patience)
-    .option('--seed <S>', 'the same data, options and seed give the same head, byte for byte', parseSeed, d.seed)
+    .option('--seed <S>', 'the same data, options and seed give the same head, byte for byte', parseInteger, d.seed)
     .option('--json', 'print one JSON object: {"id","out","d","n","classes","train_rows","val_rows",…}')
     .option('--no-progress', 'no progress line on stderr')
     .action(async (options: TrainHeadOptions) => runTrainHead(options));
@@ -161,11 +161,4 @@ async function readClassNames(path: string, k: number): Promise<string[]> {
   if (names.length !== k)
     throw new UsageError(`--class-names ${path} holds ${names.length} names; the prompts have ${k} classes`);
   return names;
-}
-
-function parseSeed(value: string): number {
-  const x = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(x))
-    throw new InvalidArgumentError(`expected an integer, got '${value}'`);
-  return x;
 }
