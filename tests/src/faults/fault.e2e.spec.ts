@@ -147,20 +147,23 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
 
   it('broker kill -9 mid-processing: the backlog comes out once after the restart', async () => {
     const stream = 'fault-broker-processing';
-    // The encoder waits while ingest stores the whole stream, and the broker dies at the first frame out or a second
-    // after the encoder resumes, whichever comes first: so the kill surely comes with a backlog in flight. With the
-    // encoder running along, a loaded machine (the other e2e files run beside this one) had all 180 frames out by
-    // the time the upload was answered, and the first frame kcat saw came after the last.
+    // The encoder waits while ingest stores the whole stream; once it resumes, the broker dies as soon as the
+    // decomposer's /metrics counts a first window of it (polled every 20 ms, or after 2 s), so the kill comes with a
+    // backlog in flight. Counting frames out with kcat was too slow for that: kcat reads the topic from the start
+    // each time, and on loaded CI machines all 180 frames were out before the first count came back (twice).
     const encoder = stack.service('encoder');
+    const decomposed = async () => (await stack.metric('decomposer', 'audio_concepts_decomposer_messages_total')) ?? 0;
     stack.signal(encoder, 'SIGSTOP');
     let windowsIn: number;
+    let before: number;
     try {
       windowsIn = await uploadAll(stream, longer);
+      before = await decomposed();
     } finally {
       stack.signal(encoder, 'SIGCONT');
     }
-    await eventually(async () => framesOut(stream) >= 1, 1_000, 20);
-    const outAtKill = framesOut(stream); // just before the kill
+    let outAtKill = 0;
+    await eventually(async () => (outAtKill = (await decomposed()) - before) >= 1, 2_000, 20);
     await stack.broker.kill9();
     const ready: Record<string, Readiness[]> = { encoder: [], decomposer: [] };
     const sawNotReady = await eventually(async () => {
@@ -174,7 +177,7 @@ describe('fault suite: nothing lost, nothing duplicated, readiness tells the tru
       stream,
       windowsIn,
       recoveryMs,
-      notes: `${outAtKill} of ${windowsIn} frames out at the kill; encoder and decomposer /readyz 503 during the outage: ${sawNotReady}`,
+      notes: `${outAtKill} of ${windowsIn} windows decomposed at the kill; encoder and decomposer /readyz 503 during the outage: ${sawNotReady}`,
     });
     expect(outAtKill).toBeLessThan(windowsIn); // the kill came mid-processing
     expect(sawNotReady).toBe(true);
