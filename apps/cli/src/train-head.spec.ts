@@ -155,7 +155,11 @@ describe('train-head', () => {
     expect(report.finetuned_concept_acc).toBeGreaterThan(report.dense_acc + 0.2);
     expect(report.l0_mean).toBeGreaterThan(0);
     mkdirSync(join(ROOT, '.test-results'), { recursive: true });
-    writeFileSync(join(ROOT, '.test-results', 'eval-finetune.json'), JSON.stringify(report, null, 2));
+    // .md: `npm test` reads every .json there as a vitest report
+    writeFileSync(
+      join(ROOT, '.test-results', 'eval-finetune.md'),
+      `\`\`\`json\n${JSON.stringify(report, null, 2)}\n\`\`\`\n`,
+    );
   });
 
   it('refuses bad input with a clear message and exit code', async () => {
