@@ -13,8 +13,9 @@
  *   with the concepts unchanged, offline (R 3000, C 1000, change at 400, alpha 0.01) and online (reference 4000, 1
  *   false alarm per day, change at frame 1500 of 3000).
  *
- * Environment: RUNS (2400), ONLINE_RUNS (200), SENSITIVITY_RUNS (40), WORKERS (all cores). Progress on stderr; the
- * tables on stdout.
+ * Environment: RUNS (2400), ONLINE_RUNS (200), SENSITIVITY_RUNS (40), WORKERS (all cores), PARTS (which tables:
+ * "offline,online" by default; "offline" or "online" runs that part's null and sensitivity runs only). Progress on stderr;
+ * the tables on stdout.
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -106,17 +107,21 @@ async function main(): Promise<void> {
   const runs = env('RUNS', 2400);
   const onlineRuns = env('ONLINE_RUNS', 200);
   const sensitivityRuns = env('SENSITIVITY_RUNS', 40);
+  const parts = new Set((process.env['PARTS'] ?? 'offline,online').split(','));
   const started = Date.now();
   const lines: string[] = [];
 
-  const offline = await runAll<{ minQ: number }>({ name: 'offline-null' }, runs, 'offline null');
-  lines.push(
-    `### Offline \`drift --alpha\`: ${runs} runs with no drift (R ${SIZES.offlineReference}, C ${SIZES.offlineCurrent} frames, ${SIZES.offlineReplicates} replicates)`,
-    '',
-    '| alpha | runs with drift | measured rate | 95 % interval | within ±30 % |',
-    '| --- | --- | --- | --- | --- |',
-  );
-  for (const alpha of [0.01, 0.05, 0.1]) {
+  const offline = parts.has('offline')
+    ? await runAll<{ minQ: number }>({ name: 'offline-null' }, runs, 'offline null')
+    : [];
+  if (parts.has('offline'))
+    lines.push(
+      `### Offline \`drift --alpha\`: ${runs} runs with no drift (R ${SIZES.offlineReference}, C ${SIZES.offlineCurrent} frames, ${SIZES.offlineReplicates} replicates)`,
+      '',
+      '| alpha | runs with drift | measured rate | 95 % interval | within ±30 % |',
+      '| --- | --- | --- | --- | --- |',
+    );
+  for (const alpha of parts.has('offline') ? [0.01, 0.05, 0.1] : []) {
     const k = offline.filter((r) => r.minQ <= alpha).length;
     const [lo, hi] = wilson(k, runs);
     const checkable = alpha * runs >= 10;
@@ -125,14 +130,15 @@ async function main(): Promise<void> {
     );
   }
 
-  lines.push(
-    '',
-    `### Online: ${onlineRuns} references of ${SIZES.onlineReference} frames, each watching ${SIZES.onlineDays} day(s) of frames with no drift`,
-    '',
-    '| setting (alarms/day) | alarms | days | measured alarms/day | Poisson 95 % | run-to-run 95 % | within ±30 % | median threshold |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  );
-  for (const perDay of [1, 4]) {
+  if (parts.has('online'))
+    lines.push(
+      '',
+      `### Online: ${onlineRuns} references of ${SIZES.onlineReference} frames, each watching ${SIZES.onlineDays} day(s) of frames with no drift`,
+      '',
+      '| setting (alarms/day) | alarms | days | measured alarms/day | Poisson 95 % | run-to-run 95 % | within ±30 % | median threshold |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+  for (const perDay of parts.has('online') ? [1, 4] : []) {
     const results = await runAll<{ alarms: number; days: number; threshold: number }>(
       { name: 'online-null', perDay },
       onlineRuns,
@@ -164,7 +170,7 @@ async function main(): Promise<void> {
     '| scenario | detected | named (concept first / cosine flagged) | delay in windows: median, 90 %, max | change-point error: median \\|e\\|, 90 % \\|e\\| | alarms before the change |',
     '| --- | --- | --- | --- | --- | --- |',
   );
-  for (const kind of ['rate', 'cosine'] as const) {
+  for (const kind of parts.has('offline') ? (['rate', 'cosine'] as const) : []) {
     const r = await runAll<{ detected: boolean; named: boolean; error: number | null }>(
       { name: 'offline-sensitivity', kind },
       sensitivityRuns,
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
       `| offline, ${kind} | ${r.filter((x) => x.detected).length} / ${sensitivityRuns} | ${r.filter((x) => x.named).length} / ${sensitivityRuns} | — | ${errors.length ? `${quantile(errors, 0.5)}, ${quantile(errors, 0.9)}` : '—'} | — |`,
     );
   }
-  for (const kind of ['rate', 'cosine'] as const) {
+  for (const kind of parts.has('online') ? (['rate', 'cosine'] as const) : []) {
     const r = await runAll<{ early: number; delay: number | null; named: boolean; error: number | null }>(
       { name: 'online-sensitivity', kind },
       sensitivityRuns,

@@ -24,6 +24,16 @@ describe('offlineDrift', () => {
     expect(report.signals.map((s) => s.changed)).toEqual([false, false]);
   });
 
+  it('finds no drift against a reference that happened to visit a scene little (its spread comes from C too)', () => {
+    // the null pair of run 1288 of npm run bench:drift, a false alarm at 0.01 (q 0.004) while σ_j came from R alone:
+    // R's own batch means understate the spread of the scene it visited little; pooled with C's, q is 0.0999
+    const r = world.frames(2000, { seed: 1_000_000 + 2 * 1288 });
+    const c = world.frames(500, { seed: 1_000_001 + 2 * 1288 });
+    const report = offlineDrift(r, c, { alpha: 0.01, replicates: 1000, seed: 1289 });
+    expect(report.drift).toBe(false);
+    expect(report.changed).toEqual([]);
+  });
+
   it("flags one concept's activation going from 10 % to 30 %, names it first and finds where it began", () => {
     const current = world.frames(1000, { seed: 202, change: { at: CHANGE_AT, concept: { label: TARGET, rate: 0.3 } } });
     const report = offlineDrift(reference, current, { alpha: 0.01 });

@@ -53,7 +53,7 @@ export interface TwoSamplePlan {
   floor: VarianceFloor;
   referenceMean: Float64Array;
   currentMean: Float64Array;
-  /** per feature: the long-run sd σ_j estimated on the reference (floored) */
+  /** per feature: the long-run sd σ_j pooled from the reference and the current set (floored) */
   scale: Float64Array;
   /** per feature: z_j of the current set against the reference */
   z: Float64Array;
@@ -80,11 +80,13 @@ export function planTwoSample(
   const floor = VarianceFloor.fromReference(reference, referenceConcepts, autocorrelationTime);
   const stats = new ResampleStats(reference, features, batch);
   stats.addBlock(0, nR);
+  const currentStats = new ResampleStats(current, features, batch, true);
+  currentStats.addBlock(0, current.rows);
   const referenceMean = new Float64Array(features);
   const scale = new Float64Array(features);
   for (let j = 0; j < features; j++) {
     referenceMean[j] = stats.sum[j] / nR;
-    scale[j] = Math.sqrt(floor.variance(stats, j));
+    scale[j] = Math.sqrt(floor.pooledVariance(stats, currentStats, j));
   }
   const currentMean = columnMeans(current, features);
   const z = new Float64Array(features);
@@ -108,10 +110,11 @@ export function planTwoSample(
 
 /**
  * Reference R vs current C: is C drawn from R's distribution? Every concept's activation rate and mass and the two
- * signals are compared with z_j = (mean_C − mean_R)/(σ_j √(1/n_R + 1/n_C)), σ_j the long-run sd from R's batch
- * means; the statistic is max_j |z_j|. Its null distribution comes from a moving-block bootstrap of R (whole frames,
- * blocks of consecutive frames, circular) that re-estimates σ_j in every replicate the way it was estimated on R
- * (a studentized bootstrap: the replicates carry the uncertainty of σ_j, so the level holds for modest references).
+ * signals are compared with z_j = (mean_C − mean_R)/(σ_j √(1/n_R + 1/n_C)), σ_j the long-run sd pooled from R's
+ * batch means and C's successive batch-mean differences (VarianceFloor.pooledVariance); the statistic is
+ * max_j |z_j|. Its null distribution comes from a moving-block bootstrap of R (whole frames, blocks of consecutive
+ * frames, circular) that re-estimates σ_j in every replicate the way it was estimated on R and C (a studentized
+ * bootstrap: the replicates carry the uncertainty of σ_j, so the level holds for modest references).
  * q_j (Westfall–Young single-step max-T) = (1 + #{T* ≥ |z_j|})/(B + 1): valid under any dependence between features.
  */
 export function offlineDrift(
@@ -183,7 +186,7 @@ export function offlineDrift(
 
 /**
  * The null distribution of T: per replicate, R* and C* drawn from R in blocks of consecutive frames (circular),
- * σ*_j re-estimated on R* exactly as σ_j was on R (a studentized bootstrap: the replicates carry the noise of σ_j),
+ * σ*_j re-estimated on R* and C* exactly as σ_j was on R and C (a studentized bootstrap: the replicates carry the noise of σ_j),
  * T* = max_j |mean_C*,j − mean_R*,j| / (σ*_j √(1/n_R + 1/n_C)). Both means' distances from R's mean are stretched
  * by 1/√(1 − block/n_R) (meanShortfall).
  */
@@ -193,7 +196,7 @@ function bootstrapMaxima(plan: TwoSamplePlan, replicates: number, seed: number):
   const nC = plan.current.rows;
   const uniform = mulberry32(seed);
   const starR = new ResampleStats(reference, features, batch);
-  const starC = new ResampleStats(reference, features, 0);
+  const starC = new ResampleStats(reference, features, batch, true);
   const noise = Math.sqrt(1 / nR + 1 / nC);
   const stretch = 1 / Math.sqrt(meanShortfall(block, nR));
   const maxima = new Float64Array(replicates);
@@ -208,7 +211,7 @@ function bootstrapMaxima(plan: TwoSamplePlan, replicates: number, seed: number):
     let max = 0;
     for (let j = 0; j < features; j++) {
       const diff = (starC.sum[j] / nC - starR.sum[j] / nR) * stretch;
-      const z = Math.abs(diff) / (Math.sqrt(floor.variance(starR, j)) * noise);
+      const z = Math.abs(diff) / (Math.sqrt(floor.pooledVariance(starR, starC, j)) * noise);
       if (z > max) max = z;
     }
     maxima[b] = max;

@@ -3,8 +3,9 @@ import type { SparseFrames } from './sparse-frames';
 /**
  * Sums of a sequence of frames taken from `frames` in blocks of consecutive rows (circular), with the batch means
  * that estimate each feature's long-run variance: the sequence is cut into batches of `batch` rows; σ² = batch ×
- * the variance of the batch means (batch means account for windows being alike for a while). With `batch` 0 only
- * the sums are kept. Reuses its buffers: no allocation per sequence.
+ * the variance of the batch means (batch means account for windows being alike for a while). With `successive`, the
+ * squared differences of consecutive batch sums are kept too (successiveVariance). With `batch` 0 only the sums are
+ * kept. Reuses its buffers: no allocation per sequence.
  */
 export class ResampleStats {
   /** per feature: the sum over the sequence */
@@ -12,9 +13,12 @@ export class ResampleStats {
   /** per feature: Σ over full batches of (batch sum)², and Σ of the batch sums */
   readonly batchSquares: Float64Array;
   readonly batchSums: Float64Array;
+  /** per feature: Σ over consecutive full batches of (batch sum − previous batch sum)² (with `successive`) */
+  readonly successiveSquares: Float64Array;
   rows = 0;
   batches = 0;
   private readonly current: Float64Array;
+  private readonly previous: Float64Array;
   private readonly touched: Int32Array;
   private readonly isTouched: Uint8Array;
   private touchedCount = 0;
@@ -24,11 +28,14 @@ export class ResampleStats {
     private readonly frames: SparseFrames,
     readonly features: number,
     readonly batch: number,
+    readonly successive = false,
   ) {
     this.sum = new Float64Array(features);
     this.batchSquares = new Float64Array(batch > 0 ? features : 0);
     this.batchSums = new Float64Array(batch > 0 ? features : 0);
     this.current = new Float64Array(batch > 0 ? features : 0);
+    this.successiveSquares = new Float64Array(batch > 0 && successive ? features : 0);
+    this.previous = new Float64Array(batch > 0 && successive ? features : 0);
     this.touched = new Int32Array(batch > 0 ? features : 0);
     this.isTouched = new Uint8Array(batch > 0 ? features : 0);
   }
@@ -37,6 +44,7 @@ export class ResampleStats {
     this.sum.fill(0);
     this.batchSquares.fill(0);
     this.batchSums.fill(0);
+    this.successiveSquares.fill(0);
     this.rows = 0;
     this.batches = 0;
     this.dropBatch();
@@ -80,12 +88,29 @@ export class ResampleStats {
     return Math.max(0, variance / this.batch);
   }
 
+  /**
+   * The long-run variance of feature j from the mean squared successive difference of the batch means (von Neumann):
+   * a step in the mean moves one difference, not every batch's distance from the mean. 0 with < 2 batches.
+   */
+  successiveVariance(j: number): number {
+    const m = this.batches;
+    if (m < 2 || !this.successive) return 0;
+    return this.successiveSquares[j] / (2 * (m - 1)) / this.batch;
+  }
+
   private closeBatch(): void {
     const { current, touched, batchSquares, batchSums } = this;
     for (let i = 0; i < this.touchedCount; i++) {
       const j = touched[i];
       batchSquares[j] += current[j] * current[j];
       batchSums[j] += current[j];
+    }
+    if (this.successive) {
+      const { previous, successiveSquares } = this;
+      for (let j = 0; j < this.features; j++) {
+        if (this.batches > 0) successiveSquares[j] += (current[j] - previous[j]) ** 2;
+        previous[j] = current[j];
+      }
     }
     this.batches++;
     this.dropBatch();

@@ -57,6 +57,21 @@ export class VarianceFloor {
     return Math.max(stats.longRunVariance(j), this.of(j, activeCount, stats.rows));
   }
 
+  /**
+   * The long-run variance of feature j pooled from the reference's batch means (about their mean) and the current
+   * set's (successive differences, so that a change inside the current set does not widen it), weighted by their
+   * degrees of freedom; floored by the reference's floor. The current set's share guards against a reference that
+   * happened to visit a scene little and so understates that scene's concepts' spread, which R alone cannot show.
+   */
+  pooledVariance(reference: ResampleStats, current: ResampleStats, j: number): number {
+    const dfR = Math.max(0, reference.batches - 1);
+    const dfC = current.successive ? Math.max(0, current.batches - 1) : 0;
+    const pooled =
+      dfR + dfC === 0 ? 0 : (dfR * reference.longRunVariance(j) + dfC * current.successiveVariance(j)) / (dfR + dfC);
+    const activeCount = j < SIGNAL_COUNT ? 0 : reference.sum[rateFeature(conceptOf(j))];
+    return Math.max(pooled, this.of(j, activeCount, reference.rows));
+  }
+
   static fromReference(reference: SparseFrames, concepts: number, autocorrelationTime: number): VarianceFloor {
     const squares = new Float64Array(concepts);
     const counts = new Float64Array(concepts);
