@@ -31,7 +31,7 @@ export default tseslint.config(
             { sourceTag: 'scope:encoder', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:encoder'] },
             { sourceTag: 'scope:decomposer', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:decomposer'] },
             { sourceTag: 'scope:metrics', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:metrics'] },
-            { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:trainer'] },
+            { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:shared', 'scope:platform', 'scope:decomposer', 'scope:trainer'] },
             { sourceTag: 'scope:pipeline', onlyDependOnLibsWithTags: LIBRARY_SCOPES },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: LIBRARY_SCOPES },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: LIBRARY_SCOPES },

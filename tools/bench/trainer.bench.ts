@@ -12,6 +12,7 @@
  * BENCH_OBJECTIVE (cosine), BENCH_INIT (random). Progress on stderr.
  */
 import { cpus } from 'node:os';
+import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { trainHead, type HeadInit, type HeadObjective } from '@audio-concepts/trainer-head';
 import { accuracy, knownMap, sampleRows } from '@audio-concepts/trainer-head/testing';
 
@@ -20,36 +21,47 @@ const classes = Number(process.env.BENCH_CLASSES ?? 50);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 100);
 const objective = (process.env.BENCH_OBJECTIVE ?? 'cosine') as HeadObjective;
 const init = (process.env.BENCH_INIT ?? 'random') as HeadInit;
+const noise = process.env.BENCH_NOISE === undefined ? undefined : Number(process.env.BENCH_NOISE);
 
-const lines = [
-  `### Training a projection head (${objective} objective, ${init} init; ${cpus()[0]?.model ?? 'unknown CPU'}, one thread)`,
-  '',
-  '| rows | d | classes | epochs run (kept) | seconds | seconds / epoch | held-out accuracy | ideal head |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
-];
-for (const [n, d] of sizes) {
-  const world = knownMap(d, classes, 1);
-  const train = sampleRows(world, n, 0.35, 2);
-  const test = sampleRows(world, 2000, 0.35, 3);
-  const started = process.hrtime.bigint();
-  const head = trainHead(
-    { audio: train.audio, n, d, labels: train.labels, prompts: world.prompts, k: classes },
-    {
-      objective,
-      init,
-      epochs,
-      onEpoch: (p) =>
-        process.stderr.write(
-          `${n} × ${d}: epoch ${p.epoch}, ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s\n`,
-        ),
-    },
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const m = head.metrics;
-  lines.push(
-    `| ${n} | ${d} | ${classes} | ${m.epochsRun} (${m.bestEpoch}) | ${seconds.toFixed(1)} | ${(seconds / m.epochsRun).toFixed(2)} | ` +
-      `${(100 * accuracy(head.matrix, test.audio, test.labels, world.prompts, d)).toFixed(1)} % | ` +
-      `${(100 * accuracy(world.ideal, test.audio, test.labels, world.prompts, d)).toFixed(1)} % |`,
-  );
+async function main(): Promise<void> {
+  const matmul = await createOrtMatMul();
+  const lines = [
+    `### Training a projection head (${objective} objective, ${init} init; ${cpus()[0]?.model ?? 'unknown CPU'}, onnxruntime GEMM, ${matmul.threads} threads)`,
+    '',
+    '| rows | d | classes | epochs run (kept) | seconds | seconds / epoch | held-out accuracy | ideal head |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [n, d] of sizes) {
+    const world = knownMap(d, classes, 1);
+    const train = sampleRows(world, n, noise ?? 0.35, 2);
+    const test = sampleRows(world, 2000, noise ?? 0.35, 3);
+    const started = process.hrtime.bigint();
+    const head = await trainHead(
+      { audio: train.audio, n, d, labels: train.labels, prompts: world.prompts, k: classes },
+      {
+        objective,
+        init,
+        epochs,
+        matmul,
+        onEpoch: (p) =>
+          process.stderr.write(
+            `${n} × ${d}: epoch ${p.epoch}, ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s\n`,
+          ),
+      },
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const m = head.metrics;
+    lines.push(
+      `| ${n} | ${d} | ${classes} | ${m.epochsRun} (${m.bestEpoch}) | ${seconds.toFixed(1)} | ${(seconds / m.epochsRun).toFixed(2)} | ` +
+        `${(100 * (await accuracy(head.matrix, test.audio, test.labels, world.prompts, d, matmul))).toFixed(1)} % | ` +
+        `${(100 * (await accuracy(world.ideal, test.audio, test.labels, world.prompts, d, matmul))).toFixed(1)} % |`,
+    );
+  }
+  await matmul.close();
+  process.stdout.write(lines.join('\n') + '\n');
 }
-process.stdout.write(lines.join('\n') + '\n');
+
+void main().catch((error) => {
+  process.stderr.write(`bench:trainer: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

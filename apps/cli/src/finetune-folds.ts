@@ -26,7 +26,7 @@ export interface FinetuneInput {
   lambda: number;
   matmul: OrtMatMul;
   threads?: number;
-  training?: Omit<HeadTrainingOptions, 'onEpoch'>;
+  training?: Omit<HeadTrainingOptions, 'onEpoch' | 'matmul'>;
   onFold?: (fold: FoldResult, index: number, folds: number) => void;
 }
 
@@ -62,7 +62,7 @@ export async function evaluateFinetune(input: FinetuneInput): Promise<FinetuneRe
   const perFold: FoldResult[] = [];
   for (const [index, fold] of foldIds.entries()) {
     const rows = Int32Array.from(folds.keys()).filter((i) => folds[i] === fold);
-    const head = trainHead(
+    const head = await trainHead(
       {
         audio: input.audio,
         n,
@@ -72,7 +72,7 @@ export async function evaluateFinetune(input: FinetuneInput): Promise<FinetuneRe
         k: input.k,
         trainMask: Int32Array.from(folds, (f) => (f === fold ? 0 : 1)),
       },
-      input.training,
+      { ...input.training, matmul: input.matmul },
     );
     const projection = new ProjectionHead(head.matrix, d);
     const audio = pickRows(input.audio, d, rows);

@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 
 describe('train-head', () => {
-  it('writes a head directory whose head beats zero-shot on held-out rows, and says what it did', () => {
+  it('writes a head directory whose head beats zero-shot on held-out rows, and says what it did', async () => {
     const r = trainHead('--out', file('head'), '--class-names', file('classes.txt'), '--model-id', 'test-model');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^head [0-9a-f]{16} \(16 × 16, cosine objective, random init\) → /);
@@ -57,12 +57,20 @@ describe('train-head', () => {
       modelId: 'test-model',
       conceptSpaceId: null,
       classes: ['rain', 'thunder', 'traffic', 'birds', 'speech', 'siren'],
-      files: { matrix: 'head.npy', manifest: 'manifest.json' },
+      files: { matrix: 'head.npy', audioMean: 'audio_mean.npy', manifest: 'manifest.json' },
+      kernel: 'onnxruntime-cpu',
+      audioMean: { rows: 2400 },
     });
+    // m_a of the head: the mean of the training rows projected by H and normalized (a mean of unit vectors)
+    const mean = readNpySync(file('head/audio_mean.npy'));
+    expect(mean.shape).toEqual([d]);
+    const norm = Math.hypot(...(mean.data as Float64Array));
+    expect(norm).toBeGreaterThan(0);
+    expect(norm).toBeLessThanOrEqual(1);
     expect(r.stdout).toContain(`head ${manifest.id} `);
-    const trained = accuracy(H.data, test.audio, test.labels, world.prompts, d);
-    const ceiling = accuracy(world.ideal, test.audio, test.labels, world.prompts, d);
-    const zeroShot = accuracy(identity(d), test.audio, test.labels, world.prompts, d);
+    const trained = await accuracy(H.data, test.audio, test.labels, world.prompts, d);
+    const ceiling = await accuracy(world.ideal, test.audio, test.labels, world.prompts, d);
+    const zeroShot = await accuracy(identity(d), test.audio, test.labels, world.prompts, d);
     expect(trained).toBeGreaterThan(ceiling - 0.05);
     expect(trained).toBeGreaterThan(zeroShot + 0.3);
   });
@@ -104,7 +112,7 @@ describe('train-head', () => {
     expect(readFileSync(file('b/head.npy')).equals(readFileSync(file('a/head.npy')))).toBe(true);
   });
 
-  it('eval zero-shot --head reads the head it wrote', () => {
+  it('eval zero-shot --head reads the head it wrote, with the m_a stored with it', () => {
     const r = runCli([
       'eval',
       'zero-shot',
@@ -118,6 +126,7 @@ describe('train-head', () => {
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/m_a = 0/);
     expect(JSON.parse(r.stdout).dense_acc).toBeGreaterThan(0.8);
   });
 

@@ -58,7 +58,10 @@ export function evalCommand(): Command {
       )
       .option('--cache-dir <DIR>', 'the store of concept spaces is <DIR>/spaces', defaultCacheDir())
       .requiredOption('--lambda <L>', 'L1 penalty λ', parseLambda)
-      .option('--head <DIR>', 'fine-tuned projection head: DIR/head.npy (d × d); decomposes H·L2(e) instead of e')
+      .option(
+        '--head <DIR>',
+        'fine-tuned projection head (train-head --out DIR): decomposes H·L2(e) instead of e, with m_a over the projected --audio-mean-from corpus or else the m_a stored with the head',
+      )
       .option('--json', 'print one JSON object: {"n","concepts","dense_acc","concept_acc","l0_mean","cos_mean"}')
       .option('--threads <N>', 'solver and GEMM threads (default: all cores)', parsePositiveInt)
       .exitOverride()
@@ -183,7 +186,7 @@ async function runZeroShot(options: ZeroShotOptions): Promise<void> {
         storeDir: conceptSpaceStoreDir(options.cacheDir),
         threads: options.threads,
       })
-    : await spaceFromArrays(options.concepts!, options.audioMeanFrom, project, options.threads);
+    : await spaceFromArrays(options.concepts!, options.audioMeanFrom, project, options.threads, head?.audioMeanD);
   if (space.audioMeanSource === 'none')
     process.stderr.write(
       `note: ${options.space ? 'the space has' : 'no --audio-mean-from given:'} audio mean m_a = 0\n`,
@@ -217,6 +220,8 @@ async function spaceFromArrays(
   audioMeanFrom: string | undefined,
   project: (m: { data: Float64Array; rows: number }) => Float64Array,
   threads: number | undefined,
+  /** a head's stored m_a, used when no reference corpus is given */
+  headAudioMean?: Float64Array | null,
 ): Promise<{ space: ConceptSpace; close(): Promise<void> }> {
   const concepts = asFloat64Matrix(await readNpy(conceptsPath), conceptsPath);
   const reference = audioMeanFrom ? asFloat64Matrix(await readNpy(audioMeanFrom), audioMeanFrom) : undefined;
@@ -226,6 +231,7 @@ async function spaceFromArrays(
       textEmbeddingsCxD: concepts.data,
       d: concepts.cols,
       audioReferenceNxD: reference ? project(reference) : undefined,
+      audioMeanD: reference ? undefined : (headAudioMean ?? undefined),
     },
     { matmul, threads },
   );

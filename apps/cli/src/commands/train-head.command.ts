@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
 import {
   HEAD_INITS,
@@ -19,6 +20,7 @@ interface TrainHeadOptions {
   labels: string;
   prompts: string;
   trainMask?: string;
+  audioMeanFrom?: string;
   out: string;
   classNames?: string;
   modelId?: string;
@@ -28,6 +30,7 @@ interface TrainHeadOptions {
   epochs: number;
   lr: number;
   batchSize: number;
+  threads?: number;
   valFraction: number;
   patience: number;
   seed: number;
@@ -49,6 +52,10 @@ export function trainHeadCommand(): Command {
       'one prompt embedding per class ("This is a sound of {label}."), k × d (`embed --labels`)',
     )
     .option('--train-mask <M.npy>', '0/1 per audio row: 1 = train on it (validation included), 0 = leave it out')
+    .option(
+      '--audio-mean-from <M.npy>',
+      "reference audio embeddings (n × d) for the head's m_a: their mean after projection by H (default: the training rows)",
+    )
     .requiredOption('--out <DIR>', 'the head directory to write')
     .option('--class-names <FILE>', 'class names, one per line in prompt order (default: 0 … k−1)')
     .option('--model-id <ID>', 'the model the embeddings came from, recorded in the manifest')
@@ -74,6 +81,7 @@ export function trainHeadCommand(): Command {
     )
     .option('--patience <N>', 'stop after N epochs without a better validation loss', parsePositiveInt, d.patience)
     .option('--seed <S>', 'the same data, options and seed give the same head, byte for byte', parseInteger, d.seed)
+    .option('--threads <N>', "threads of onnxruntime's GEMM (default: all cores)", parsePositiveInt)
     .option('--json', 'print one JSON object: {"id","out","d","n","classes","train_rows","val_rows",…}')
     .option('--no-progress', 'no progress line on stderr')
     .action(async (options: TrainHeadOptions) => runTrainHead(options));
@@ -89,34 +97,44 @@ async function runTrainHead(options: TrainHeadOptions): Promise<void> {
     ? await readClassNames(options.classNames, prompts.rows)
     : Array.from({ length: prompts.rows }, (_, k) => String(k));
   const started = Date.now();
-  const head = trainHead(
-    { audio: audio.data, n: audio.rows, d: audio.cols, labels, prompts: prompts.data, k: prompts.rows, trainMask },
-    {
-      objective: options.objective,
-      init: options.init,
-      epochs: options.epochs,
-      learningRate: options.lr,
-      batchSize: options.batchSize,
-      valFraction: options.valFraction,
-      patience: options.patience,
-      seed: options.seed,
-      onEpoch: options.progress
-        ? (p) =>
-            process.stderr.write(
-              `epoch ${p.epoch}/${p.epochs}: train loss ${p.trainLoss.toFixed(4)}` +
-                (p.valLoss === null
-                  ? '\n'
-                  : `, validation loss ${p.valLoss.toFixed(4)}, accuracy ${(100 * p.valAccuracy!).toFixed(1)} %\n`),
-            )
-        : undefined,
-    },
-  );
+  const matmul = await createOrtMatMul({ threads: options.threads });
+  let head;
+  try {
+    head = await trainHead(
+      { audio: audio.data, n: audio.rows, d: audio.cols, labels, prompts: prompts.data, k: prompts.rows, trainMask },
+      {
+        objective: options.objective,
+        init: options.init,
+        epochs: options.epochs,
+        learningRate: options.lr,
+        batchSize: options.batchSize,
+        valFraction: options.valFraction,
+        patience: options.patience,
+        seed: options.seed,
+        matmul,
+        onEpoch: options.progress
+          ? (p) =>
+              process.stderr.write(
+                `epoch ${p.epoch}/${p.epochs}: train loss ${p.trainLoss.toFixed(4)}` +
+                  (p.valLoss === null
+                    ? '\n'
+                    : `, validation loss ${p.valLoss.toFixed(4)}, accuracy ${(100 * p.valAccuracy!).toFixed(1)} %\n`),
+              )
+          : undefined,
+      },
+    );
+  } finally {
+    await matmul.close();
+  }
   const seconds = (Date.now() - started) / 1000;
   const manifest = await saveHead(head, options.out, {
     modelId: options.modelId,
     conceptSpaceId: options.spaceId,
     classes,
     promptsKxD: prompts.data,
+    audioReference: options.audioMeanFrom
+      ? await readReference(options.audioMeanFrom, audio.cols)
+      : trainingRows(audio, trainMask),
   });
   const m = head.metrics;
   const out = resolve(options.out);
@@ -161,4 +179,24 @@ async function readClassNames(path: string, k: number): Promise<string[]> {
   if (names.length !== k)
     throw new UsageError(`--class-names ${path} holds ${names.length} names; the prompts have ${k} classes`);
   return names;
+}
+
+async function readReference(path: string, d: number): Promise<{ data: Float64Array; rows: number }> {
+  const reference = asFloat64Matrix(await readNpy(path), path);
+  if (reference.cols !== d)
+    throw new UsageError(`--audio-mean-from ${path} has ${reference.cols} columns; the audio embeddings have d = ${d}`);
+  return { data: reference.data, rows: reference.rows };
+}
+
+/** The rows of `audio` the mask trains on (all rows without a mask). */
+function trainingRows(
+  audio: { data: Float64Array; rows: number; cols: number },
+  mask: Int32Array | undefined,
+): { data: Float64Array; rows: number } {
+  if (!mask) return { data: audio.data, rows: audio.rows };
+  const d = audio.cols;
+  const rows = [...mask.keys()].filter((i) => mask[i] === 1);
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((row, i) => data.set(audio.data.subarray(row * d, (row + 1) * d), i * d));
+  return { data, rows: rows.length };
 }

@@ -45,4 +45,4 @@ export {
 } from './zero-shot';
 export { cosine, cosineRows, dot, l2NormalizeRows, meanRows, nrm2 } from './vector-math';
 export { gaussian, mulberry32 } from '@audio-concepts/shared-random';
-export { PROJECTION_HEAD_FILE, ProjectionHead } from './projection-head';
+export { HEAD_FILES, headIdOf, ProjectionHead } from './projection-head';

@@ -18,11 +18,4 @@ export {
   type HeadTrainingOptions,
   type TrainedHead,
 } from './train-head';
-export {
-  HEAD_FILES,
-  HEAD_FORMAT,
-  HEAD_VERSION,
-  saveHead,
-  type HeadManifest,
-  type HeadProvenance,
-} from './head-artifact';
+export { HEAD_FORMAT, HEAD_VERSION, saveHead, type HeadManifest, type HeadProvenance } from './head-artifact';

@@ -1,4 +1,5 @@
 import { gaussian, mulberry32 } from '@audio-concepts/shared-random';
+import { jsMatMul, type MatMul } from '@audio-concepts/decomposer-lasso';
 import { batchLoss, type UnitRows } from './head-loss';
 
 /**
@@ -64,14 +65,28 @@ export function sampleRows(world: ReturnType<typeof knownMap>, n: number, sigma:
 }
 
 /** Share of rows whose nearest prompt to H·L2(e) is their class. */
-export function accuracy(H: Float64Array, audio: Float64Array, labels: Int32Array, prompts: Float64Array, d: number) {
+export async function accuracy(
+  H: Float64Array,
+  audio: Float64Array,
+  labels: Int32Array,
+  prompts: Float64Array,
+  d: number,
+  matmul: MatMul = jsMatMul,
+): Promise<number> {
   const n = labels.length;
   const k = prompts.length / d;
   const x = unit(audio, n, d);
   const rows = Int32Array.from({ length: n }, (_, i) => i);
-  return (
-    batchLoss(H, x, labels, { data: prompts, rows: k, d }, rows, { objective: 'cosine', temperature: 1 }).correct / n
+  const fit = await batchLoss(
+    H,
+    x,
+    labels,
+    { data: prompts, rows: k, d },
+    rows,
+    { objective: 'cosine', temperature: 1 },
+    matmul,
   );
+  return fit.correct / n;
 }
 
 /** The d×d identity: the zero-shot head. */

@@ -1,4 +1,5 @@
 import { InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
+import { jsMatMul, type MatMul } from '@audio-concepts/decomposer-lasso';
 import { gaussian, mulberry32 } from '@audio-concepts/shared-random';
 import { Adam } from './adam';
 import { batchLoss, HEAD_OBJECTIVES, type HeadObjective, type LossSettings, type UnitRows } from './head-loss';
@@ -37,6 +38,11 @@ export interface HeadTrainingOptions {
   seed?: number;
   /** called after every epoch */
   onEpoch?: (progress: EpochProgress) => void;
+  /**
+   * the kernel of the products (default: the portable one; onnxruntime's GEMM is many times faster). Each kernel is
+   * deterministic, but two kernels sum in different orders: the same seed gives the same bytes with the same kernel.
+   */
+  matmul?: MatMul;
 }
 
 export interface EpochProgress {
@@ -51,7 +57,9 @@ export interface TrainedHead {
   /** H, d × d row-major (output = H · input) */
   matrix: Float64Array;
   d: number;
-  settings: Required<Omit<HeadTrainingOptions, 'onEpoch'>>;
+  settings: Required<Omit<HeadTrainingOptions, 'onEpoch' | 'matmul'>>;
+  /** the name of the product kernel that trained it */
+  kernel: string;
   metrics: {
     trainRows: number;
     valRows: number;
@@ -75,15 +83,16 @@ export const HEAD_TRAINING_DEFAULTS = {
   patience: 10,
   temperature: 0.07,
   seed: 1,
-} as const satisfies Required<Omit<HeadTrainingOptions, 'onEpoch'>>;
+} as const satisfies Required<Omit<HeadTrainingOptions, 'onEpoch' | 'matmul'>>;
 
 /**
  * Trains the projection head H of the fine-tuned variant (DESIGN §1): mini-batch Adam on the objective over the
  * training rows, shuffled each epoch, early stopping on a validation share held out per class. The same data,
- * options and seed give the same H, bit for bit (one thread, a fixed order of every sum).
+ * options, seed and kernel give the same H, bit for bit (a fixed order of every sum).
  */
-export function trainHead(data: HeadTrainingData, options: HeadTrainingOptions = {}): TrainedHead {
+export async function trainHead(data: HeadTrainingData, options: HeadTrainingOptions = {}): Promise<TrainedHead> {
   const settings = resolveSettings(options);
+  const matmul = options.matmul ?? jsMatMul;
   const { n, d, k } = data;
   checkData(data);
   const x = unitRows(data.audio, n, d, 'audio embeddings');
@@ -111,12 +120,12 @@ export function trainHead(data: HeadTrainingData, options: HeadTrainingOptions =
     for (let start = 0; start < order.length; start += settings.batchSize) {
       const batch = order.subarray(start, Math.min(order.length, start + settings.batchSize));
       gradient.fill(0);
-      lossSum += batchLoss(H, x, labels, prompts, batch, loss, gradient).loss * batch.length;
+      lossSum += (await batchLoss(H, x, labels, prompts, batch, loss, matmul, gradient)).loss * batch.length;
       adam.update(H, gradient);
     }
     trainLoss = lossSum / order.length;
     epochsRun = epoch;
-    const val = validation.length > 0 ? batchLoss(H, x, labels, prompts, validation, loss) : null;
+    const val = validation.length > 0 ? await batchLoss(H, x, labels, prompts, validation, loss, matmul) : null;
     options.onEpoch?.({
       epoch,
       epochs: settings.epochs,
@@ -129,12 +138,13 @@ export function trainHead(data: HeadTrainingData, options: HeadTrainingOptions =
     else if (epoch - best.epoch >= settings.patience) break;
   }
   const matrix = validation.length > 0 ? best.H : H;
-  const trainFit = batchLoss(matrix, x, labels, prompts, train, loss);
-  const valFit = validation.length > 0 ? batchLoss(matrix, x, labels, prompts, validation, loss) : null;
+  const trainFit = await batchLoss(matrix, x, labels, prompts, train, loss, matmul);
+  const valFit = validation.length > 0 ? await batchLoss(matrix, x, labels, prompts, validation, loss, matmul) : null;
   return {
     matrix,
     d,
     settings,
+    kernel: matmul.name,
     metrics: {
       trainRows: train.length,
       valRows: validation.length,
@@ -151,6 +161,7 @@ export function trainHead(data: HeadTrainingData, options: HeadTrainingOptions =
 function resolveSettings(options: HeadTrainingOptions): TrainedHead['settings'] {
   const settings = { ...HEAD_TRAINING_DEFAULTS, ...withoutUndefined(options) };
   delete (settings as HeadTrainingOptions).onEpoch;
+  delete (settings as HeadTrainingOptions).matmul;
   if (!HEAD_OBJECTIVES.includes(settings.objective))
     throw new InvalidInputError(`objective must be one of ${HEAD_OBJECTIVES.join(', ')}, got '${settings.objective}'`);
   if (!HEAD_INITS.includes(settings.init))
