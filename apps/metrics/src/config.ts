@@ -1,7 +1,7 @@
 import { DEFAULT_BROKERS, kafkaSecurityProblems } from '@audio-concepts/platform-kafka';
 import { EnvReader, isLoopback } from '@audio-concepts/platform-runtime';
-import { TOPICS } from '@audio-concepts/shared-contracts';
-import { StreamGroups, type DriftSettings, type WatchedGroup } from '@audio-concepts/metrics-service';
+import { type DriftSettings, type WatchedGroup } from '@audio-concepts/metrics-service';
+import { StreamGroups, TOPICS } from '@audio-concepts/shared-contracts';
 
 /** Injection token of the `MetricsConfig`. */
 export const METRICS_CONFIG = Symbol('METRICS_CONFIG');

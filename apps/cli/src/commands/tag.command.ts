@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ProjectionHead } from '@audio-concepts/decomposer-concepts';
 import { openAudio } from '@audio-concepts/ingest-audio';
 import { openConceptSpace, openTagSpace, type OpenedConceptSpace } from '@audio-concepts/pipeline-embedded';
 import { InterruptedError, UsageError, WindowsFailedError } from '../cli-error';
@@ -27,6 +28,7 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   const { signal } = interrupt;
   // One input is opened first: a missing or unreadable file is reported before the model loads.
   const first = inputs.length === 1 ? await openAudio(inputs[0], { stdin: process.stdin, signal }) : undefined;
+  const head = options.head ? await ProjectionHead.load(options.head) : undefined;
 
   const opened = await openModel(modelPath, options, say).catch((error: unknown) => {
     interrupt.restore();
@@ -36,6 +38,7 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   const run: TagRun = {
     encoder: opened.encoder,
     space: opened.space,
+    head,
     options,
     writer: frameWriter(format, { modelId: opened.encoder.modelId, unknownFit: options.unknownFit, top: options.top }),
     signal: interrupt.signal,
@@ -49,7 +52,13 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   let failedInputs: string[];
   try {
     checkWindow(options.window, opened.encoder);
+    checkHead(head, opened.space);
     introduce(opened, modelPath, options.lambda, say);
+    if (head)
+      say(
+        `head ${head.id} (${head.d} × ${head.d})` +
+          (head.audioMeanD ? ', with its audio mean' : '; it has no audio mean stored: m_a = 0 for its windows'),
+      );
     run.write(run.writer.begin());
     const loop = { inputs, first, sampleRate: opened.encoder.sampleRate, signal, say };
     failedInputs = await eachInput(loop, async (audio, stream, index) => {
@@ -94,6 +103,12 @@ function openModel(modelPath: string, options: TagCommandOptions, say: (message:
   return options.space
     ? openTagSpace({ ...common, space: options.space })
     : openConceptSpace({ ...common, vocab: options.vocab, calibrate: options.calibrate, log: say });
+}
+
+/** A head must map the model's embeddings: d × d with the model's d. */
+function checkHead(head: ProjectionHead | undefined, space: OpenedConceptSpace['space']): void {
+  if (head && head.d !== space.d)
+    throw new UsageError(`--head is ${head.d} × ${head.d}, but the model's embeddings have d = ${space.d}`);
 }
 
 /** A window longer than the model's feature extractor takes (CLAP: 10 s) cannot be encoded: a usage error. */

@@ -1,6 +1,6 @@
 import { MIN_TAIL_S, type AudioStream } from '@audio-concepts/ingest-audio';
 import { clockFor, tagAudio, type FailedWindow, type TagOptions } from '@audio-concepts/pipeline-embedded';
-import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
+import type { ConceptSpace, ProjectionHead } from '@audio-concepts/decomposer-concepts';
 import { Progress } from '../progress';
 import { withMinWeight, type FrameWriter } from './frame-writer';
 import { InputSummary } from './input-summary';
@@ -10,6 +10,7 @@ import type { TagCommandOptions } from './tag.options';
 export interface TagRun {
   encoder: Parameters<typeof tagAudio>[1];
   space: ConceptSpace;
+  head?: ProjectionHead;
   options: TagCommandOptions;
   writer: FrameWriter;
   signal: AbortSignal;
@@ -48,6 +49,7 @@ export async function tagInput(run: TagRun, audio: AudioStream, stream: string, 
     batchSize: options.batch,
     maxSeconds: options.maxSeconds,
     signal: run.signal,
+    head: run.head,
   };
   const started = performance.now();
   try {

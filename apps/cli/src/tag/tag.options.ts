@@ -20,6 +20,7 @@ export interface TagCommandOptions {
   json?: boolean;
   calibrate?: string;
   space?: string;
+  head?: string;
   allowNetwork?: boolean;
   device: 'auto' | 'cpu' | 'cuda';
   dtype?: ClapDtype;
@@ -102,6 +103,11 @@ export function tagCommandDefinition(): Command {
       '--space <DIR|ID>',
       'a stored concept space (`space build`; a directory, or an id in <cache-dir>/spaces): no text embedding is ' +
         'computed and only the audio tower loads; --model must be the model the space was built with',
+    )
+    .option(
+      '--head <DIR>',
+      'a projection head (`train-head --out DIR`): each window is decomposed as H·L2(e) with the m_a stored with the ' +
+        'head, and the JSON frames carry its head_id',
     )
     .option('--allow-network', ALLOW_NETWORK_HELP)
     .addOption(new Option('--device <D>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))

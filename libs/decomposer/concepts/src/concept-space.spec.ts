@@ -285,6 +285,21 @@ describe('ConceptSpace.decompose', () => {
     expect(Array.from(after.weights)).toEqual(Array.from(before.weights));
   });
 
+  it('withAudioMean: decomposes as a space built with that m_a, sharing the solver, which only the original closes', async () => {
+    const mean = Float64Array.from(space.audioMeanD, (x, t) => (t % 2 === 0 ? x : -x));
+    const derived = space.withAudioMean(mean);
+    const built = build({ audioReferenceNxD: undefined, audioMeanD: mean });
+    expect(derived.id).toBe(built.id);
+    expect(derived.id).not.toBe(space.id);
+    const a = await derived.decompose(embeddings, 20, { lambda: 0.05 });
+    const b = await built.decompose(embeddings, 20, { lambda: 0.05 });
+    expect(Array.from(a.weights)).toEqual(Array.from(b.weights));
+    await derived.close();
+    const again = await derived.decompose(embeddings, 20, { lambda: 0.05 });
+    expect(Array.from(again.weights)).toEqual(Array.from(a.weights));
+    expect(() => space.withAudioMean(new Float64Array(d + 1))).toThrow(ShapeMismatchError);
+  });
+
   it('uses worker threads with the same results', async () => {
     const threaded = build({}, { threads: 2 });
     const many = plantedEmbeddings(space, plans(40, 5));

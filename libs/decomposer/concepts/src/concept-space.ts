@@ -145,6 +145,8 @@ export class ConceptSpace {
   private readonly zeroDirectionTolerance: number;
   private solverPromise: Promise<NonNegativeLasso> | undefined;
   private cachedId: string | undefined;
+  /** the space this one was derived from by `withAudioMean`: its solver is shared, and closed by it */
+  private parent: ConceptSpace | undefined;
 
   private constructor(
     parts: {
@@ -350,8 +352,33 @@ export class ConceptSpace {
     return { count: selected.length, meanWeightsC, concepts: this.topConcepts(meanWeightsC, k) };
   }
 
+  /**
+   * The same concepts with another audio mean m_a (a projection head's, taken over the projected corpus): the
+   * dictionary and the Lasso solver (its Gram matrix, its threads) are shared with this space, which alone closes
+   * them. The derived space's id differs (m_a is part of it).
+   */
+  withAudioMean(audioMeanD: ArrayLike<number>): ConceptSpace {
+    checkAudioMean(audioMeanD, this.d, 'calibration');
+    const derived = new ConceptSpace(
+      {
+        c: this.c,
+        d: this.d,
+        names: this.names,
+        textEmbeddingsCxD: this.textEmbeddingsCxD,
+        dictionaryCxD: this.dictionaryCxD,
+        audioMeanD: Float32Array.from(audioMeanD),
+        audioMeanSource: 'calibration',
+        metadata: Object.freeze({ ...this.metadata, calibrationHash: float32Sha256(audioMeanD) }),
+      },
+      this.runtime,
+    );
+    derived.parent = this.parent ?? this;
+    return derived;
+  }
+
   /** Stops the solver's threads; the Lasso dictionary stays cached and later decompositions restart them. */
   async close(): Promise<void> {
+    if (this.parent) return;
     const solver = await this.solverPromise?.catch(() => undefined);
     await solver?.close();
   }
@@ -375,6 +402,7 @@ export class ConceptSpace {
   }
 
   private lassoSolver(): Promise<NonNegativeLasso> {
+    if (this.parent) return this.parent.lassoSolver();
     if (this.solverPromise === undefined) {
       const { matmul, threads } = this.runtime;
       const promise = LassoDictionary.create(this.dictionary64, this.c, this.d, matmul).then(

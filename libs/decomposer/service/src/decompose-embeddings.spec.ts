@@ -1,9 +1,10 @@
 import type { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
-import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
+import { ProjectionHead, type ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { embeddingsOf, matrixOf, smallSpace } from './__fixtures__/small-space';
 import { decomposeEmbeddings } from './decompose-embeddings';
+import { HeadBook } from './head-book';
 
 const spaces: ConceptSpace[] = [];
 function track(space: ConceptSpace): ConceptSpace {
@@ -15,8 +16,14 @@ afterAll(async () => {
 });
 
 /** What the frames must be: the library's batched decomposition of `embeddings`, every non-zero concept or the top k. */
-async function expectedFrames(space: ConceptSpace, embeddings: AudioEmbedding[], lambda: number, topK = Infinity) {
-  const result = await space.decompose(matrixOf(embeddings, space.d), embeddings.length, { lambda });
+async function expectedFrames(
+  space: ConceptSpace,
+  embeddings: AudioEmbedding[],
+  lambda: number,
+  topK = Infinity,
+  inputs: ArrayLike<number> = matrixOf(embeddings, space.d),
+) {
+  const result = await space.decompose(inputs, embeddings.length, { lambda });
   return embeddings.map((e, i): ConceptFrame => ({
     streamId: e.streamId,
     windowSeq: e.windowSeq,
@@ -67,10 +74,8 @@ describe('decomposeEmbeddings', () => {
   });
 
   it('without topK a frame carries every non-zero concept, largest first: l0 is their count', async () => {
-    const frames = (await decomposeEmbeddings(space, embeddings, { lambda: 0.05, headId: 'h1' })) as ConceptFrame[];
-    expect(frames).toEqual(
-      (await expectedFrames(space, embeddings, 0.05)).map((frame) => ({ ...frame, headId: 'h1' })),
-    );
+    const frames = (await decomposeEmbeddings(space, embeddings, { lambda: 0.05 })) as ConceptFrame[];
+    expect(frames).toEqual(await expectedFrames(space, embeddings, 0.05));
     const result = await space.decompose(matrixOf(embeddings, space.d), embeddings.length, { lambda: 0.05 });
     frames.forEach((frame, i) => {
       const row = Array.from(result.weights.subarray(i * space.c, (i + 1) * space.c));
@@ -81,8 +86,24 @@ describe('decomposeEmbeddings', () => {
         expect(frame.concepts[k - 1].weight).toBeGreaterThanOrEqual(frame.concepts[k].weight);
     });
     expect(frames.some((f) => f.l0 > 5)).toBe(true);
-    const infinite = await decomposeEmbeddings(space, embeddings, { lambda: 0.05, topK: Infinity, headId: 'h1' });
+    const infinite = await decomposeEmbeddings(space, embeddings, { lambda: 0.05, topK: Infinity });
     expect(infinite).toEqual(frames);
+  });
+
+  it("with a projection head decomposes H·L2(e) over the head's m_a, and the frames name the head", async () => {
+    const d = space.d;
+    // H: the identity plus a seeded perturbation; m_a over the embeddings projected by it
+    let seed = 3;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const H = Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0) + 0.2 * random());
+    const head = ProjectionHead.withReference(H, d, matrixOf(embeddings, d), embeddings.length);
+    const live = new HeadBook(space).add(head, space.id);
+    const frames = (await decomposeEmbeddings(space, embeddings, { lambda: 0.05, head: live })) as ConceptFrame[];
+    const projected = head.project(matrixOf(embeddings, d), embeddings.length);
+    const expected = await expectedFrames(space.withAudioMean(head.audioMeanD!), embeddings, 0.05, Infinity, projected);
+    expect(frames).toEqual(expected.map((frame) => ({ ...frame, conceptSpaceId: space.id, headId: head.id })));
+    const plain = (await decomposeEmbeddings(space, embeddings, { lambda: 0.05 })) as ConceptFrame[];
+    expect(frames.map((f) => f.concepts)).not.toEqual(plain.map((f) => f.concepts));
   });
 
   it('reports each bad embedding in its slot and still decomposes the others in one call', async () => {

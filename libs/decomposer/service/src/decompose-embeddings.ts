@@ -1,6 +1,7 @@
 import { vectorOf, type AudioEmbedding, type ConceptFrame } from '@audio-concepts/shared-contracts';
 import type { ConceptDecomposition, ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
+import type { LiveHead } from './head-book';
 
 export interface DecomposeEmbeddingsOptions {
   /** the L1 penalty λ (DESIGN §1), finite and ≥ 0 */
@@ -10,8 +11,11 @@ export interface DecomposeEmbeddingsOptions {
    * Kafka carry them; an integer ≥ 1 cuts the list (a gRPC caller's top_k). l0 counts them all either way.
    */
   topK?: number;
-  /** id of the projection head the embeddings already went through ("" or absent: none); copied to the frames */
-  headId?: string;
+  /**
+   * a projection head: each embedding e is decomposed as H·L2(e) over the head's space (m_a of the projected corpus);
+   * frames carry its id in head_id and the base space's id in concept_space_id. Absent: no head (head_id "").
+   */
+  head?: LiveHead;
 }
 
 /**
@@ -41,7 +45,7 @@ export async function decomposeEmbeddings(
 
   if (valid.length === 0) return results as Array<ConceptFrame | Error>;
   try {
-    const decomposition = await decomposeRows(space, valid, options.lambda);
+    const decomposition = await decomposeRows(space, valid, options);
     valid.forEach(
       ({ index }, row) => (results[index] = frameOf(space, embeddings[index], decomposition, row, options)),
     );
@@ -52,7 +56,7 @@ export async function decomposeEmbeddings(
     for (const one of valid) {
       const embedding = embeddings[one.index];
       try {
-        results[one.index] = frameOf(space, embedding, await decomposeRows(space, [one], options.lambda), 0, options);
+        results[one.index] = frameOf(space, embedding, await decomposeRows(space, [one], options), 0, options);
       } catch (itemError) {
         if (!(itemError instanceof InvalidInputError)) throw itemError;
         results[one.index] = new InvalidInputError(`${itemName(embedding)}: ${itemError.message}`, {
@@ -114,12 +118,13 @@ function checkEmbedding(space: ConceptSpace, embedding: AudioEmbedding, row: num
 async function decomposeRows(
   space: ConceptSpace,
   rows: readonly { vector: Float32Array }[],
-  lambda: number,
+  { lambda, head }: DecomposeEmbeddingsOptions,
 ): Promise<ConceptDecomposition> {
   const { d } = space;
   const embeddingsNxD = new Float32Array(rows.length * d);
   rows.forEach(({ vector }, row) => embeddingsNxD.set(vector, row * d));
-  return space.decompose(embeddingsNxD, rows.length, { lambda });
+  if (!head) return space.decompose(embeddingsNxD, rows.length, { lambda });
+  return head.space.decompose(head.head.project(embeddingsNxD, rows.length), rows.length, { lambda });
 }
 
 function frameOf(
@@ -139,7 +144,7 @@ function frameOf(
     startMs: embedding.startMs,
     durationMs: embedding.durationMs,
     conceptSpaceId: space.id,
-    headId: options.headId ?? '',
+    headId: options.head?.id ?? '',
     lambda: f32(options.lambda),
     concepts: space
       .topConcepts(weightsC, options.topK ?? Infinity)

@@ -13,6 +13,18 @@ export class UnknownConceptSpaceError extends AudioConceptsError {
   }
 }
 
+/** A request or an activation names a projection head this decomposer has not been given. */
+export class UnknownHeadError extends AudioConceptsError {
+  constructor(
+    readonly headId: string,
+    readonly known: readonly string[],
+  ) {
+    super(
+      `projection head ${JSON.stringify(headId)} is not known here: known ${known.length > 0 ? known.map((id) => JSON.stringify(id)).join(', ') : 'none'} (or "" for no head)`,
+    );
+  }
+}
+
 /**
  * One embedding of a request could not be decomposed; the whole request is rejected. `index` is its position in
  * the request, `cause` the item's own error (ShapeMismatchError, NonFiniteValueError, InvalidInputError).

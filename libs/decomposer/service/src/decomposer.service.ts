@@ -8,6 +8,7 @@ import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
 import type { StageRule } from '@audio-concepts/platform-stage';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { decomposeEmbeddings } from './decompose-embeddings';
+import { HeadBook, type LiveHead } from './head-book';
 import { RejectedEmbeddingError, UnknownConceptSpaceError } from './decomposer.errors';
 import type { DecomposerMetrics } from './decomposer.metrics';
 
@@ -22,6 +23,8 @@ export interface DecomposerOptions {
   /** most embeddings in one Decompose request (default 1024) */
   maxEmbeddingsPerRequest?: number;
   metrics?: DecomposerMetrics;
+  /** the projection heads of the default space, and which is live per stream group (none: no heads) */
+  heads?: HeadBook;
 }
 
 /**
@@ -35,6 +38,8 @@ export class Decomposer {
   readonly maxEmbeddingsPerRequest: number;
   private readonly spaces: readonly ConceptSpace[];
   private readonly metrics: DecomposerMetrics | undefined;
+  /** the default space's projection heads and the live one per stream group */
+  readonly heads: HeadBook;
 
   constructor(options: DecomposerOptions) {
     if (options.spaces.length === 0) throw new InvalidInputError('a decomposer needs at least one concept space');
@@ -48,6 +53,9 @@ export class Decomposer {
     this.lambda = options.lambda;
     this.maxEmbeddingsPerRequest = max;
     this.metrics = options.metrics;
+    this.heads = options.heads ?? new HeadBook(this.spaces[0]);
+    if (this.heads.space !== this.spaces[0])
+      throw new InvalidInputError('the head book must be for the default concept space');
   }
 
   get defaultSpace(): ConceptSpace {
@@ -76,10 +84,30 @@ export class Decomposer {
     }));
   }
 
-  /** The Kafka path: the default space and λ, every non-zero concept; each slot is a frame or the item's Error. */
+  /**
+   * The Kafka path: the default space and λ, every non-zero concept; each slot is a frame or the item's Error. Each
+   * embedding goes through the head live for its stream's group when the batch starts (the same head for the whole
+   * batch: a head activated meanwhile applies from the next batch on).
+   */
   async decomposeBatch(embeddings: readonly AudioEmbedding[]): Promise<Array<ConceptFrame | Error>> {
     const started = performance.now();
-    const results = await decomposeEmbeddings(this.defaultSpace, embeddings, { lambda: this.lambda });
+    const headOf = this.heads.snapshot();
+    const byHead = new Map<LiveHead | undefined, number[]>();
+    embeddings.forEach((embedding, i) => {
+      const head = headOf(embedding.streamId);
+      const rows = byHead.get(head);
+      if (rows) rows.push(i);
+      else byHead.set(head, [i]);
+    });
+    const results: Array<ConceptFrame | Error> = new Array(embeddings.length);
+    for (const [head, rows] of byHead) {
+      const part = await decomposeEmbeddings(
+        this.defaultSpace,
+        rows.map((i) => embeddings[i]),
+        { lambda: this.lambda, head },
+      );
+      rows.forEach((i, k) => (results[i] = part[k]));
+    }
     this.metrics?.observeBatch('kafka', secondsSince(started), results);
     return results;
   }
@@ -103,7 +131,15 @@ export class Decomposer {
         `${n} embeddings in one request, at most ${this.maxEmbeddingsPerRequest}: split it into smaller requests`,
       );
     const started = performance.now();
-    const results = await decomposeEmbeddings(space, request.embeddings, { lambda, topK });
+    let head: LiveHead | undefined;
+    if (request.headId) {
+      if (space !== this.defaultSpace)
+        throw new InvalidInputError(
+          `head ${request.headId} is for the default concept space ${this.defaultSpace.id}, not ${space.id}`,
+        );
+      head = this.heads.get(request.headId);
+    }
+    const results = await decomposeEmbeddings(space, request.embeddings, { lambda, topK, head });
     const rejected = results.filter((result) => result instanceof Error);
     // A rejected request delivers no frames: only its rejections count.
     this.metrics?.observeBatch('grpc', secondsSince(started), rejected.length > 0 ? rejected : results);

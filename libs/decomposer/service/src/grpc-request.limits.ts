@@ -15,6 +15,7 @@ type StringFields = (request: never) => Iterable<[field: string, value: string]>
 export const REQUEST_STRING_FIELDS: Readonly<Record<string, StringFields>> = {
   '/audio_concepts.v1.Decomposer/Decompose': function* (request: DecomposeRequest) {
     yield ['concept_space_id', request.conceptSpaceId];
+    yield ['head_id', request.headId];
     for (const [i, embedding] of request.embeddings.entries()) {
       yield [`embeddings[${i}].stream_id`, embedding.streamId];
       yield [`embeddings[${i}].model_id`, embedding.modelId];

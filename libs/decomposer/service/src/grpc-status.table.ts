@@ -5,7 +5,7 @@ import {
   ShapeMismatchError,
   errorMessage,
 } from '@audio-concepts/shared-errors';
-import { UnknownConceptSpaceError } from './decomposer.errors';
+import { UnknownConceptSpaceError, UnknownHeadError } from './decomposer.errors';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -15,6 +15,7 @@ export const GRPC_STATUS_OF_ERROR: readonly (readonly [ErrorClass, status])[] = 
   [ShapeMismatchError, status.INVALID_ARGUMENT],
   [NonFiniteValueError, status.INVALID_ARGUMENT],
   [UnknownConceptSpaceError, status.NOT_FOUND],
+  [UnknownHeadError, status.NOT_FOUND],
 ];
 
 /** The status and details a failed call answers with; anything not in the table is INTERNAL. */

@@ -1,5 +1,6 @@
 export { decomposeEmbeddings, itemName, type DecomposeEmbeddingsOptions } from './decompose-embeddings';
-export { RejectedEmbeddingError, UnknownConceptSpaceError } from './decomposer.errors';
+export { RejectedEmbeddingError, UnknownConceptSpaceError, UnknownHeadError } from './decomposer.errors';
+export { HeadBook, type LiveHead } from './head-book';
 export {
   DECOMPOSER_GRPC_SERVICE,
   DecomposerGrpcServer,

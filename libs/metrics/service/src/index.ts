@@ -5,6 +5,5 @@ export { MetricsStage, type MetricsStageOptions } from './metrics.stage';
 export { PipelineOffsets, type WatchedGroup } from './pipeline.offsets';
 export { readLatestState } from './state.reader';
 export { decodeState, encodeState, type MetricsState } from './state.record';
-export { DEFAULT_STREAM_GROUP, StreamGroups } from './stream-groups';
 export { WATCH_METRIC_NAMES, WatchMetrics } from './watch.metrics';
 export { driftFrameOf, Watcher, type WatchedFrame, type WatcherOptions, type WatcherSnapshot, type WatchSink } from './watcher';

@@ -7,7 +7,7 @@ import { waitFor } from '@audio-concepts/platform-kafka/testing';
 import { ConceptFrame } from '@audio-concepts/shared-contracts';
 import { MetricsStage } from './metrics.stage';
 import { readLatestState } from './state.reader';
-import { StreamGroups } from './stream-groups';
+import { StreamGroups } from '@audio-concepts/shared-contracts';
 import { WatchMetrics } from './watch.metrics';
 import { Watcher } from './watcher';
 

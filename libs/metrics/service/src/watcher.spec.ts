@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DriftFrame } from '@audio-concepts/metrics-drift';
 import { SceneWorld, TARGET } from '@audio-concepts/metrics-drift/testing';
 import { ConceptFrame, DriftEvent, DriftEventKind } from '@audio-concepts/shared-contracts';
-import { StreamGroups } from './stream-groups';
+import { StreamGroups } from '@audio-concepts/shared-contracts';
 import { WatchMetrics } from './watch.metrics';
 import { Watcher, type WatchedFrame } from './watcher';
 

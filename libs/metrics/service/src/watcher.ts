@@ -3,7 +3,7 @@ import type { ConceptFrame, DriftEvent } from '@audio-concepts/shared-contracts'
 import { ConceptLabels } from './concept-labels';
 import { driftEventKindName, driftEventOf } from './drift-event';
 import { GroupDrift, type DriftSettings, type GroupDriftSnapshot, type GroupDriftStatus } from './group-drift';
-import type { StreamGroups } from './stream-groups';
+import type { StreamGroups } from '@audio-concepts/shared-contracts';
 import type { WatchMetrics } from './watch.metrics';
 
 /** A frame as the watcher saw it, for the live page. */

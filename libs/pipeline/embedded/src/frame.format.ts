@@ -38,7 +38,8 @@ export function isUnknown(frame: ConceptFrame, unknownFit: number = DEFAULTS.unk
 /**
  * The JSON line of `tag --json` and `tail --json`: the DESIGN §4 keys (snake_case) stream, window_seq, start_s,
  * end_s, concepts [{label, weight}] largest first (every one the frame lists, or the `top` largest), cosine, l0;
- * then model_id (null when not known), concept_space_id, and fit and unknown (when the frame has a fit). Weights,
+ * then model_id (null when not known), concept_space_id, head_id (only for a frame decomposed through a projection
+ * head), and fit and unknown (when the frame has a fit). Weights,
  * cosine and fit keep 6 decimals: the float32 values a frame carries, to about 1e-6.
  */
 export function frameJson(frame: ConceptFrame, view: FrameView = {}): string {
@@ -52,6 +53,7 @@ export function frameJson(frame: ConceptFrame, view: FrameView = {}): string {
     l0: frame.l0,
     model_id: view.modelId ?? null,
     concept_space_id: frame.conceptSpaceId,
+    ...(frame.headId ? { head_id: frame.headId } : {}),
     ...(frame.fit === undefined ? {} : { fit: round(frame.fit, 6), unknown: isUnknown(frame, view.unknownFit) }),
   });
 }

@@ -1,5 +1,5 @@
-import { Decomposer, decomposeRule } from '@audio-concepts/decomposer-service';
-import type { ConceptSpace } from '@audio-concepts/decomposer-concepts';
+import { Decomposer, decomposeRule, HeadBook } from '@audio-concepts/decomposer-service';
+import type { ConceptSpace, ProjectionHead } from '@audio-concepts/decomposer-concepts';
 import type { WindowModel } from '@audio-concepts/encoder-stage';
 import type { AudioStream } from '@audio-concepts/ingest-audio';
 import { runInMemory } from '@audio-concepts/platform-stage';
@@ -10,6 +10,8 @@ export { TAG_MAX_WAIT_MS, type FailedWindow } from './embed.pipeline';
 
 export interface TagOptions extends EmbedOptions {
   lambda: number;
+  /** a projection head every window goes through (H·L2(e), the head's m_a); frames carry its id */
+  head?: ProjectionHead;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface TagOptions extends EmbedOptions {
  * a window that fails goes to `onFailed` and the run goes on. Frames come out in window order as soon as their
  * batch is decomposed (a batch waits at most `maxWaitMs` to fill, so a live stream is not held back), equal to the
  * services' frames for the same audio: every non-zero concept, largest first (how many to show is the caller's).
+ * With a head, every window goes through it as the decomposer's live head (the services' code path).
  */
 export function tagAudio(
   audio: AudioStream,
@@ -29,6 +32,8 @@ export function tagAudio(
   stream = audio.uri,
 ): AsyncIterable<ConceptFrame> {
   const embeddings = embedAudio(audio, model, options, onFailed, stream);
-  const decomposer = new Decomposer({ spaces: [space], lambda: options.lambda });
+  const heads = new HeadBook(space);
+  if (options.head) heads.activate('default', heads.add(options.head).id);
+  const decomposer = new Decomposer({ spaces: [space], lambda: options.lambda, heads });
   return runInMemory(decomposeRule(decomposer), embeddings, stageBatching(options, onFailed));
 }

@@ -1,4 +1,4 @@
-import { AudioEmbedding, AudioWindow, ConceptFrame, HeadVersion } from '@audio-concepts/shared-contracts';
+import { AudioEmbedding, AudioWindow, ConceptFrame, HeadControl } from '@audio-concepts/shared-contracts';
 import { InvalidInputError, errorMessage } from '@audio-concepts/shared-errors';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 
@@ -14,7 +14,7 @@ export const MESSAGE_TYPES = {
   'audio_concepts.v1.AudioWindow': AudioWindow as MessageType<AudioWindow>,
   'audio_concepts.v1.AudioEmbedding': AudioEmbedding as MessageType<AudioEmbedding>,
   'audio_concepts.v1.ConceptFrame': ConceptFrame as MessageType<ConceptFrame>,
-  'audio_concepts.v1.HeadVersion': HeadVersion as MessageType<HeadVersion>,
+  'audio_concepts.v1.HeadControl': HeadControl as MessageType<HeadControl>,
 } as const;
 
 /** A message value that is not the protobuf it should be: poison, for the dead-letter topic. */

@@ -5,6 +5,8 @@ export {
   ConceptWeight,
   DriftEvent,
   DriftEventKind,
+  HeadActivation,
+  HeadControl,
   HeadVersion,
   SignalChange,
 } from './generated/audio_concepts/v1/concepts';
@@ -18,6 +20,7 @@ export {
   ListConceptSpacesResponse,
   type DecomposerServer,
 } from './generated/audio_concepts/v1/decomposer';
+export { DEFAULT_STREAM_GROUP, StreamGroups } from './stream-groups';
 export { TOPICS, deadLetterTopic, type Topic } from './topics';
 export {
   audioEmbeddingWith,

@@ -6,7 +6,7 @@ export const TOPICS = {
   embeddings: 'audio.embeddings.v1',
   /** ConceptFrame */
   concepts: 'audio.concepts.v1',
-  /** HeadVersion (keyed by concept space id) */
+  /** HeadControl: trained heads (key head/<id>) and the live head per stream group (key live/<space>/<group>); compacted */
   heads: 'control.heads.v1',
   /** ingest's durable stream positions: compacted, JSON {next_seq, next_start_ms, updated_at, instance}; no DLQ */
   positions: 'audio.stream-positions.v1',

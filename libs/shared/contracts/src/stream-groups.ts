@@ -13,7 +13,8 @@ interface GroupRule {
 }
 
 /**
- * Maps stream ids to a bounded set of stream groups (metrics and drift are per group, never per stream).
+ * Maps stream ids to a bounded set of stream groups (metrics and drift are per group, never per stream; the live
+ * projection head is chosen per group).
  * Rules `glob=group` are tried in order; `*` matches any run of characters, `?` one; the first match wins;
  * a stream no rule matches is in `default`.
  */
@@ -24,8 +25,11 @@ export class StreamGroups {
     this.rules = rules.map(({ glob, group }) => ({ glob, group, pattern: globPattern(glob) }));
   }
 
-  /** Parses METRICS_GROUPS: comma-separated `glob=group` pairs, e.g. `street-*=street,studio-*=studio`. */
-  static parse(text: string | undefined): StreamGroups {
+  /**
+   * Parses comma-separated `glob=group` pairs, e.g. `street-*=street,studio-*=studio` (the metrics service's
+   * METRICS_GROUPS, the decomposer's STREAM_GROUPS); `setting` names the variable in errors.
+   */
+  static parse(text: string | undefined, setting = 'METRICS_GROUPS'): StreamGroups {
     const rules: { glob: string; group: string }[] = [];
     const problems: string[] = [];
     for (const part of (text ?? '').split(',').map((p) => p.trim())) {
@@ -38,7 +42,7 @@ export class StreamGroups {
         problems.push(`group "${group}" (in "${part}") must be 1–64 letters, digits, '_', '.' or '-'`);
       else rules.push({ glob, group });
     }
-    if (problems.length > 0) throw new InvalidInputError(`METRICS_GROUPS: ${problems.join('; ')}`);
+    if (problems.length > 0) throw new InvalidInputError(`${setting}: ${problems.join('; ')}`);
     return new StreamGroups(rules);
   }
 
