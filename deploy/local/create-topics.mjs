@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Creates the topics listed in a topics.conf ("name partitions [compact]" per line) and their dead-letter
-// topics (`<name>.dlq`, same partition count; none for control.* and compacted topics) if they do not exist,
-// then waits until every partition has a leader. `compact` creates the topic with cleanup.policy=compact.
+// Creates the topics listed in a topics.conf ("name partitions [compact] [config=value …]" per line) and their
+// dead-letter topics (`<name>.dlq`, same partition count; none for control.* and compacted topics) if they do not
+// exist, then waits until every partition has a leader. `compact` creates the topic with cleanup.policy=compact;
+// config=value pairs are further topic configs (max.message.bytes=…).
 // Broker list from KAFKA_BROKERS (default 127.0.0.1:9092). Used by deploy/local/kafka.sh start.
 import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
@@ -17,14 +18,18 @@ const wanted = [];
 for (const line of readFileSync(configFile, 'utf8').split('\n')) {
   const text = line.replace(/#.*/, '').trim();
   if (!text) continue;
-  const [topic, partitions, policy, ...rest] = text.split(/\s+/);
+  const [topic, partitions, ...options] = text.split(/\s+/);
   const count = Number(partitions);
   if (!Number.isInteger(count) || count < 1) throw new Error(`${configFile}: bad partition count in "${line}"`);
-  if ((policy !== undefined && policy !== 'compact') || rest.length > 0) {
-    throw new Error(`${configFile}: expected "name partitions [compact]" in "${line}"`);
+  const compact = options[0] === 'compact';
+  const settings = compact ? options.slice(1) : options;
+  if (settings.some((s) => !/^[a-z.]+=\S+$/.test(s))) {
+    throw new Error(`${configFile}: expected "name partitions [compact] [config=value …]" in "${line}"`);
   }
-  const compact = policy === 'compact';
-  const configEntries = compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [];
+  const configEntries = [
+    ...(compact ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+    ...settings.map((s) => ({ name: s.slice(0, s.indexOf('=')), value: s.slice(s.indexOf('=') + 1) })),
+  ];
   wanted.push({ topic, numPartitions: count, replicationFactor, configEntries });
   if (!topic.startsWith('control.') && !compact) {
     wanted.push({ topic: `${topic}.dlq`, numPartitions: count, replicationFactor });

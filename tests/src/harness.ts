@@ -59,7 +59,7 @@ export async function createTopics(admin: Admin, partitions = 4): Promise<Pipeli
   return topics;
 }
 
-export type ServiceName = 'ingest' | 'encoder' | 'decomposer' | 'metrics';
+export type ServiceName = 'ingest' | 'encoder' | 'decomposer' | 'metrics' | 'trainer';
 
 /**
  * Starts a built service (apps/<name>/dist/main.js) on free ports; resolves once it is ready. A decomposer gets the

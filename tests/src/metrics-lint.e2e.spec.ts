@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ const COUNTED: Record<ServiceName, RegExp> = {
   encoder: /^audio_concepts_encoder_windows_encoded_total(\{[^}]*\})? [1-9]/m,
   decomposer: /^audio_concepts_decomposer_frame_l0_count(\{[^}]*\})? [1-9]/m,
   metrics: /^audio_concepts_frames_total\{stream_group="default"[^}]*\} [1-9]/m,
+  // no job runs here (heads.e2e.spec.ts trains some): the queue gauge is there from the start
+  trainer: /^audio_concepts_trainer_jobs_queued(\{[^}]*\})? 0/m,
 };
 
 /** `promtool check metrics` on `text`: its exit status and everything it said. */
@@ -45,7 +48,7 @@ describe('promtool check metrics on every service', () => {
     await admin.connect();
     const topics = await createTopics(admin, 2);
     const group = topics.windows.split('.')[1];
-    [services.decomposer, services.encoder, services.ingest, services.metrics] = await Promise.all([
+    [services.decomposer, services.encoder, services.ingest, services.metrics, services.trainer] = await Promise.all([
       startService('decomposer', {
         DECOMPOSER_INPUT_TOPIC: topics.embeddings,
         DECOMPOSER_OUTPUT_TOPIC: topics.concepts,
@@ -66,6 +69,11 @@ describe('promtool check metrics on every service', () => {
         ENCODER_INPUT_TOPIC: topics.windows,
         DECOMPOSER_INPUT_TOPIC: topics.embeddings,
         METRICS_PROBE_INTERVAL_MS: '1000',
+      }),
+      startService('trainer', {
+        TRAINER_TOKEN: TOKEN,
+        TRAINER_DATA_DIR: tmpdir(),
+        HEADS_TOPIC: `${topics.windows}.heads`,
       }),
     ]);
     frames = await collect(kafka, topics.concepts, ConceptFrame, 'audio_concepts.v1.ConceptFrame');
@@ -89,7 +97,7 @@ describe('promtool check metrics on every service', () => {
     expect(r.error === undefined && r.status === 0, INSTALL).toBe(true);
   });
 
-  it.each(['ingest', 'encoder', 'decomposer', 'metrics'] as const)(
+  it.each(['ingest', 'encoder', 'decomposer', 'metrics', 'trainer'] as const)(
     '%s: /metrics, with samples, passes promtool check metrics silently',
     async (name) => {
       const service = services[name]!;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import {
   Decomposer,
   DecomposerMetrics,
+  HeadBook,
   openStoredSpace,
   type OpenedStoredSpace,
 } from '@audio-concepts/decomposer-service';
@@ -71,6 +72,7 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
       lambda: config.lambda,
       maxEmbeddingsPerRequest: config.grpcMaxEmbeddings,
       metrics: this.metrics,
+      heads: new HeadBook(space, config.streamGroups),
     });
     const { metadata } = space;
     this.logger.log(

@@ -6,7 +6,7 @@ import {
   type GrpcTls,
 } from '@audio-concepts/decomposer-service';
 import { EnvReader, isLoopback } from '@audio-concepts/platform-runtime';
-import { DEFAULTS, defaultCacheDir, TOPICS } from '@audio-concepts/shared-contracts';
+import { DEFAULTS, defaultCacheDir, StreamGroups, TOPICS } from '@audio-concepts/shared-contracts';
 import { DEFAULT_BROKERS, DELIVERIES, kafkaSecurityProblems, type Delivery } from '@audio-concepts/platform-kafka';
 
 /** What CONCEPT_SPACE must name, and how to make one. */
@@ -51,6 +51,10 @@ export interface DecomposerConfig {
   maxWaitMs: number;
   inputTopic: string;
   outputTopic: string;
+  /** HEADS_TOPIC: the projection heads' control topic, followed from the beginning (Kafka path only) */
+  headsTopic: string;
+  /** STREAM_GROUPS: `glob=group` pairs (as the metrics service's METRICS_GROUPS); a head is live per group */
+  streamGroups: StreamGroups;
   /** largest gRPC request and response (bytes) */
   grpcMaxMessageBytes: number;
   /** most embeddings in one Decompose request */
@@ -99,6 +103,8 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     maxWaitMs: read.int('DECOMPOSER_MAX_WAIT_MS', 50, { min: 0, max: 60_000 }),
     inputTopic: read.string('DECOMPOSER_INPUT_TOPIC', TOPICS.embeddings),
     outputTopic: read.string('DECOMPOSER_OUTPUT_TOPIC', TOPICS.concepts),
+    headsTopic: read.string('HEADS_TOPIC', TOPICS.heads),
+    streamGroups: new StreamGroups(),
     grpcMaxMessageBytes: read.int('GRPC_MAX_MESSAGE_BYTES', DEFAULT_GRPC_LIMITS.maxReceiveMessageBytes, {
       min: 1024,
       max: 2 ** 31 - 1,
@@ -109,6 +115,11 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     }),
     warnings: retiredTopK(env),
   };
+  try {
+    config.streamGroups = StreamGroups.parse(env['STREAM_GROUPS'], 'STREAM_GROUPS');
+  } catch (error) {
+    read.report(error instanceof Error ? error.message : String(error));
+  }
   // Read again by createKafka: checked here so that their problems are listed with the rest.
   for (const problem of kafkaSecurityProblems(env)) read.report(problem);
   const allowNoToken = read.oneOf('DECOMPOSER_ALLOW_NO_TOKEN', ['true', 'false'] as const, 'false') === 'true';

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { decomposeRule } from '@audio-concepts/decomposer-service';
+import { DecomposerMetrics, decomposeRule, HeadFollower } from '@audio-concepts/decomposer-service';
 import { Readiness } from '@audio-concepts/platform-runtime';
 import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
 import { BatchStage, createKafka } from '@audio-concepts/platform-kafka';
-import { ConceptSpaceLoader } from './concept-space.loader';
+import { ConceptSpaceLoader, messageOf } from './concept-space.loader';
+import { failFast } from './fail-fast';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
 
 /**
@@ -16,6 +17,8 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('decomposer');
   private readonly stopSignal = new AbortController();
   private stage: BatchStage<AudioEmbedding, ConceptFrame> | undefined;
+  private heads: HeadFollower | undefined;
+  private headsState: true | string = 'not following yet';
   private running: Promise<void> | undefined;
 
   constructor(
@@ -23,6 +26,7 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
     @Inject(ConceptSpaceLoader) private readonly loader: ConceptSpaceLoader,
     @Inject(Readiness) private readonly readiness: Readiness,
     @Inject(Registry) private readonly registry: Registry,
+    @Inject(DecomposerMetrics) private readonly metrics: DecomposerMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -30,6 +34,7 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
       this.logger.log('Kafka path off (DECOMPOSER_KAFKA=off): serving gRPC only');
       return;
     }
+    this.readiness.add('heads', () => this.headsState);
     this.readiness.add('kafka', () => this.stage?.readiness() ?? 'waiting for the concept space');
     this.running = this.run();
   }
@@ -39,6 +44,7 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
     this.stopSignal.abort();
     await this.running;
     await this.stage?.stop();
+    await this.heads?.stop();
   }
 
   private async run(): Promise<void> {
@@ -46,8 +52,29 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
     const decomposer = await this.loader.loaded(signal).catch(() => undefined);
     if (!decomposer) return;
     const { config } = this;
+    const kafka = createKafka({ brokers: config.brokers, clientId: config.kafkaClientId });
+    // The heads first: after a restart the first batch goes through the head that was live before it.
+    this.headsState = `reading ${config.headsTopic}`;
+    this.heads = new HeadFollower({
+      kafka,
+      topic: config.headsTopic,
+      book: decomposer.heads,
+      log: this.logger,
+      metrics: this.metrics,
+    });
+    try {
+      await this.heads.start();
+    } catch (error) {
+      failFast(this.logger, `cannot follow the projection heads in ${config.headsTopic}: ${messageOf(error)}`);
+      return;
+    }
+    this.headsState = true;
+    this.logger.log(
+      `following ${config.headsTopic}: ${decomposer.heads.ids().length} head(s) known; stream groups: ${config.streamGroups.describe()}`,
+    );
+    if (signal.aborted) return;
     this.stage = new BatchStage<AudioEmbedding, ConceptFrame>({
-      kafka: createKafka({ brokers: config.brokers, clientId: config.kafkaClientId }),
+      kafka,
       groupId: config.groupId,
       delivery: config.delivery,
       instanceId: config.instanceId,

@@ -9,6 +9,7 @@ import {
   HEAD_TRAINING_DEFAULTS,
   saveHead,
   trainHead,
+  trainingRows,
   type HeadInit,
   type HeadObjective,
 } from '@audio-concepts/trainer-head';
@@ -186,17 +187,4 @@ async function readReference(path: string, d: number): Promise<{ data: Float64Ar
   if (reference.cols !== d)
     throw new UsageError(`--audio-mean-from ${path} has ${reference.cols} columns; the audio embeddings have d = ${d}`);
   return { data: reference.data, rows: reference.rows };
-}
-
-/** The rows of `audio` the mask trains on (all rows without a mask). */
-function trainingRows(
-  audio: { data: Float64Array; rows: number; cols: number },
-  mask: Int32Array | undefined,
-): { data: Float64Array; rows: number } {
-  if (!mask) return { data: audio.data, rows: audio.rows };
-  const d = audio.cols;
-  const rows = [...mask.keys()].filter((i) => mask[i] === 1);
-  const data = new Float64Array(rows.length * d);
-  rows.forEach((row, i) => data.set(audio.data.subarray(row * d, (row + 1) * d), i * d));
-  return { data, rows: rows.length };
 }

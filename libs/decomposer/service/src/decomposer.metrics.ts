@@ -1,5 +1,5 @@
 import type { ConceptFrame } from '@audio-concepts/shared-contracts';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The decomposer's metric names (DESIGN §5: audio_concepts_<service>_<what>_<unit>; no stream ids as labels). */
 export const DECOMPOSER_METRICS = {
@@ -9,6 +9,9 @@ export const DECOMPOSER_METRICS = {
   l0: 'audio_concepts_decomposer_frame_l0',
   grpcRequests: 'audio_concepts_decomposer_grpc_requests_total',
   grpcDuration: 'audio_concepts_decomposer_grpc_request_duration_seconds',
+  heads: 'audio_concepts_decomposer_heads',
+  headsRefused: 'audio_concepts_decomposer_heads_refused_total',
+  liveHead: 'audio_concepts_decomposer_live_head_info',
 } as const;
 
 /** Which transport asked for a decomposition: the `transport` label. */
@@ -25,6 +28,9 @@ export class DecomposerMetrics {
   private readonly l0: Histogram;
   private readonly grpcRequests: Counter<'method' | 'code'>;
   private readonly grpcDuration: Histogram<'method'>;
+  private readonly heads: Gauge;
+  private readonly headsRefused: Counter<'record'>;
+  private readonly liveHead: Gauge<'group' | 'head_id'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -66,6 +72,37 @@ export class DecomposerMetrics {
       buckets: DURATION_BUCKETS_S,
       registers,
     });
+    this.heads = new Gauge({
+      name: DECOMPOSER_METRICS.heads,
+      help: 'projection heads known (learnt from control.heads.v1)',
+      registers,
+    });
+    this.headsRefused = new Counter({
+      name: DECOMPOSER_METRICS.headsRefused,
+      help: 'control.heads.v1 records refused (record: head, activation, undecodable); the live heads stay as they were',
+      labelNames: ['record'],
+      registers,
+    });
+    this.liveHead = new Gauge({
+      name: DECOMPOSER_METRICS.liveHead,
+      help: 'the projection head live for a stream group (1); a group without a head has no series',
+      labelNames: ['group', 'head_id'],
+      registers,
+    });
+  }
+
+  observeHeads(count: number): void {
+    this.heads.set(count);
+  }
+
+  observeHeadRefused(record: 'head' | 'activation' | 'undecodable'): void {
+    this.headsRefused.inc({ record });
+  }
+
+  /** A group's live head changed from `before` to `after` ("" = none). */
+  observeLiveHead(group: string, before: string, after: string): void {
+    if (before !== '') this.liveHead.remove({ group, head_id: before });
+    if (after !== '') this.liveHead.set({ group, head_id: after }, 1);
   }
 
   /** One decomposed batch: its duration, its frames (counted, l0 observed) and its rejected embeddings. */

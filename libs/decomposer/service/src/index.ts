@@ -1,6 +1,7 @@
 export { decomposeEmbeddings, itemName, type DecomposeEmbeddingsOptions } from './decompose-embeddings';
 export { RejectedEmbeddingError, UnknownConceptSpaceError, UnknownHeadError } from './decomposer.errors';
 export { HeadBook, type LiveHead } from './head-book';
+export { HeadFollower, type HeadFollowerOptions } from './head-follower';
 export {
   DECOMPOSER_GRPC_SERVICE,
   DecomposerGrpcServer,

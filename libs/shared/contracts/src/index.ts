@@ -20,7 +20,7 @@ export {
   ListConceptSpacesResponse,
   type DecomposerServer,
 } from './generated/audio_concepts/v1/decomposer';
-export { DEFAULT_STREAM_GROUP, StreamGroups } from './stream-groups';
+export { DEFAULT_STREAM_GROUP, STREAM_GROUP_NAME, StreamGroups } from './stream-groups';
 export { TOPICS, deadLetterTopic, type Topic } from './topics';
 export {
   audioEmbeddingWith,

@@ -4,7 +4,7 @@ import { InvalidInputError } from '@audio-concepts/shared-errors';
 export const DEFAULT_STREAM_GROUP = 'default';
 
 /** Group names become Prometheus label values and Kafka keys: short and plain. */
-const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const STREAM_GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 interface GroupRule {
   glob: string;
@@ -38,7 +38,7 @@ export class StreamGroups {
       const glob = part.slice(0, at).trim();
       const group = part.slice(at + 1).trim();
       if (at <= 0 || glob === '') problems.push(`"${part}" is not glob=group`);
-      else if (!GROUP_NAME.test(group))
+      else if (!STREAM_GROUP_NAME.test(group))
         problems.push(`group "${group}" (in "${part}") must be 1–64 letters, digits, '_', '.' or '-'`);
       else rules.push({ glob, group });
     }

@@ -7,7 +7,7 @@ export {
   type LossSettings,
   type UnitRows,
 } from './head-loss';
-export { splitRows } from './row-split';
+export { splitRows, trainingRows } from './row-split';
 export {
   HEAD_INITS,
   HEAD_TRAINING_DEFAULTS,

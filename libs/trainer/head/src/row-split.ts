@@ -25,3 +25,17 @@ export function splitRows(
   const ascending = (a: number, b: number) => a - b;
   return { train: Int32Array.from(train.sort(ascending)), validation: Int32Array.from(validation.sort(ascending)) };
 }
+
+/** The rows of `audio` (n × d) the mask trains on, copied (all rows, as they are, without a mask). */
+export function trainingRows(
+  audio: { data: Float64Array; rows: number; cols: number },
+  mask: ArrayLike<number> | undefined,
+): { data: Float64Array; rows: number } {
+  if (!mask) return { data: audio.data, rows: audio.rows };
+  const d = audio.cols;
+  const rows: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) rows.push(i);
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((row, i) => data.set(audio.data.subarray(row * d, (row + 1) * d), i * d));
+  return { data, rows: rows.length };
+}
