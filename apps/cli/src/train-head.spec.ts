@@ -184,6 +184,16 @@ describe('train-head', () => {
     const badObjective = trainHead('--out', file('x'), '--objective', 'hinge');
     expect(badObjective.code).toBe(2);
     expect(badObjective.stderr).toMatch(/cosine, contrastive/);
+    mkdirSync(file('one-class/rain'), { recursive: true });
+    const both = runCli(['train-head', '--audio-dir', file('one-class'), '--audio', file('A.npy'), '--out', file('x')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--audio-dir embeds the audio and the prompts itself: drop --audio');
+    const oneClass = runCli(['train-head', '--audio-dir', file('one-class'), '--out', file('x')]);
+    expect(oneClass.code).toBe(2);
+    expect(oneClass.stderr).toContain('has 1 class folder; a head needs at least 2');
+    const modelWithArrays = trainHead('--out', file('x'), '--model', 'models/clap-demo');
+    expect(modelWithArrays.code).toBe(2);
+    expect(modelWithArrays.stderr).toContain('--model is for --audio-dir');
     await writeNpy(file('y-bad.npy'), {
       dtype: 'int32',
       shape: [2400],

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
@@ -13,13 +13,22 @@ import {
   type HeadInit,
   type HeadObjective,
 } from '@audio-concepts/trainer-head';
+import { DEFAULTS, defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { UsageError } from '../cli-error';
+import { modelOrDemo } from '../demo-model';
+import type { EmbedModelOptions } from '../embed/embed-model';
+import { embedLabelledFolder } from '../embed/labelled-folder';
+import { ALLOW_NETWORK_HELP, dtypeOption } from '../model-options';
+import { interruptOnCtrlC } from '../tag/interrupt';
 import { parseInteger, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber } from '../options';
 
-interface TrainHeadOptions {
-  audio: string;
-  labels: string;
-  prompts: string;
+interface TrainHeadOptions extends EmbedModelOptions {
+  audio?: string;
+  labels?: string;
+  prompts?: string;
+  audioDir?: string;
+  model?: string;
+  batch: number;
   trainMask?: string;
   audioMeanFrom?: string;
   out: string;
@@ -46,12 +55,25 @@ export function trainHeadCommand(): Command {
       "Train the fine-tuned variant's projection head H (DESIGN §1): H·L2(e) is pulled towards the prompt of e's " +
         'class. Writes OUT/head.npy (d × d) and OUT/manifest.json, the directory `eval zero-shot --head` reads.',
     )
-    .requiredOption('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
-    .requiredOption('--labels <y.npy>', 'class index of each audio row, 0 … k−1, length n (`embed … --classes`)')
-    .requiredOption(
+    .option('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
+    .option('--labels <y.npy>', 'class index of each audio row, 0 … k−1, length n (`embed … --classes`)')
+    .option(
       '--prompts <P.npy>',
       'one prompt embedding per class ("This is a sound of {label}."), k × d (`embed --labels`)',
     )
+    .option(
+      '--audio-dir <DIR>',
+      'instead of --audio/--labels/--prompts: labelled audio, one sub-folder per class (its name is the class), ' +
+        'embedded with --model (both towers) into OUT/training/',
+    )
+    .option('--model <DIR|hub-id>', 'with --audio-dir: the CLAP model (default: the demo model)')
+    .option('--allow-network', ALLOW_NETWORK_HELP)
+    .addOption(
+      new Option('--device <D>', 'execution provider (--audio-dir)').choices(['auto', 'cpu', 'cuda']).default('auto'),
+    )
+    .addOption(dtypeOption())
+    .option('--cache-dir <DIR>', 'cache of text embeddings and downloaded models (--audio-dir)', defaultCacheDir())
+    .option('--batch <N>', 'windows per encoder call (--audio-dir)', parsePositiveInt, DEFAULTS.encoderBatch)
     .option('--train-mask <M.npy>', '0/1 per audio row: 1 = train on it (validation included), 0 = leave it out')
     .option(
       '--audio-mean-from <M.npy>',
@@ -90,9 +112,47 @@ export function trainHeadCommand(): Command {
 
 async function runTrainHead(options: TrainHeadOptions): Promise<void> {
   if (options.valFraction >= 1) throw new UsageError(`--val-fraction must be below 1, got ${options.valFraction}`);
-  const audio = asFloat64Matrix(await readNpy(options.audio), options.audio);
-  const labels = asIntVector(await readNpy(options.labels), options.labels);
-  const prompts = asFloat64Matrix(await readNpy(options.prompts), options.prompts);
+  const arrays = ['audio', 'labels', 'prompts'] as const;
+  if (options.audioDir !== undefined) {
+    const given = arrays.filter((k) => options[k] !== undefined);
+    if (given.length > 0)
+      throw new UsageError(
+        `--audio-dir embeds the audio and the prompts itself: drop ${given.map((k) => `--${k}`).join(', ')}`,
+      );
+    if (options.classNames)
+      throw new UsageError('--audio-dir takes the class names from its sub-folders: drop --class-names');
+    const interrupt = interruptOnCtrlC();
+    try {
+      const embedded = await embedLabelledFolder({
+        dir: options.audioDir,
+        modelPath: modelOrDemo(options.model),
+        model: options,
+        outDir: join(options.out, 'training'),
+        batch: options.batch,
+        progress: options.progress,
+        signal: interrupt.signal,
+        say: (message) => process.stderr.write(`${message}\n`),
+      });
+      Object.assign(options, {
+        audio: embedded.audio,
+        labels: embedded.labels,
+        prompts: embedded.prompts,
+        classNames: join(options.out, 'training', 'prompts.names.txt'),
+        modelId: options.modelId ?? embedded.modelId,
+      });
+    } finally {
+      interrupt.restore();
+    }
+  } else if (options.model !== undefined)
+    throw new UsageError('--model is for --audio-dir (the arrays are embedded already)');
+  const missing = arrays.filter((k) => options[k] === undefined);
+  if (missing.length > 0)
+    throw new UsageError(
+      `give the training data: --audio A.npy --labels y.npy --prompts P.npy (missing ${missing.map((k) => `--${k}`).join(', ')}), or --audio-dir DIR`,
+    );
+  const audio = asFloat64Matrix(await readNpy(options.audio!), options.audio!);
+  const labels = asIntVector(await readNpy(options.labels!), options.labels!);
+  const prompts = asFloat64Matrix(await readNpy(options.prompts!), options.prompts!);
   const trainMask = options.trainMask ? asIntVector(await readNpy(options.trainMask), options.trainMask) : undefined;
   const classes = options.classNames
     ? await readClassNames(options.classNames, prompts.rows)

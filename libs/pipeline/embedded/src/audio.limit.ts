@@ -20,8 +20,13 @@ export async function* limitAudio(
   const { maxSamples = Infinity, signal } = limit;
   if (signal?.aborted || maxSamples <= 0) return;
   const iterator = chunks[Symbol.asyncIterator]();
+  // removed in `finally`: a run over many inputs shares one signal, and each input's listener would stay otherwise
+  let onAbort: (() => void) | undefined;
   const aborted = signal
-    ? new Promise<typeof ABORTED>((resolve) => signal.addEventListener('abort', () => resolve(ABORTED), { once: true }))
+    ? new Promise<typeof ABORTED>((resolve) => {
+        onAbort = () => resolve(ABORTED);
+        signal.addEventListener('abort', onAbort, { once: true });
+      })
     : undefined;
   let samples = 0;
   let finished = false;
@@ -45,6 +50,7 @@ export async function* limitAudio(
       yield chunk;
     }
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     if (!finished) stop(iterator, pending);
   }
 }
