@@ -112,7 +112,7 @@ describe('train-head', () => {
     expect(readFileSync(file('b/head.npy')).equals(readFileSync(file('a/head.npy')))).toBe(true);
   });
 
-  it('eval zero-shot --head reads the head it wrote, with the m_a stored with it', () => {
+  it('eval zero-shot --head reads the head it wrote, with the m_a stored with it', async () => {
     const r = runCli([
       'eval',
       'zero-shot',
@@ -128,6 +128,42 @@ describe('train-head', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/m_a = 0/);
     expect(JSON.parse(r.stdout).dense_acc).toBeGreaterThan(0.8);
+    // --eval-mask: the rows with 1 only (here the odd rows, which the masked head of the next test leaves out)
+    await writeNpy(file('odd.npy'), {
+      dtype: 'int32',
+      shape: [2400],
+      data: Int32Array.from({ length: 2400 }, (_, i) => i % 2),
+    });
+    const masked = runCli([
+      'eval',
+      'zero-shot',
+      ...arrays(),
+      '--concepts',
+      file('P.npy'),
+      '--lambda',
+      '0.05',
+      '--head',
+      file('head'),
+      '--eval-mask',
+      file('odd.npy'),
+      '--json',
+    ]);
+    expect(masked.code, masked.stderr).toBe(0);
+    expect(JSON.parse(masked.stdout).n).toBe(1200);
+    const badMask = runCli([
+      'eval',
+      'zero-shot',
+      ...arrays(),
+      '--concepts',
+      file('P.npy'),
+      '--lambda',
+      '0.05',
+      '--eval-mask',
+      file('y.npy'),
+      '--json',
+    ]);
+    expect(badMask.code).toBe(1);
+    expect(badMask.stderr).toMatch(/--eval-mask .*y\.npy: row \d+ is [2-5]; the mask holds 0 or 1/);
   });
 
   it('eval finetune: per fold a head trained on the other folds; fine-tuned accuracies far above zero-shot', () => {

@@ -4,6 +4,7 @@ import { UsageError } from '../cli-error';
 import { openStoredSpace } from '@audio-concepts/decomposer-service';
 import { conceptSpaceStoreDir } from '@audio-concepts/decomposer-concepts';
 import { defaultCacheDir } from '@audio-concepts/shared-contracts';
+import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { parseInteger, parseLambda, parsePositiveInt } from '../options';
@@ -11,6 +12,7 @@ import {
   HEAD_INITS,
   HEAD_OBJECTIVES,
   HEAD_TRAINING_DEFAULTS,
+  trainingRows,
   type HeadInit,
   type HeadObjective,
 } from '@audio-concepts/trainer-head';
@@ -26,6 +28,7 @@ interface ZeroShotOptions {
   cacheDir: string;
   lambda: number;
   head?: string;
+  evalMask?: string;
   json?: boolean;
   threads?: number;
 }
@@ -61,6 +64,10 @@ export function evalCommand(): Command {
       .option(
         '--head <DIR>',
         'fine-tuned projection head (train-head --out DIR): decomposes H·L2(e) instead of e, with m_a over the projected --audio-mean-from corpus or else the m_a stored with the head',
+      )
+      .option(
+        '--eval-mask <M.npy>',
+        '0/1 per audio row: evaluate the rows with 1 only (e.g. those a head was not trained on: train-head --train-mask)',
       )
       .option('--json', 'print one JSON object: {"n","concepts","dense_acc","concept_acc","l0_mean","cos_mean"}')
       .option('--threads <N>', 'solver and GEMM threads (default: all cores)', parsePositiveInt)
@@ -169,8 +176,24 @@ async function runFinetune(options: FinetuneOptions): Promise<void> {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 async function runZeroShot(options: ZeroShotOptions): Promise<void> {
-  const audio = asFloat64Matrix(await readNpy(options.audio), options.audio);
-  const labels = asIntVector(await readNpy(options.labels), options.labels);
+  let audio = asFloat64Matrix(await readNpy(options.audio), options.audio);
+  let labels = asIntVector(await readNpy(options.labels), options.labels);
+  if (options.evalMask) {
+    const mask = asIntVector(await readNpy(options.evalMask), options.evalMask);
+    if (mask.length !== audio.rows)
+      throw new InvalidInputError(
+        `--eval-mask ${options.evalMask}: ${mask.length} values for ${audio.rows} audio rows`,
+      );
+    const bad = mask.findIndex((m) => m !== 0 && m !== 1);
+    if (bad >= 0)
+      throw new InvalidInputError(`--eval-mask ${options.evalMask}: row ${bad} is ${mask[bad]}; the mask holds 0 or 1`);
+    if (labels.length !== audio.rows)
+      throw new InvalidInputError(`--labels ${options.labels}: ${labels.length} values for ${audio.rows} audio rows`);
+    const kept = trainingRows(audio, mask);
+    if (kept.rows === 0) throw new InvalidInputError(`--eval-mask ${options.evalMask} selects no row`);
+    labels = labels.filter((_, i) => mask[i] === 1);
+    audio = { data: kept.data, rows: kept.rows, cols: audio.cols };
+  }
   const prompts = asFloat64Matrix(await readNpy(options.prompts), options.prompts);
   if (options.space && (options.concepts || options.audioMeanFrom || options.head))
     throw new UsageError(
