@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aevalsrcCommand, lavfiCommand, makeAudio, type AudioCommand } from '@audio-concepts/ingest-audio/testing';
+import {
+  aevalsrcCommand,
+  filteredLavfiCommand,
+  lavfiCommand,
+  makeAudio,
+  type AudioCommand,
+} from '@audio-concepts/ingest-audio/testing';
 
 /** Whether the demo model was made to know a category's sounds. */
 export type Familiarity = 'known' | 'unknown';
@@ -30,10 +36,8 @@ export function checkPrograms(): { espeak: boolean } {
 }
 
 /** An ffmpeg lavfi source with an audio filter chain, `seconds` long, mono 48 kHz 16-bit. */
-function filteredCommand(file: string, source: string, filter: string, seconds = SECONDS): AudioCommand {
-  const input = `${source}:duration=${seconds}:sample_rate=48000`;
-  return { file, argv: ['ffmpeg', '-v', 'error', '-y', '-f', 'lavfi', '-i', input, '-af', filter, '-ac', '1', file] };
-}
+const filteredCommand = (file: string, source: string, filter: string, seconds = SECONDS): AudioCommand =>
+  filteredLavfiCommand(file, source, filter, seconds);
 
 /** Runs each command in `dir` (their file names are relative); returns the files' paths. */
 function make(dir: string, commands: AudioCommand[]): string[] {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   aevalsrcCommand,
+  filteredLavfiCommand,
   lavfiCommand,
   makeAudio,
   soxMixCommand,
@@ -21,24 +22,8 @@ const SECONDS = 10;
 
 /** The two parts of file `j` of a class (ffmpeg commands writing `a.wav` and `b.wav` names given). */
 function parts(kind: MixtureClass, j: number, a: string, b: string): [AudioCommand, AudioCommand] {
-  const noise = (file: string, color: string, amplitude: number, filter: string): AudioCommand => ({
-    file,
-    argv: [
-      'ffmpeg',
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `anoisesrc=color=${color}:amplitude=${amplitude}:seed=${100 + j}:duration=${SECONDS}:sample_rate=48000`,
-      '-af',
-      filter,
-      '-ac',
-      '1',
-      file,
-    ],
-  });
+  const noise = (file: string, color: string, amplitude: number, filter: string): AudioCommand =>
+    filteredLavfiCommand(file, `anoisesrc=color=${color}:amplitude=${amplitude}:seed=${100 + j}`, filter, SECONDS);
   switch (kind) {
     case 'engine': {
       const f = 45 + 4 * j;

@@ -26,6 +26,15 @@ export function lavfiCommand(file: string, source: string, seconds: number): Aud
   return { file, argv: ['ffmpeg', '-v', 'error', '-y', '-f', 'lavfi', '-i', input, '-ac', '1', file] };
 }
 
+/** `lavfiCommand` with an audio filter chain after the source (`lowpass=f=150`, `volume=…`). */
+export function filteredLavfiCommand(file: string, source: string, filter: string, seconds: number): AudioCommand {
+  const input = `${source}:duration=${seconds}:sample_rate=48000`;
+  return {
+    file,
+    argv: ['ffmpeg', '-v', 'error', '-y', '-f', 'lavfi', '-i', input, '-af', filter, '-ac', '1', file],
+  };
+}
+
 /** ffmpeg's `aevalsrc`: a signal written as an expression of `t` (commas escaped as `\\,`), mono 48 kHz. */
 export function aevalsrcCommand(file: string, expression: string, seconds: number): AudioCommand {
   const input = `aevalsrc='${expression}':s=48000:d=${seconds}`;
