@@ -60,30 +60,35 @@ export async function evaluateFinetune(input: FinetuneInput): Promise<FinetuneRe
   if (foldIds.length < 2)
     throw new InvalidInputError(`folds: k-fold evaluation needs at least 2 folds, the file has ${foldIds.length}`);
   const perFold: FoldResult[] = [];
-  for (const [index, fold] of foldIds.entries()) {
-    const rows = Int32Array.from(folds.keys()).filter((i) => folds[i] === fold);
-    const head = await trainHead(
-      {
-        audio: input.audio,
-        n,
-        d,
-        labels: input.labels,
-        prompts: input.prompts,
-        k: input.k,
-        trainMask: Int32Array.from(folds, (f) => (f === fold ? 0 : 1)),
-      },
-      { ...input.training, matmul: input.matmul },
-    );
-    const projection = new ProjectionHead(head.matrix, d);
-    const audio = pickRows(input.audio, d, rows);
-    const labels = Int32Array.from(rows, (i) => input.labels[i]);
-    const evaluate = async (audioNxD: Float64Array, reference: Float64Array | undefined) => {
-      const space = ConceptSpace.build(
-        { textEmbeddingsCxD: input.concepts, d, audioReferenceNxD: reference },
-        { matmul: input.matmul, threads: input.threads },
+  const reference = input.reference;
+  // one dictionary and solver for every fold: the zero-shot space, and per fold the same concepts with the m_a of the
+  // reference projected by that fold's head (withAudioMean shares the solver)
+  const base = ConceptSpace.build(
+    { textEmbeddingsCxD: input.concepts, d, audioReferenceNxD: reference?.data },
+    { matmul: input.matmul, threads: input.threads },
+  );
+  try {
+    for (const [index, fold] of foldIds.entries()) {
+      const rows = Int32Array.from(folds.keys()).filter((i) => folds[i] === fold);
+      const head = await trainHead(
+        {
+          audio: input.audio,
+          n,
+          d,
+          labels: input.labels,
+          prompts: input.prompts,
+          k: input.k,
+          trainMask: Int32Array.from(folds, (f) => (f === fold ? 0 : 1)),
+        },
+        { ...input.training, matmul: input.matmul },
       );
-      try {
-        return await evaluateZeroShot({
+      const projection = reference
+        ? ProjectionHead.withReference(head.matrix, d, reference.data, reference.rows)
+        : new ProjectionHead(head.matrix, d);
+      const audio = pickRows(input.audio, d, rows);
+      const labels = Int32Array.from(rows, (i) => input.labels[i]);
+      const evaluate = (space: ConceptSpace, audioNxD: Float64Array) =>
+        evaluateZeroShot({
           space,
           audioNxD,
           n: rows.length,
@@ -92,28 +97,26 @@ export async function evaluateFinetune(input: FinetuneInput): Promise<FinetuneRe
           labelsN: labels,
           lambda: input.lambda,
         });
-      } finally {
-        await space.close();
-      }
-    };
-    const reference = input.reference;
-    const zeroShot = await evaluate(audio, reference?.data);
-    const finetuned = await evaluate(
-      projection.project(audio, rows.length),
-      reference ? projection.project(reference.data, reference.rows) : undefined,
-    );
-    const result: FoldResult = {
-      fold,
-      n: rows.length,
-      train_rows: head.metrics.trainRows + head.metrics.valRows,
-      epochs_run: head.metrics.epochsRun,
-      dense_acc: zeroShot.dense_acc,
-      finetuned_dense_acc: finetuned.dense_acc,
-      finetuned_concept_acc: finetuned.concept_acc,
-      l0_mean: finetuned.l0_mean,
-    };
-    perFold.push(result);
-    input.onFold?.(result, index, foldIds.length);
+      const zeroShot = await evaluate(base, audio);
+      const finetuned = await evaluate(
+        base.withAudioMean(projection.audioMeanD ?? new Float64Array(d)),
+        projection.project(audio, rows.length),
+      );
+      const result: FoldResult = {
+        fold,
+        n: rows.length,
+        train_rows: head.metrics.trainRows + head.metrics.valRows,
+        epochs_run: head.metrics.epochsRun,
+        dense_acc: zeroShot.dense_acc,
+        finetuned_dense_acc: finetuned.dense_acc,
+        finetuned_concept_acc: finetuned.concept_acc,
+        l0_mean: finetuned.l0_mean,
+      };
+      perFold.push(result);
+      input.onFold?.(result, index, foldIds.length);
+    }
+  } finally {
+    await base.close();
   }
   const mean = (key: keyof FoldResult) => perFold.reduce((s, f) => s + f[key], 0) / perFold.length;
   /** standard deviation over the folds (ddof 0, as numpy's std) */
