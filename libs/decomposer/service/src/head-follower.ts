@@ -21,7 +21,8 @@ const TYPE = 'audio_concepts.v1.HeadControl';
 /**
  * Follows control.heads.v1 from the beginning, with a consumer group of its own and no commits, so every decomposer
  * replica learns every head and the live head of every stream group, after a restart too. A trained head is added to
- * the book once checked; an activation of this book's concept space makes a head live for a group ("" = none,
+ * the book once checked (a head or an activation of another concept space is another decomposer's, and skipped);
+ * an activation of this book's concept space makes a head live for a group ("" = none,
  * which is also how a rollback to no head is published). A record that cannot be used (undecodable, a corrupt or
  * mismatched head, an activation of a head not known) is refused with a log line and a metric, and changes nothing.
  * `start` resolves once the records present at start have been applied, so the Kafka path starts with the heads
@@ -86,6 +87,8 @@ export class HeadFollower {
       return;
     }
     if (control.head) {
+      const space = control.head.conceptSpaceId;
+      if (space !== '' && space !== book.space.id) return; // a head for another decomposer's space
       try {
         const head = book.addVersion(control.head);
         metrics?.observeHeads(book.ids().length);
