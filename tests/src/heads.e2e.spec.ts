@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConceptSpace } from '@audio-concepts/decomposer-concepts';
+import { headIdOf, loadConceptSpace } from '@audio-concepts/decomposer-concepts';
 import type { LaunchedService } from '@audio-concepts/platform-launcher';
 import { encodeMessage, MESSAGE_TYPES } from '@audio-concepts/platform-kafka';
 import { ConceptFrame, HeadControl, HeadVersion, audioEmbeddingWith } from '@audio-concepts/shared-contracts';
@@ -218,9 +218,24 @@ describe('projection heads over Kafka: trained by the trainer service, swapped l
     // a corrupt head (its matrix no longer hashes to its id) and its activation: refused, tagging goes on
     const version = HeadVersion.fromPartial({ headId: 'baadf00dbaadf00d', conceptSpaceId: spaceId, dimension: 512 });
     version.matrix = Array.from({ length: 512 * 512 }, (_, i) => (i % 513 === 0 ? 1 : 0));
+    // and a sound head of another concept space: another decomposer's, skipped without a refusal
+    const identity = Float64Array.from(version.matrix);
+    const foreign = HeadVersion.fromPartial({
+      headId: headIdOf(identity, 512),
+      conceptSpaceId: 'ffffffffffffffff',
+      dimension: 512,
+      matrix: version.matrix,
+    });
     await producer.send({
       topic: headsTopic,
       messages: [
+        {
+          key: `head/${foreign.headId}`,
+          value: encodeMessage(
+            MESSAGE_TYPES['audio_concepts.v1.HeadControl'],
+            HeadControl.fromPartial({ head: foreign }),
+          ),
+        },
         {
           key: 'head/baadf00dbaadf00d',
           value: encodeMessage(

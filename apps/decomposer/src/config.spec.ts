@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@audio-concepts/platform-runtime';
+import { StreamGroups } from '@audio-concepts/shared-contracts';
 import { describe, expect, it } from 'vitest';
 import { CONCEPT_SPACE_HINT, readDecomposerConfig } from './config';
 
@@ -32,10 +33,22 @@ describe('readDecomposerConfig', () => {
       maxWaitMs: 50,
       inputTopic: 'audio.embeddings.v1',
       outputTopic: 'audio.concepts.v1',
+      headsTopic: 'control.heads.v1',
+      streamGroups: new StreamGroups(),
       grpcMaxMessageBytes: 16 * 1024 * 1024,
       grpcMaxEmbeddings: 1024,
       warnings: [],
     });
+  });
+
+  it('reads STREAM_GROUPS (the live head is chosen per group) and names a bad one', () => {
+    const config = readDecomposerConfig({ CONCEPT_SPACE: 'x', STREAM_GROUPS: 'street-*=street', HEADS_TOPIC: 'h' });
+    expect(config.streamGroups.groupOf('street-9')).toBe('street');
+    expect(config.streamGroups.groupOf('home-1')).toBe('default');
+    expect(config.headsTopic).toBe('h');
+    expect(() => readDecomposerConfig({ CONCEPT_SPACE: 'x', STREAM_GROUPS: 'street-*' })).toThrow(
+      /STREAM_GROUPS: "street-\*" is not glob=group/,
+    );
   });
 
   it('reads every variable; GRPC_HOST follows HOST', () => {

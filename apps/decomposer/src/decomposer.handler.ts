@@ -4,8 +4,7 @@ import { DecomposerMetrics, decomposeRule, HeadFollower } from '@audio-concepts/
 import { Readiness } from '@audio-concepts/platform-runtime';
 import { AudioEmbedding, ConceptFrame } from '@audio-concepts/shared-contracts';
 import { BatchStage, createKafka } from '@audio-concepts/platform-kafka';
-import { ConceptSpaceLoader, messageOf } from './concept-space.loader';
-import { failFast } from './fail-fast';
+import { ConceptSpaceLoader } from './concept-space.loader';
 import { DECOMPOSER_CONFIG, type DecomposerConfig } from './config';
 
 /**
@@ -62,12 +61,10 @@ export class DecomposerKafkaHandler implements OnModuleInit, OnModuleDestroy {
       log: this.logger,
       metrics: this.metrics,
     });
-    try {
-      await this.heads.start();
-    } catch (error) {
-      failFast(this.logger, `cannot follow the projection heads in ${config.headsTopic}: ${messageOf(error)}`);
-      return;
-    }
+    const following = await this.heads.startWithRetry(signal, (reason) => {
+      this.headsState = `cannot read ${config.headsTopic}: ${reason}`;
+    });
+    if (!following) return;
     this.headsState = true;
     this.logger.log(
       `following ${config.headsTopic}: ${decomposer.heads.ids().length} head(s) known; stream groups: ${config.streamGroups.describe()}`,

@@ -85,7 +85,7 @@ export class DecomposerMetrics {
     });
     this.liveHead = new Gauge({
       name: DECOMPOSER_METRICS.liveHead,
-      help: 'the projection head live for a stream group (1); a group without a head has no series',
+      help: 'the projection head live for a group (STREAM_GROUPS), as 1; a group without a head has no series',
       labelNames: ['group', 'head_id'],
       registers,
     });

@@ -1,4 +1,11 @@
-import { createConsumer, decodeMessage, MESSAGE_TYPES, uniqueGroupId } from '@audio-concepts/platform-kafka';
+import {
+  createConsumer,
+  decodeMessage,
+  describeError,
+  MESSAGE_TYPES,
+  uniqueGroupId,
+} from '@audio-concepts/platform-kafka';
+import { retry } from '@audio-concepts/platform-retry';
 import type { HeadControl } from '@audio-concepts/shared-contracts';
 import { errorMessage } from '@audio-concepts/shared-errors';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
@@ -34,7 +41,30 @@ export class HeadFollower {
 
   constructor(private readonly options: HeadFollowerOptions) {}
 
+  /**
+   * `start`, again and again with backoff while the broker cannot be reached or refuses us (a wrong password), each
+   * failure logged and handed to `onFailure` (for readiness); resolves true once caught up, false if `signal`
+   * aborts first.
+   */
+  async startWithRetry(signal: AbortSignal, onFailure: (reason: string) => void): Promise<boolean> {
+    const started = await retry(() => this.start().then(() => true), {
+      signal,
+      initialMs: 1_000,
+      maxMs: 30_000,
+      onRetry: (error, delayMs) => {
+        const reason = describeError(error).message;
+        this.options.log.warn(
+          `cannot read ${this.options.topic}: ${reason}; trying again in ${(delayMs / 1000).toFixed(1)} s`,
+        );
+        onFailure(reason);
+      },
+    });
+    return started === true;
+  }
+
+  /** Reads the topic up to its end at the time of the call and keeps following it; throws if it cannot. */
   async start(): Promise<void> {
+    await this.stop();
     const { kafka, topic } = this.options;
     const admin = kafka.admin();
     await admin.connect();
