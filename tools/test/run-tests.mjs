@@ -46,6 +46,11 @@ for (const file of existsSync(results) ? readdirSync(results).filter((name) => n
   brokenSuites += report.testResults.filter(
     (suite) => suite.status === 'failed' && suite.assertionResults.length === 0,
   ).length;
+  // vitest fails a project with no spec file at all (its report is empty and not a success)
+  if (report.numTotalTestSuites === 0 && report.success === false)
+    failures.push(
+      `${file.replace(/\.json$/, '').replace(/_/g, '/')}: no test files (vitest fails a project without specs)`,
+    );
   for (const suite of report.testResults) {
     for (const test of suite.assertionResults.filter((result) => result.status === 'failed')) {
       const firstLine = (test.failureMessages[0] ?? '').split('\n')[0].slice(0, 400);
@@ -57,6 +62,8 @@ for (const file of existsSync(results) ? readdirSync(results).filter((name) => n
 }
 // CI shows only the tail of the output: name what failed here, next to the totals.
 if (failures.length > 0) console.log(`failed:\n${failures.map((line) => `  ${line}`).join('\n')}`);
+if (failures.length === 0 && (buildStatus !== 0 || testStatus !== 0))
+  console.log('failed: a build, lint or test task failed without a failing test: see Nx\'s "Failed tasks" above');
 const broken = brokenSuites > 0 ? `, ${brokenSuites} spec files failed to load` : '';
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped${broken}`);
 process.exit(buildStatus !== 0 || testStatus !== 0 || failed > 0 || brokenSuites > 0 || passed === 0 ? 1 : 0);
