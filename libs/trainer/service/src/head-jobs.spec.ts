@@ -106,7 +106,7 @@ describe('HeadJobs', () => {
     const published = new Published();
     const jobs = new HeadJobs({ dataDir, storeDir, publisher: published, threads: 1, log: quiet });
     const job = jobs.submit(request());
-    expect(job.status).toBe('queued');
+    expect(job).toMatchObject({ status: 'queued', epoch: 0, epochs: 3 });
     await jobs.drain();
     const done = await jobs.get(job.id);
     expect(done).toMatchObject({ status: 'done', conceptSpaceId: SPACE, epoch: 3 });
@@ -142,7 +142,8 @@ describe('HeadJobs', () => {
 
   it('a job that cannot train fails with the reason; bad activations are refused', async () => {
     const jobs = new HeadJobs({ dataDir, storeDir, publisher: new Published(), threads: 1, log: quiet });
-    const job = jobs.submit(request({ labels: 'bad-y.npy' }));
+    const job = jobs.submit(request({ labels: 'bad-y.npy', options: undefined }));
+    expect(job.epochs).toBe(100); // the default, until training says more
     await jobs.drain();
     expect(await jobs.get(job.id)).toMatchObject({ status: 'failed', error: 'labels: 3 values for 400 audio rows' });
     await expect(jobs.activate(job.id, 'street')).rejects.toThrow(`job ${job.id} is failed`);

@@ -6,7 +6,13 @@ import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { HeadVersion, STREAM_GROUP_NAME } from '@audio-concepts/shared-contracts';
 import { AudioConceptsError, errorMessage, InvalidInputError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
-import { saveHead, trainHead, trainingRows, type HeadManifest } from '@audio-concepts/trainer-head';
+import {
+  HEAD_TRAINING_DEFAULTS,
+  saveHead,
+  trainHead,
+  trainingRows,
+  type HeadManifest,
+} from '@audio-concepts/trainer-head';
 import { parseHeadJobRequest, type HeadJobRequest } from './head-job.request';
 import type { HeadPublisher } from './head-publisher';
 import type { TrainerMetrics } from './trainer.metrics';
@@ -64,7 +70,7 @@ export class HeadJobs {
       conceptSpaceId: request.conceptSpaceId,
       submittedAt: new Date().toISOString(),
       epoch: 0,
-      epochs: request.training.epochs ?? 0,
+      epochs: request.training.epochs ?? HEAD_TRAINING_DEFAULTS.epochs,
     };
     this.jobs.set(job.id, job);
     this.options.metrics?.jobQueued();
