@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
-import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
+import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
 import {
   HEAD_INITS,
   HEAD_OBJECTIVES,
   HEAD_TRAINING_DEFAULTS,
   saveHead,
-  trainHead,
   trainingRows,
   type HeadInit,
   type HeadObjective,
 } from '@audio-concepts/trainer-head';
 import { DEFAULTS, defaultCacheDir } from '@audio-concepts/shared-contracts';
+import { readHeadTrainingArrays, trainHeadOnOrt } from '@audio-concepts/trainer-service';
 import { UsageError } from '../cli-error';
 import { modelOrDemo } from '../demo-model';
 import type { EmbedModelOptions } from '../embed/embed-model';
@@ -112,9 +111,9 @@ export function trainHeadCommand(): Command {
 
 async function runTrainHead(options: TrainHeadOptions): Promise<void> {
   if (options.valFraction >= 1) throw new UsageError(`--val-fraction must be below 1, got ${options.valFraction}`);
-  const arrays = ['audio', 'labels', 'prompts'] as const;
+  const arrayFlags = ['audio', 'labels', 'prompts'] as const;
   if (options.audioDir !== undefined) {
-    const given = arrays.filter((k) => options[k] !== undefined);
+    const given = arrayFlags.filter((k) => options[k] !== undefined);
     if (given.length > 0)
       throw new UsageError(
         `--audio-dir embeds the audio and the prompts itself: drop ${given.map((k) => `--${k}`).join(', ')}`,
@@ -145,48 +144,45 @@ async function runTrainHead(options: TrainHeadOptions): Promise<void> {
     }
   } else if (options.model !== undefined)
     throw new UsageError('--model is for --audio-dir (the arrays are embedded already)');
-  const missing = arrays.filter((k) => options[k] === undefined);
+  const missing = arrayFlags.filter((k) => options[k] === undefined);
   if (missing.length > 0)
     throw new UsageError(
       `give the training data: --audio A.npy --labels y.npy --prompts P.npy (missing ${missing.map((k) => `--${k}`).join(', ')}), or --audio-dir DIR`,
     );
-  const audio = asFloat64Matrix(await readNpy(options.audio!), options.audio!);
-  const labels = asIntVector(await readNpy(options.labels!), options.labels!);
-  const prompts = asFloat64Matrix(await readNpy(options.prompts!), options.prompts!);
-  const trainMask = options.trainMask ? asIntVector(await readNpy(options.trainMask), options.trainMask) : undefined;
+  const arrays = await readHeadTrainingArrays({
+    audio: options.audio!,
+    labels: options.labels!,
+    prompts: options.prompts!,
+    trainMask: options.trainMask,
+  });
+  const { audio, prompts, trainMask } = arrays;
   const classes = options.classNames
     ? await readClassNames(options.classNames, prompts.rows)
     : Array.from({ length: prompts.rows }, (_, k) => String(k));
   const started = Date.now();
-  const matmul = await createOrtMatMul({ threads: options.threads });
-  let head;
-  try {
-    head = await trainHead(
-      { audio: audio.data, n: audio.rows, d: audio.cols, labels, prompts: prompts.data, k: prompts.rows, trainMask },
-      {
-        objective: options.objective,
-        init: options.init,
-        epochs: options.epochs,
-        learningRate: options.lr,
-        batchSize: options.batchSize,
-        valFraction: options.valFraction,
-        patience: options.patience,
-        seed: options.seed,
-        matmul,
-        onEpoch: options.progress
-          ? (p) =>
-              process.stderr.write(
-                `epoch ${p.epoch}/${p.epochs}: train loss ${p.trainLoss.toFixed(4)}` +
-                  (p.valLoss === null
-                    ? '\n'
-                    : `, validation loss ${p.valLoss.toFixed(4)}, accuracy ${(100 * p.valAccuracy!).toFixed(1)} %\n`),
-              )
-          : undefined,
-      },
-    );
-  } finally {
-    await matmul.close();
-  }
+  const head = await trainHeadOnOrt(
+    arrays,
+    {
+      objective: options.objective,
+      init: options.init,
+      epochs: options.epochs,
+      learningRate: options.lr,
+      batchSize: options.batchSize,
+      valFraction: options.valFraction,
+      patience: options.patience,
+      seed: options.seed,
+      onEpoch: options.progress
+        ? (p) =>
+            process.stderr.write(
+              `epoch ${p.epoch}/${p.epochs}: train loss ${p.trainLoss.toFixed(4)}` +
+                (p.valLoss === null
+                  ? '\n'
+                  : `, validation loss ${p.valLoss.toFixed(4)}, accuracy ${(100 * p.valAccuracy!).toFixed(1)} %\n`),
+            )
+        : undefined,
+    },
+    options.threads,
+  );
   const seconds = (Date.now() - started) / 1000;
   const manifest = await saveHead(head, options.out, {
     modelId: options.modelId,

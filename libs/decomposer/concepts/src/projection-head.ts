@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FormatError, InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
+import { abtSync } from '@audio-concepts/decomposer-lasso';
 import { asFloat64Matrix, encodeNpy, parseNpy } from '@audio-concepts/shared-npy';
 import { computeAudioMean } from './concept-dictionary';
 import { checkMatrix, checkVector } from './matrix.check';
@@ -115,24 +116,8 @@ export class ProjectionHead {
         [embeddingsNxD.length],
       );
     const unit = l2NormalizeRows(embeddingsNxD, n, d, 'embeddings');
-    const out = new Float64Array(n * d);
-    const H = this.matrixDxD;
-    for (let i = 0; i < n; i++) {
-      const uo = i * d;
-      for (let r = 0; r < d; r++) {
-        const ho = r * d;
-        let s0 = 0;
-        let s1 = 0;
-        let t = 0;
-        for (; t + 1 < d; t += 2) {
-          s0 += H[ho + t] * unit[uo + t];
-          s1 += H[ho + t + 1] * unit[uo + t + 1];
-        }
-        if (t < d) s0 += H[ho + t] * unit[uo + t];
-        out[uo + r] = s0 + s1;
-      }
-    }
-    return out;
+    // row i of the output is H·unit_i: the A·Bᵀ of the unit rows and H
+    return abtSync({ data: unit, rows: n, cols: d }, { data: this.matrixDxD, rows: d, cols: d }).data;
   }
 }
 

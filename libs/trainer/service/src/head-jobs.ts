@@ -2,19 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HEAD_FILES, ProjectionHead } from '@audio-concepts/decomposer-concepts';
-import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { HeadVersion, STREAM_GROUP_NAME } from '@audio-concepts/shared-contracts';
 import { AudioConceptsError, errorMessage, InvalidInputError } from '@audio-concepts/shared-errors';
-import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
-import {
-  HEAD_TRAINING_DEFAULTS,
-  saveHead,
-  trainHead,
-  trainingRows,
-  type HeadManifest,
-} from '@audio-concepts/trainer-head';
+import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
+import { HEAD_TRAINING_DEFAULTS, saveHead, trainingRows, type HeadManifest } from '@audio-concepts/trainer-head';
 import { parseHeadJobRequest, type HeadJobRequest } from './head-job.request';
 import type { HeadPublisher } from './head-publisher';
+import { readHeadTrainingArrays, trainHeadOnOrt } from './head-training';
 import type { TrainerMetrics } from './trainer.metrics';
 
 export type HeadJobStatus = 'queued' | 'training' | 'done' | 'failed';
@@ -145,12 +139,8 @@ export class HeadJobs {
     const started = performance.now();
     job.status = 'training';
     try {
-      const audio = asFloat64Matrix(await readNpy(request.audio), request.audio);
-      const labels = asIntVector(await readNpy(request.labels), request.labels);
-      const prompts = asFloat64Matrix(await readNpy(request.prompts), request.prompts);
-      const trainMask = request.trainMask
-        ? asIntVector(await readNpy(request.trainMask), request.trainMask)
-        : undefined;
+      const arrays = await readHeadTrainingArrays(request);
+      const { audio, prompts, trainMask } = arrays;
       const reference = request.audioMeanFrom
         ? asFloat64Matrix(await readNpy(request.audioMeanFrom), request.audioMeanFrom)
         : undefined;
@@ -159,31 +149,17 @@ export class HeadJobs {
         throw new InvalidInputError(
           `"class_names" has ${classes.length} names; the prompts have ${prompts.rows} classes`,
         );
-      const matmul = await createOrtMatMul({ threads: this.options.threads });
-      let head;
-      try {
-        head = await trainHead(
-          {
-            audio: audio.data,
-            n: audio.rows,
-            d: audio.cols,
-            labels,
-            prompts: prompts.data,
-            k: prompts.rows,
-            trainMask,
+      const head = await trainHeadOnOrt(
+        arrays,
+        {
+          ...request.training,
+          onEpoch: (progress) => {
+            job.epoch = progress.epoch;
+            job.epochs = progress.epochs;
           },
-          {
-            ...request.training,
-            matmul,
-            onEpoch: (progress) => {
-              job.epoch = progress.epoch;
-              job.epochs = progress.epochs;
-            },
-          },
-        );
-      } finally {
-        await matmul.close();
-      }
+        },
+        this.options.threads,
+      );
       const staging = join(this.options.storeDir, `.job-${job.id}`);
       const manifest = await saveHead(head, staging, {
         modelId: request.modelId,

@@ -9,3 +9,9 @@ export {
 } from './head-jobs';
 export { activationKey, headKey, KafkaHeadPublisher, type HeadPublisher } from './head-publisher';
 export { TRAINER_METRICS, TrainerMetrics } from './trainer.metrics';
+export {
+  readHeadTrainingArrays,
+  trainHeadOnOrt,
+  type HeadTrainingArrays,
+  type HeadTrainingFiles,
+} from './head-training';
