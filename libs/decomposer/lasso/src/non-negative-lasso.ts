@@ -14,7 +14,10 @@ import { runSolveJob, type SolveJobBuffers } from './solve.job';
 export interface LassoBatchResult {
   n: number;
   c: number;
+  /** the λ asked for (with `maxConcepts`, the floor) */
   lambda: number;
+  /** the λ each row's solution is exact for: `lambda`, or higher where `maxConcepts` capped the row */
+  lambdas: Float64Array;
   weights: Float64Array;
   /** ‖Cᵀw − z‖² + λ‖w‖₁ per row */
   objective: Float64Array;
@@ -76,12 +79,17 @@ export class NonNegativeLasso {
     return solver;
   }
 
-  /** `embeddingsNxD`: row-major values of Z (n×d), used as given (no normalizing or centering). */
+  /**
+   * `embeddingsNxD`: row-major values of Z (n×d), used as given (no normalizing or centering). `warmStartNxC`:
+   * weights to start each row's search from (e.g. the solutions at a nearby λ, as a λ sweep has them); the answer
+   * is the same, found in fewer iterations. Not used with `maxConcepts`, whose path always starts at λ_max.
+   */
   async solve(
     embeddingsNxD: ArrayLike<number>,
     n: number,
     d: number,
     options: LassoOptions,
+    warmStartNxC?: ArrayLike<number>,
   ): Promise<LassoBatchResult> {
     const resolved = resolveLassoOptions(options);
     const { c } = this.dictionary;
@@ -101,6 +109,7 @@ export class NonNegativeLasso {
     }
     const result = allocateResult(n, c, resolved.lambda);
     if (n === 0) return result;
+    const warmStart = warmStartNxC && sharedWarmStart(warmStartNxC, n, c);
     const product = await this.matmul.abt(z, this.dictionary.concepts);
     const correlations = new Float64Array(new SharedArrayBuffer(8 * n * c));
     correlations.set(product.data);
@@ -113,6 +122,8 @@ export class NonNegativeLasso {
       iterations: result.iterations,
       l0: result.l0,
       converged: result.converged,
+      lambdas: result.lambdas,
+      warmStart,
       nextRow: new Int32Array(new SharedArrayBuffer(4)),
     };
     const threads = Math.min(this.threads, Math.ceil(n / 8));
@@ -186,12 +197,30 @@ function workerScript(): { file: string; execArgv: string[] } {
   return { file: join(__dirname, 'solve.worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
 }
 
+function sharedWarmStart(weightsNxC: ArrayLike<number>, n: number, c: number): Float64Array {
+  if (weightsNxC.length !== n * c)
+    throw new ShapeMismatchError(
+      `a warm start of ${weightsNxC.length} weights for ${n} rows of ${c} concepts: expected n×c = ${n * c}`,
+      [n, c],
+      [weightsNxC.length],
+    );
+  const shared = new Float64Array(new SharedArrayBuffer(8 * n * c));
+  for (let t = 0; t < n * c; t++) {
+    const w = weightsNxC[t];
+    if (!(w >= 0 && Number.isFinite(w)))
+      throw new InvalidInputError(`warm start weight ${t % c} of row ${Math.floor(t / c)} is ${w}: expected finite ≥ 0`);
+    shared[t] = w;
+  }
+  return shared;
+}
+
 function allocateResult(n: number, c: number, lambda: number): LassoBatchResult {
   const shared = (bytes: number) => new SharedArrayBuffer(Math.max(bytes, 1));
   return {
     n,
     c,
     lambda,
+    lambdas: new Float64Array(shared(8 * n), 0, n),
     weights: new Float64Array(shared(8 * n * c), 0, n * c),
     objective: new Float64Array(shared(8 * n), 0, n),
     gap: new Float64Array(shared(8 * n), 0, n),

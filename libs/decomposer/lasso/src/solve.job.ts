@@ -1,4 +1,5 @@
-import { ActiveSetSolver } from './active-set.solver';
+import { ActiveSetSolver, type RowStats } from './active-set.solver';
+import { MaxConceptsSolver } from './max-concepts.solver';
 import type { ResolvedLassoOptions } from './lasso.options';
 import type { SolverKernels } from './shared-gram';
 
@@ -19,6 +20,10 @@ export interface SolveJobBuffers {
   iterations: Int32Array;
   l0: Int32Array;
   converged: Uint8Array;
+  /** the λ each row's solution is exact for: the options' λ, or higher where `maxConcepts` capped the row */
+  lambdas: Float64Array;
+  /** n×c starting weights (warm start), or absent */
+  warmStart?: Float64Array;
   nextRow: Int32Array;
 }
 
@@ -31,17 +36,13 @@ export function runSolveJob(
   options: ResolvedLassoOptions,
   job: SolveJobBuffers,
 ): void {
-  const solver = new ActiveSetSolver(kernel, c, options);
+  const solveRow = rowSolver(kernel, c, options, job);
   for (;;) {
     const start = Atomics.add(job.nextRow, 0, ROWS_PER_CLAIM);
     if (start >= n) return;
     const end = Math.min(n, start + ROWS_PER_CLAIM);
     for (let i = start; i < end; i++) {
-      const stats = solver.solveRow(
-        job.correlations.subarray(i * c, (i + 1) * c),
-        job.squaredNorms[i],
-        job.weights.subarray(i * c, (i + 1) * c),
-      );
+      const stats = solveRow(i);
       job.objective[i] = stats.objective;
       job.gap[i] = stats.gap;
       job.iterations[i] = stats.iterations;
@@ -49,4 +50,33 @@ export function runSolveJob(
       job.converged[i] = stats.converged ? 1 : 0;
     }
   }
+}
+
+/** Solves row i into the job's buffers: capped by `maxConcepts` (which sets its λ), or at the options' λ. */
+function rowSolver(
+  kernel: SolverKernels,
+  c: number,
+  options: ResolvedLassoOptions,
+  job: SolveJobBuffers,
+): (i: number) => RowStats {
+  const row = (buffer: Float64Array, i: number) => buffer.subarray(i * c, (i + 1) * c);
+  if (options.maxConcepts > 0) {
+    const capped = new MaxConceptsSolver(kernel, c, options);
+    return (i) => {
+      const stats = capped.solveRow(row(job.correlations, i), job.squaredNorms[i], row(job.weights, i));
+      job.lambdas[i] = stats.lambda;
+      return stats;
+    };
+  }
+  const solver = new ActiveSetSolver(kernel, c, options);
+  const warm = job.warmStart;
+  return (i) => {
+    job.lambdas[i] = options.lambda;
+    return solver.solveRow(
+      row(job.correlations, i),
+      job.squaredNorms[i],
+      row(job.weights, i),
+      warm && row(warm, i),
+    );
+  };
 }
