@@ -56,8 +56,9 @@ export default tseslint.config(
           checkVersionMismatches: false,
           includeTransitiveDependencies: false,
           ignoredFiles: ['**/*.spec.ts', '**/vitest.config.mts'],
-          // NestJS's run-time peers (loaded by NestFactory, never imported) and express, whose types alone are imported.
-          ignoredDependencies: ['@nestjs/platform-express', 'rxjs', 'express'],
+          // NestJS's run-time peers (loaded by NestFactory, never imported) and express, whose types alone are imported;
+          // an-array-of-english-words is JSON, imported with an import attribute that Nx's import scan does not see.
+          ignoredDependencies: ['@nestjs/platform-express', 'rxjs', 'express', 'an-array-of-english-words'],
         },
       ],
     },

@@ -1,0 +1,2 @@
+import { sharedTestConfig } from '../../../vitest.shared.mjs';
+export default sharedTestConfig;
