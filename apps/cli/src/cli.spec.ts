@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '@audio-concepts/decomposer-concepts';
 import { asFloat64Matrix, encodeNpy, readNpySync, writeNpy } from '@audio-concepts/shared-npy';
+import { checkOptimality } from '@audio-concepts/decomposer-lasso';
 
 /** These tests run the built command line exactly as a user does (`npm run build` first; nx does). */
 const ROOT = join(__dirname, '..', '..', '..');
@@ -82,6 +83,35 @@ describe('decompose --raw', () => {
     let worst = 0;
     for (let i = 0; i < W.data.length; i++) worst = Math.max(worst, Math.abs(W.data[i] - reference.data[i]));
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('--max-concepts K: at most K per row, each row optimal (KKT) at the λ written to --lambdas-out', () => {
+    const C = asFloat64Matrix(readNpySync(join(small, 'C.npy')), 'C');
+    const Z = asFloat64Matrix(readNpySync(join(small, 'Z.npy')), 'Z');
+    const out = join(dir, 'W-capped.npy');
+    const lambdasOut = join(dir, 'L-capped.npy');
+    const args = ['decompose', '--concepts', join(small, 'C.npy'), '--embeddings', join(small, 'Z.npy'), '--raw'];
+    const r = run(...args, '--lambda', '0.05', '--max-concepts', '5', '--out', out, '--lambdas-out', lambdasOut, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect([report.max_concepts, report.l0_max]).toEqual([5, 5]);
+    const W = asFloat64Matrix(readNpySync(out), 'W');
+    const L = readNpySync(lambdasOut);
+    expect([L.dtype, L.shape]).toEqual(['float64', [16]]);
+    let lambdaSum = 0;
+    for (let i = 0; i < 16; i++) {
+      const w = W.data.subarray(i * 200, (i + 1) * 200);
+      expect(w.filter((x) => x > 0).length).toBeLessThanOrEqual(5);
+      expect(L.data[i]).toBeGreaterThan(0.05);
+      const kkt = checkOptimality(C.data, 200, 64, Z.data.subarray(i * 64, (i + 1) * 64), w, L.data[i]);
+      expect(kkt.supportResidual).toBeLessThan(1e-6);
+      expect(kkt.offSupportViolation).toBeLessThan(1e-6);
+      expect(kkt.minWeight).toBeGreaterThanOrEqual(0);
+      lambdaSum += L.data[i];
+    }
+    expect(report.lambda_mean).toBeCloseTo(lambdaSum / 16, 12);
+    expect(Z.rows).toBe(16);
+    expectCleanError(run(...args, '--lambda', '0.05', '--max-concepts', '0'), 2, '--max-concepts');
   });
 
   it('without --json prints a summary, and the top concepts per row with --concept-names', () => {
@@ -211,7 +241,16 @@ describe('eval zero-shot', () => {
     const r = run(...args);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(Object.keys(report).sort()).toEqual(['concept_acc', 'concepts', 'cos_mean', 'dense_acc', 'l0_mean', 'n']);
+    expect(Object.keys(report).sort()).toEqual([
+      'concept_acc',
+      'concept_f1',
+      'concepts',
+      'cos_mean',
+      'dense_acc',
+      'dense_f1',
+      'l0_mean',
+      'n',
+    ]);
     expect(report.n).toBe(n);
     expect(report.concepts).toBe(c);
     expect(report.dense_acc).toBe(1);

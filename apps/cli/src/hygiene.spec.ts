@@ -43,8 +43,14 @@ describe('--help marks required options', () => {
     [['decompose'], ['--concepts', '--embeddings', '--lambda']],
     [
       ['eval', 'zero-shot'],
-      ['--audio', '--labels', '--prompts', '--lambda'],
+      ['--audio', '--prompts', '--lambda'],
     ],
+    [
+      ['eval', 'retrieval'],
+      ['--audio', '--captions', '--pairs', '--lambda'],
+    ],
+    [['eval', 'sweep'], ['--audio', '--concepts']],
+    [['vocab', 'build'], ['--method', '--tags', '--size', '--out']],
   ];
   it.each(required)('%s', (command, flags) => {
     const r = run(...command, '--help');

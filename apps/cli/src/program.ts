@@ -10,6 +10,7 @@ import { stackCommand } from './commands/stack.command';
 import { tagCommand } from './commands/tag.command';
 import { tailCommand } from './commands/tail.command';
 import { trainHeadCommand } from './commands/train-head.command';
+import { vocabCommand } from './commands/vocab.command';
 
 /** The repo's version: the root package.json (apps/cli/dist → the repo root), where `npm version` writes it. */
 const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')).version;
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     tailCommand(),
     driftCommand(),
     trainHeadCommand(),
+    vocabCommand(),
   ])
     program.addCommand(command.exitOverride());
   markRequiredOptions(program);

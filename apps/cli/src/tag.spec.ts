@@ -45,13 +45,36 @@ describe.skipIf(!HAS_FFMPEG)('tag', () => {
     expect(frames.map((f) => [f.start_s, Math.round(f.end_s)])).toEqual([[0, 10], [10, 20], [20, 30], [30, 35]]); // prettier-ignore
     for (const f of frames) {
       // the DESIGN §4 keys, then the model and concept space
-      expect(Object.keys(f)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
+      expect(Object.keys(f)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'lambda', 'model_id', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
       expect(f.concepts.length).toBeLessThanOrEqual(2);
       const weights = f.concepts.map((c: { weight: number }) => c.weight);
       expect(weights).toEqual([...weights].sort((a, b) => b - a));
       expect(f.l0).toBeGreaterThanOrEqual(f.concepts.length);
     }
     expect(r.stderr).toContain('audio mean m_a = 0');
+  });
+
+  it('--max-concepts K: at most K concepts per window, λ raised above --lambda where the window needed it', () => {
+    const file = synth('chord.ogg', 'sine=frequency=220,volume=0.5[a];sine=frequency=1760[b];[a][b]amix', 30);
+    const frames = (extra: string[]) => {
+      const r = tag(file, ['--json', '--lambda', '0.001', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    };
+    const plain = frames([]);
+    expect(plain.every((f) => f.lambda === 0.001)).toBe(true);
+    expect(Math.max(...plain.map((f) => f.l0))).toBeGreaterThan(2);
+    const capped = frames(['--max-concepts', '2']);
+    expect(capped).toHaveLength(plain.length);
+    for (const [i, f] of capped.entries()) {
+      expect(f.l0).toBeLessThanOrEqual(2);
+      expect(f.concepts).toHaveLength(f.l0);
+      if (plain[i].l0 <= 2) expect(f).toEqual(plain[i]);
+      else expect(f.lambda).toBeGreaterThan(0.001);
+    }
   });
 
   it('reads stdin with -, and --window/--hop set the windows', () => {

@@ -70,6 +70,7 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
     const decomposer = new Decomposer({
       spaces: [space],
       lambda: config.lambda,
+      maxConcepts: config.maxConcepts,
       maxEmbeddingsPerRequest: config.grpcMaxEmbeddings,
       metrics: this.metrics,
       heads: new HeadBook(space, config.streamGroups),
@@ -79,7 +80,9 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
       `concept space ${space.id} loaded in ${Math.round(performance.now() - started)} ms from ${dir}: ` +
         `model ${metadata.modelId}, vocabulary '${metadata.vocabulary}' (${space.c} concepts, d = ${space.d}), ` +
         `audio mean from ${space.audioMeanSource === 'none' ? 'nowhere (m_a = 0: built without a calibration set)' : 'the calibration set'}; ` +
-        `λ = ${config.lambda}; frames carry every non-zero concept`,
+        `λ = ${config.lambda}` +
+        (config.maxConcepts > 0 ? `, raised per window to keep at most ${config.maxConcepts} concepts` : '') +
+        '; frames carry every non-zero concept',
     );
     this.state = true;
     return decomposer;

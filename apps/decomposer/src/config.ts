@@ -36,6 +36,8 @@ export interface DecomposerConfig {
   conceptSpaceStore: string;
   /** default λ (requests with λ = 0, and the Kafka path) */
   lambda: number;
+  /** at most this many concepts per frame, λ raised as needed (requests with max_concepts = 0, and the Kafka path); 0: no cap */
+  maxConcepts: number;
   /** Lasso solver threads */
   threads: number;
   /** false: gRPC only (DECOMPOSER_KAFKA=off) */
@@ -92,6 +94,7 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     conceptSpace: read.required('CONCEPT_SPACE', CONCEPT_SPACE_HINT),
     conceptSpaceStore: resolve(read.string('CONCEPT_SPACE_STORE', conceptSpaceStoreDir(defaultCacheDir(env)))),
     lambda: read.number('LAMBDA', DEFAULTS.lambda, { min: 1e-6, max: 1000 }),
+    maxConcepts: read.int('MAX_CONCEPTS', 0, { min: 0, max: 1_000_000 }),
     threads: read.int('DECOMPOSER_THREADS', 1, { min: 1, max: 256 }),
     kafka: read.oneOf('DECOMPOSER_KAFKA', ['on', 'off'] as const, 'on') === 'on',
     groupId: read.string('DECOMPOSER_GROUP', 'audio-concepts-decomposer'),

@@ -24,6 +24,8 @@ interface DecomposeOptions {
   tol: number;
   threads?: number;
   batch: number;
+  maxConcepts?: number;
+  lambdasOut?: string;
 }
 
 /** Rows read, solved and written per step: bounds memory on inputs of any length. */
@@ -49,6 +51,13 @@ export function decomposeCommand(): Command {
       "L1 penalty λ (the paper's; 0.05 keeps ~90 of 2000 concepts, 0.15 ~40)",
       parseLambda,
     )
+    .option(
+      '--max-concepts <K>',
+      'at most K non-zero concepts per row: the best-fitting point of the Lasso path with at most K, λ raised above ' +
+        '--lambda as far as each row needs (exact at that λ; --lambdas-out writes it)',
+      parsePositiveInt,
+    )
+    .option('--lambdas-out <L.npy>', 'write the λ each row was solved at, n float64 (--lambda unless --max-concepts raised it)')
     .option('--out <W.npy>', 'write the weights, n × c float64')
     .option('--objectives-out <F.npy>', "write each row's objective value, n float64")
     .option('--raw', 'use C and the rows as given: no normalizing, no centering')
@@ -63,8 +72,10 @@ export function decomposeCommand(): Command {
     .option('--top <K>', 'concepts printed per row with --concept-names', parsePositiveInt, 5)
     .option(
       '--json',
-      'print one JSON object: {"n","c","d","lambda","l0_mean","objective_mean","objective_max","samples_per_s"}; ' +
-        'with --concept-names, first one line per row: {"row","concepts":[{"label","weight"}],"l0","objective"}',
+      'print one JSON object: {"n","c","d","lambda","l0_mean","objective_mean","objective_max","samples_per_s"} ' +
+        '(with --max-concepts also "max_concepts", "l0_max" and "lambda_mean", the mean λ the rows were solved at); ' +
+        'with --concept-names, first one line per row: {"row","concepts":[{"label","weight"}],"l0","objective"} ' +
+        '(and "lambda" with --max-concepts)',
     )
     .addOption(
       new Option('--tol <T>', 'duality-gap tolerance, relative to ‖z‖²').default(1e-6).argParser(parsePositiveNumber),
@@ -77,8 +88,9 @@ export function decomposeCommand(): Command {
 async function runDecompose(options: DecomposeOptions): Promise<void> {
   if (options.raw && options.audioMeanFrom)
     throw new UsageError('--audio-mean-from has no effect with --raw (rows are used as given)');
-  if (options.out && options.objectivesOut && resolve(options.out) === resolve(options.objectivesOut))
-    throw new UsageError(`--out and --objectives-out are the same file (${options.out}); give two paths`);
+  const outputs = [options.out, options.objectivesOut, options.lambdasOut].filter((f) => f !== undefined);
+  if (new Set(outputs.map((f) => resolve(f))).size < outputs.length)
+    throw new UsageError(`--out, --objectives-out and --lambdas-out name the same file; give one path each`);
   const started = performance.now();
   const concepts = asFloat64Matrix(await readNpy(options.concepts), options.concepts);
   const rows = await openNpyRows(options.embeddings, { rowsPerChunk: options.batch });
@@ -119,30 +131,46 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
         throw error;
       })
     : undefined;
+  const lambdasWriter = options.lambdasOut
+    ? await createNpyRowWriter(options.lambdasOut, 'float64', [n]).catch(async (error: unknown) => {
+        await writer?.abort();
+        await objectivesWriter?.abort();
+        throw error;
+      })
+    : undefined;
   // The summary holds no per-row array, which would grow with n: rows are lines of their own (--concept-names).
   let objectiveSum = 0;
   let objectiveMax = 0;
   let l0Sum = 0;
   let unconverged = 0;
+  let lambdaSum = 0;
+  let l0Max = 0;
   const progress = new Progress('decompose', n, !options.json && n > options.batch);
   try {
     for await (const chunk of rows) {
       const batch = asFloat64Matrix(chunk.rows, options.embeddings);
       const z = space ? space.transform(batch.data, batch.rows) : batch.data;
-      const result = await solver.solve(z, batch.rows, d, { lambda: options.lambda, tol: options.tol });
+      const result = await solver.solve(z, batch.rows, d, {
+        lambda: options.lambda,
+        tol: options.tol,
+        maxConcepts: options.maxConcepts,
+      });
       await writer?.write(result.weights);
       await objectivesWriter?.write(result.objective.subarray(0, result.n));
+      await lambdasWriter?.write(result.lambdas.subarray(0, result.n));
       for (let i = 0; i < result.n; i++) {
         objectiveSum += result.objective[i];
         objectiveMax = Math.max(objectiveMax, result.objective[i]);
         l0Sum += result.l0[i];
+        l0Max = Math.max(l0Max, result.l0[i]);
+        lambdaSum += result.lambdas[i];
         if (!result.converged[i]) unconverged++;
         if (names) {
           const top = topConcepts(result.weights.subarray(i * c, (i + 1) * c), names, options.top);
           const row = chunk.rowStart + i;
           process.stdout.write(
             options.json
-              ? `${JSON.stringify({ row, concepts: top, l0: result.l0[i], objective: result.objective[i] })}\n`
+              ? `${JSON.stringify({ row, concepts: top, l0: result.l0[i], objective: result.objective[i], ...(options.maxConcepts ? { lambda: result.lambdas[i] } : {}) })}\n`
               : `${row}: ${top.length > 0 ? top.map((t) => `${t.label} ${t.weight.toFixed(3)}`).join(', ') : '(no concept)'}\n`,
           );
         }
@@ -151,9 +179,11 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
     }
     await writer?.close();
     await objectivesWriter?.close();
+    await lambdasWriter?.close();
   } catch (error) {
     await writer?.abort();
     await objectivesWriter?.abort();
+    await lambdasWriter?.abort();
     throw error;
   } finally {
     await solver.close();
@@ -177,14 +207,21 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
         objective_mean: n > 0 ? objectiveSum / n : 0,
         objective_max: objectiveMax,
         samples_per_s: round(samplesPerS, 1),
+        ...(options.maxConcepts
+          ? { max_concepts: options.maxConcepts, l0_max: l0Max, lambda_mean: n > 0 ? lambdaSum / n : options.lambda }
+          : {}),
       }) + '\n',
     );
   } else {
     process.stdout.write(
       `decomposed ${n} embeddings over ${c} concepts (d = ${d}, λ = ${options.lambda}) in ${seconds.toFixed(2)} s ` +
         `(${samplesPerS.toFixed(0)} samples/s); mean non-zeros ${l0Mean.toFixed(1)}` +
+        (options.maxConcepts
+          ? ` (at most ${options.maxConcepts}: mean λ ${(n > 0 ? lambdaSum / n : options.lambda).toPrecision(4)})`
+          : '') +
         (options.out ? `; weights written to ${options.out}` : '') +
         (options.objectivesOut ? `; objectives written to ${options.objectivesOut}` : '') +
+        (options.lambdasOut ? `; λ per row written to ${options.lambdasOut}` : '') +
         '\n',
     );
   }

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
-import { ConceptSpace, ProjectionHead, evaluateZeroShot } from '@audio-concepts/decomposer-concepts';
+import { scoreZeroShot, type ZeroShotScores } from '@audio-concepts/decomposer-concepts';
+import { BOOTSTRAP_DEFAULTS } from '@audio-concepts/evaluation-metrics';
 import { UsageError } from '../cli-error';
-import { openStoredSpace } from '@audio-concepts/decomposer-service';
-import { conceptSpaceStoreDir } from '@audio-concepts/decomposer-concepts';
+import { openEvalSpace } from './eval/eval-space';
+import { readBinaryMatrix } from './eval/npy-inputs';
 import { defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
@@ -17,10 +18,16 @@ import {
   type HeadObjective,
 } from '@audio-concepts/trainer-head';
 import { evaluateFinetune } from '../finetune-folds';
+import { classesCommand } from './eval/classes.command';
+import { retrievalCommand } from './eval/retrieval.command';
+import { sweepCommand } from './eval/sweep.command';
 
 interface ZeroShotOptions {
   audio: string;
-  labels: string;
+  labels?: string;
+  multilabel?: string;
+  bootstrap?: number;
+  bootstrapSeed: number;
   prompts: string;
   concepts?: string;
   audioMeanFrom?: string;
@@ -42,9 +49,14 @@ export function evalCommand(): Command {
           'reconstructions r (argmax ⟨r, L2(t_k)⟩), plus mean non-zeros and mean fidelity cos(r, L2(e)).',
       )
       .requiredOption('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
-      .requiredOption(
+      .option(
         '--labels <y.npy>',
-        'true class of each audio row: int32/int64 indices into the prompts, length n (`embed … --classes`)',
+        'true class of each audio row: int32/int64 indices into the prompts, length n (`embed … --classes`); ' +
+          '(required unless --multilabel is given)',
+      )
+      .option(
+        '--multilabel <Y.npy>',
+        'multi-label targets, n × k of 0/1 (column k = prompt k): adds the mAP of the prompt cosines (AudioSet)',
       )
       .requiredOption(
         '--prompts <P.npy>',
@@ -69,7 +81,17 @@ export function evalCommand(): Command {
         '--eval-mask <M.npy>',
         '0/1 per audio row: evaluate the rows with 1 only (e.g. those a head was not trained on: train-head --train-mask)',
       )
-      .option('--json', 'print one JSON object: {"n","concepts","dense_acc","concept_acc","l0_mean","cos_mean"}')
+      .option(
+        '--bootstrap <N>',
+        'add 95% percentile bootstrap intervals of every figure from N resamples of the rows (1000 is usual)',
+        parsePositiveInt,
+      )
+      .option('--bootstrap-seed <S>', 'seed of the bootstrap resampling', parseInteger, BOOTSTRAP_DEFAULTS.seed)
+      .option(
+        '--json',
+        'print one JSON object: {"n","concepts","dense_acc","concept_acc","l0_mean","cos_mean","dense_f1",' +
+          '"concept_f1"} (+ "dense_map","concept_map" with --multilabel, "ci" with --bootstrap)',
+      )
       .option('--threads <N>', 'solver and GEMM threads (default: all cores)', parsePositiveInt)
       .exitOverride()
       .action(async (options: ZeroShotOptions) => runZeroShot(options)),
@@ -107,6 +129,9 @@ export function evalCommand(): Command {
       .exitOverride()
       .action(async (options: FinetuneOptions) => runFinetune(options)),
   );
+  evalGroup.addCommand(classesCommand());
+  evalGroup.addCommand(retrievalCommand());
+  evalGroup.addCommand(sweepCommand());
   return evalGroup;
 }
 
@@ -176,8 +201,17 @@ async function runFinetune(options: FinetuneOptions): Promise<void> {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 async function runZeroShot(options: ZeroShotOptions): Promise<void> {
+  if (!options.labels && !options.multilabel)
+    throw new UsageError('give the true classes: --labels y.npy, --multilabel Y.npy or both');
   let audio = asFloat64Matrix(await readNpy(options.audio), options.audio);
-  let labels = asIntVector(await readNpy(options.labels), options.labels);
+  let labels = options.labels ? asIntVector(await readNpy(options.labels), options.labels) : undefined;
+  let targets = options.multilabel ? await readBinaryMatrix(options.multilabel, '--multilabel') : undefined;
+  if (labels && labels.length !== audio.rows)
+    throw new InvalidInputError(`--labels ${options.labels}: ${labels.length} values for ${audio.rows} audio rows`);
+  if (targets && targets.rows !== audio.rows)
+    throw new InvalidInputError(
+      `--multilabel ${options.multilabel}: ${targets.rows} rows for ${audio.rows} audio rows`,
+    );
   if (options.evalMask) {
     const mask = asIntVector(await readNpy(options.evalMask), options.evalMask);
     if (mask.length !== audio.rows)
@@ -187,82 +221,50 @@ async function runZeroShot(options: ZeroShotOptions): Promise<void> {
     const bad = mask.findIndex((m) => m !== 0 && m !== 1);
     if (bad >= 0)
       throw new InvalidInputError(`--eval-mask ${options.evalMask}: row ${bad} is ${mask[bad]}; the mask holds 0 or 1`);
-    if (labels.length !== audio.rows)
-      throw new InvalidInputError(`--labels ${options.labels}: ${labels.length} values for ${audio.rows} audio rows`);
     const kept = trainingRows(audio, mask);
     if (kept.rows === 0) throw new InvalidInputError(`--eval-mask ${options.evalMask} selects no row`);
-    labels = labels.filter((_, i) => mask[i] === 1);
+    labels = labels?.filter((_, i) => mask[i] === 1);
+    if (targets) targets = { ...trainingRows(targets, mask), cols: targets.cols };
     audio = { data: kept.data, rows: kept.rows, cols: audio.cols };
   }
   const prompts = asFloat64Matrix(await readNpy(options.prompts), options.prompts);
-  if (options.space && (options.concepts || options.audioMeanFrom || options.head))
-    throw new UsageError(
-      '--space replaces --concepts and --audio-mean-from (and its m_a was computed without a --head): give one or the other',
-    );
-  if (!options.space && !options.concepts)
-    throw new UsageError('give the concepts: --concepts T.npy [--audio-mean-from M.npy], or --space DIR|ID');
-  const head = options.head ? await ProjectionHead.load(options.head) : undefined;
-  const project = (m: { data: Float64Array; rows: number }) => (head ? head.project(m.data, m.rows) : m.data);
-  const { space, close } = options.space
-    ? await openStoredSpace({
-        space: options.space,
-        storeDir: conceptSpaceStoreDir(options.cacheDir),
-        threads: options.threads,
-      })
-    : await spaceFromArrays(options.concepts!, options.audioMeanFrom, project, options.threads, head?.audioMeanD);
-  if (space.audioMeanSource === 'none')
-    process.stderr.write(
-      `note: ${options.space ? 'the space has' : 'no --audio-mean-from given:'} audio mean m_a = 0\n`,
-    );
+  const { space, project, close } = await openEvalSpace(options);
   try {
-    const report = await evaluateZeroShot({
+    const report = await scoreZeroShot({
       space,
       audioNxD: project(audio),
       n: audio.rows,
       promptsKxD: prompts.data,
       k: prompts.rows,
       labelsN: labels,
+      multilabelNxK: targets?.data,
       lambda: options.lambda,
+      bootstrap: options.bootstrap ? { resamples: options.bootstrap, seed: options.bootstrapSeed } : undefined,
     });
     if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
-    else
-      process.stdout.write(
-        `zero-shot on ${report.n} clips, ${report.concepts} concepts, λ = ${options.lambda}:\n` +
-          `  dense accuracy    ${(100 * report.dense_acc).toFixed(2)}%\n` +
-          `  concept accuracy  ${(100 * report.concept_acc).toFixed(2)}%\n` +
-          `  mean non-zeros    ${report.l0_mean.toFixed(1)}\n` +
-          `  mean fidelity     ${report.cos_mean.toFixed(4)} (cosine of reconstruction and embedding)\n`,
-      );
+    else process.stdout.write(zeroShotTable(report, options.lambda));
   } finally {
     await close();
   }
 }
 
-async function spaceFromArrays(
-  conceptsPath: string,
-  audioMeanFrom: string | undefined,
-  project: (m: { data: Float64Array; rows: number }) => Float64Array,
-  threads: number | undefined,
-  /** a head's stored m_a, used when no reference corpus is given */
-  headAudioMean?: Float64Array | null,
-): Promise<{ space: ConceptSpace; close(): Promise<void> }> {
-  const concepts = asFloat64Matrix(await readNpy(conceptsPath), conceptsPath);
-  const reference = audioMeanFrom ? asFloat64Matrix(await readNpy(audioMeanFrom), audioMeanFrom) : undefined;
-  const matmul = await createOrtMatMul({ threads });
-  const space = ConceptSpace.build(
-    {
-      textEmbeddingsCxD: concepts.data,
-      d: concepts.cols,
-      audioReferenceNxD: reference ? project(reference) : undefined,
-      audioMeanD: reference ? undefined : (headAudioMean ?? undefined),
-    },
-    { matmul, threads },
-  );
-  return {
-    space,
-    close: async () => {
-      await space.close();
-      await matmul.close();
-    },
+function zeroShotTable(report: ZeroShotScores, lambda: number): string {
+  const line = (label: string, key: keyof ZeroShotScores & string, format: (x: number) => string) => {
+    const value = report[key] as number | null | undefined;
+    if (value === null || value === undefined) return '';
+    const ci = report.ci?.[key];
+    return `  ${label.padEnd(18)}${format(value)}${ci ? `  [${format(ci[0])}, ${format(ci[1])}] 95% CI` : ''}\n`;
   };
+  const pctOf = (x: number) => `${(100 * x).toFixed(2)}%`;
+  return (
+    `zero-shot on ${report.n} clips, ${report.concepts} concepts, λ = ${lambda}:\n` +
+    line('dense accuracy', 'dense_acc', pctOf) +
+    line('concept accuracy', 'concept_acc', pctOf) +
+    line('dense macro-F1', 'dense_f1', pctOf) +
+    line('concept macro-F1', 'concept_f1', pctOf) +
+    line('dense mAP', 'dense_map', pctOf) +
+    line('concept mAP', 'concept_map', pctOf) +
+    line('mean non-zeros', 'l0_mean', (x) => x.toFixed(1)) +
+    line('mean fidelity', 'cos_mean', (x) => x.toFixed(4)).replace(/\n$/, ' (cosine of reconstruction and embedding)\n')
+  );
 }

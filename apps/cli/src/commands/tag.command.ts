@@ -10,6 +10,8 @@ import { expandInputs, NoInputError } from '../tag/inputs';
 import { interruptOnCtrlC } from '../tag/interrupt';
 import { tagInput, type TagRun } from '../tag/tag-input';
 import { tagCommandDefinition, type TagCommandOptions } from '../tag/tag.options';
+import { ProminenceSummary } from '../tag/prominence-summary';
+import { writeProminenceChart } from '../prominence-chart';
 
 export function tagCommand(): Command {
   return tagCommandDefinition().action(async (inputs: string[], options: TagCommandOptions, command: Command) =>
@@ -21,6 +23,8 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
   const say = (message: string) => process.stderr.write(`${message}\n`);
   if (options.space && (options.vocab || options.calibrate))
     throw new UsageError('--space already fixes the vocabulary and the calibration: drop --vocab and --calibrate');
+  if (options.summary && (format === 'csv' || format === 'tsv'))
+    throw new UsageError(`--summary prints with --format text or json, not ${format}: use --summary-svg FILE`);
   const modelPath = modelOrDemo(options.model);
   const inputs = expandInputs(args, say);
   if (inputs.filter((i) => i === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
@@ -46,6 +50,8 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
     several: inputs.length > 1,
     say,
     write: (text) => process.stdout.write(text),
+    prominence:
+      options.summary || options.summarySvg ? new ProminenceSummary(opened.space.names, options.summaryTop) : undefined,
   };
   let windows = 0;
   let failedWindows = 0;
@@ -62,7 +68,9 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
     run.write(run.writer.begin());
     const loop = { inputs, first, sampleRate: opened.encoder.sampleRate, signal, say };
     failedInputs = await eachInput(loop, async (audio, stream, index) => {
+      run.prominence?.begin(stream);
       const summary = await tagInput(run, audio, stream, index);
+      if (options.summary && format === 'text') run.write(run.prominence!.inputText());
       windows += summary.windows;
       failedWindows += summary.failed;
       if (run.several) say(summary.line(stream));
@@ -72,6 +80,7 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
     await opened.close();
   }
 
+  if (run.prominence) await writeSummary(run.prominence, options, format, run.several, say);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const counted = `${windows} window${windows === 1 ? '' : 's'}`;
   if (run.progress) say(`${run.several ? `${inputs.length} inputs, ` : ''}${counted} in ${seconds} s`);
@@ -82,6 +91,23 @@ async function runTag(args: string[], options: TagCommandOptions, format: Output
     throw new NoInputError(`none of the ${inputs.length} inputs could be read`);
   const failures = runFailures(failedInputs, inputs.length, failedWindows, windows);
   if (failures.length > 0) throw new WindowsFailedError(`${failures.join('; ')}; the others were tagged`);
+}
+
+/** After the frames (of the windows printed, also when some inputs failed or Ctrl-C stopped the run). */
+async function writeSummary(
+  prominence: ProminenceSummary,
+  options: TagCommandOptions,
+  format: OutputFormat,
+  several: boolean,
+  say: (message: string) => void,
+): Promise<void> {
+  if (options.summary && format === 'json') process.stdout.write(prominence.json());
+  if (options.summary && format === 'text' && several) process.stdout.write(prominence.runText());
+  if (options.summarySvg) {
+    const title = `Top concepts by mean prominence (λ = ${options.lambda})`;
+    await writeProminenceChart(options.summarySvg, title, prominence.chartGroups());
+    say(`wrote ${options.summarySvg}`);
+  }
 }
 
 /** `--json` is `--format json`; both, disagreeing, is a usage error. */

@@ -4,6 +4,7 @@ import type { ConceptSpace, ProjectionHead } from '@audio-concepts/decomposer-co
 import { Progress } from '../progress';
 import { withMinWeight, type FrameWriter } from './frame-writer';
 import { InputSummary } from './input-summary';
+import type { ProminenceSummary } from './prominence-summary';
 import type { TagCommandOptions } from './tag.options';
 
 /** What every input of a `tag` run shares: the model, the concept space, the output, Ctrl-C. */
@@ -20,6 +21,8 @@ export interface TagRun {
   several: boolean;
   say(message: string): void;
   write(text: string): void;
+  /** `--summary`/`--summary-svg`: adds up the frames of each input */
+  prominence?: ProminenceSummary;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function tagInput(run: TagRun, audio: AudioStream, stream: string, 
   };
   const tagOptions: TagOptions = {
     lambda: options.lambda,
+    maxConcepts: options.maxConcepts,
     windowS: options.window,
     hopS,
     batchSize: options.batch,
@@ -58,6 +62,7 @@ export async function tagInput(run: TagRun, audio: AudioStream, stream: string, 
       if (summary.windows === 0 && run.several) run.write(run.writer.input(stream, index));
       run.write(run.writer.frame(withMinWeight(frame, options.minWeight), clock));
       summary.add(frame);
+      run.prominence?.add(frame);
       const seconds = (performance.now() - started) / 1000;
       const endS = (frame.startMs + frame.durationMs) / 1000;
       progress.update(summary.windows, `${(endS / Math.max(seconds, 1e-3)).toFixed(1)}× real time`);

@@ -4,11 +4,14 @@ import type { ClapDtype } from '@audio-concepts/encoder-clap';
 import { ALLOW_NETWORK_HELP, dtypeOption } from '../model-options';
 import { parseLambda, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber } from '../options';
 import { OUTPUT_FORMATS, type OutputFormat } from './frame-writer';
+import { SUMMARY_TOP_DEFAULT } from './prominence-summary';
 
 export interface TagCommandOptions {
   model?: string;
   vocab?: string;
   lambda: number;
+  /** at most this many concepts per window, λ raised as far as each window needs; absent: no cap */
+  maxConcepts?: number;
   /** concepts shown per window; absent: the text table's DEFAULTS.tableTop, every one in JSON, CSV and TSV */
   top?: number;
   minWeight: number;
@@ -27,6 +30,10 @@ export interface TagCommandOptions {
   cacheDir: string;
   batch: number;
   progress: boolean;
+  /** print the mean prominence top concepts of each input and of the run after the frames */
+  summary?: boolean;
+  summaryTop: number;
+  summarySvg?: string;
 }
 
 /** `tag`'s arguments, options and help text (the command's action is in tag.command.ts). */
@@ -52,6 +59,12 @@ export function tagCommandDefinition(): Command {
       "concept vocabulary: 'audioset', 'demo' or a file of names (one per line); default: 'demo' for the demo model, else 'audioset'",
     )
     .option('--lambda <L>', `L1 penalty λ (larger: fewer concepts)`, parseLambda, DEFAULTS.lambda)
+    .option(
+      '--max-concepts <K>',
+      'at most K concepts per window: the best-fitting decomposition with at most K, λ raised above --lambda as far ' +
+        "as each window needs (exact there; JSON's lambda is that λ). --top only hides concepts, this changes the fit",
+      parsePositiveInt,
+    )
     .option(
       '--top <K>',
       `show the K largest concepts of each window (default: ${DEFAULTS.tableTop} in the text table, which says how ` +
@@ -124,6 +137,14 @@ export function tagCommandDefinition(): Command {
       parsePositiveInt,
       DEFAULTS.encoderBatch,
     )
+    .option(
+      '--summary',
+      'after the frames, the top concepts of each input by mean prominence (mean weight over its windows) and, ' +
+        'with several inputs, of the whole run; with --json one last line {"summary":{"windows","concepts",' +
+        '"inputs":[{"stream","windows","concepts"}]}} (text or json format)',
+    )
+    .option('--summary-top <K>', 'concepts listed per summary', parsePositiveInt, SUMMARY_TOP_DEFAULT)
+    .option('--summary-svg <FILE>', 'write the bar chart of the summaries (one panel per input, and the run) to FILE')
     .option('--no-progress', 'no progress line on stderr (shown for the text table, and on a terminal for any format)')
     .addHelpText(
       'after',

@@ -67,6 +67,13 @@ export interface ConceptSpaceParts {
 export interface DecomposeOptions {
   /** The paper's L1 penalty λ (DESIGN §1): 0.05 → ~90–100 concepts of 2000, 0.15 → ~35–45. */
   lambda: number;
+  /**
+   * Target sparsity: at most K non-zero concepts per row, at the best-fitting point of the Lasso path with that
+   * many, λ raised above `lambda` as far as needed (the decomposition's `lambdas` says how far, per row).
+   */
+  maxConcepts?: number;
+  /** n×c weights to start from (a λ sweep's previous solutions): the same answer, sooner. */
+  warmStartNxC?: ArrayLike<number>;
   /** Solver tolerances (tol, maxIterations, …); see `LassoOptions`. */
   solver?: Omit<LassoOptions, 'lambda'>;
 }
@@ -271,10 +278,14 @@ export class ConceptSpace {
     n: number,
     options: DecomposeOptions,
   ): Promise<ConceptDecomposition> {
-    const lassoOptions = resolveLassoOptions({ ...options.solver, lambda: options.lambda });
+    const lassoOptions = resolveLassoOptions({
+      ...options.solver,
+      lambda: options.lambda,
+      maxConcepts: options.maxConcepts ?? options.solver?.maxConcepts,
+    });
     const { normalized, z } = this.prepare(embeddingsNxD, n);
     const solver = await this.lassoSolver();
-    const result = await solver.solve(z, n, this.d, lassoOptions);
+    const result = await solver.solve(z, n, this.d, lassoOptions, options.warmStartNxC);
     const reconstructionsNxD = this.recompose(result.weights, n);
     return {
       ...result,

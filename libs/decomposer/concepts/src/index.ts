@@ -36,13 +36,25 @@ export {
 export { centerConceptDictionary, computeAudioMean } from './concept-dictionary';
 export { conceptFit } from './concept-fit';
 export {
+  groupProminence,
+  ProminenceAccumulator,
+  rankConcepts,
+  type GroupProminence,
+  type GroupProminenceInput,
+} from './group-prominence';
+export {
   classifyZeroShot,
   evaluateZeroShot,
+  predictByPrompts,
+  scoreZeroShot,
   type ZeroShotEvaluationInput,
   type ZeroShotInput,
   type ZeroShotPredictions,
   type ZeroShotReport,
+  type ZeroShotScores,
+  type ZeroShotScoringInput,
 } from './zero-shot';
 export { cosine, cosineRows, dot, l2NormalizeRows, meanRows, nrm2 } from './vector-math';
 export { gaussian, mulberry32 } from '@audio-concepts/shared-random';
 export { HEAD_FILES, headIdOf, ProjectionHead } from './projection-head';
+export { PAPER_LAMBDAS, checkedLambdas, sweepLambdas, type LambdaSweepInput, type LambdaSweepPoint } from './lambda-sweep';

@@ -7,6 +7,11 @@ export interface DecomposeEmbeddingsOptions {
   /** the L1 penalty λ (DESIGN §1), finite and ≥ 0 */
   lambda: number;
   /**
+   * Target sparsity: at most K non-zero concepts per frame, λ raised above `lambda` as far as needed (each frame
+   * carries the λ its solution is exact for). Absent or 0: no cap.
+   */
+  maxConcepts?: number;
+  /**
    * Concepts listed per frame, largest weight first: absent (or Infinity) lists every non-zero one, as frames on
    * Kafka carry them; an integer ≥ 1 cuts the list (a gRPC caller's top_k). l0 counts them all either way.
    */
@@ -20,7 +25,7 @@ export interface DecomposeEmbeddingsOptions {
 
 /**
  * The decomposer's rule, shared by its Kafka and gRPC transports: each embedding → one `ConceptFrame` over `space`
- * (concept_space_id = space.id, λ, every non-zero concept {index, label, weight} largest first, or the top K of them
+ * (concept_space_id = space.id, the λ of its solution, every non-zero concept {index, label, weight} largest first, or the top K of them
  * when `topK` is given; cosine, l0, fit), carrying stream id, window seq, start, duration and ingest time through.
  *
  * Each embedding is checked first (the space's model id, length d, finite values, not all zeros); the valid ones are decomposed in one
@@ -76,7 +81,9 @@ export function itemName(embedding: AudioEmbedding): string {
 function checkOptions(options: DecomposeEmbeddingsOptions): void {
   if (!Number.isFinite(options.lambda) || options.lambda < 0)
     throw new InvalidInputError(`lambda is ${options.lambda}, expected a finite number ≥ 0`);
-  const { topK } = options;
+  const { topK, maxConcepts } = options;
+  if (!(maxConcepts === undefined || (Number.isInteger(maxConcepts) && maxConcepts >= 0)))
+    throw new InvalidInputError(`maxConcepts is ${maxConcepts}, expected an integer ≥ 1 (or 0 for no cap)`);
   if (!(topK === undefined || topK === Infinity || (Number.isInteger(topK) && topK >= 1)))
     throw new InvalidInputError(`topK is ${topK}, expected an integer ≥ 1 (or none for every non-zero concept)`);
 }
@@ -118,13 +125,13 @@ function checkEmbedding(space: ConceptSpace, embedding: AudioEmbedding, row: num
 async function decomposeRows(
   space: ConceptSpace,
   rows: readonly { vector: Float32Array }[],
-  { lambda, head }: DecomposeEmbeddingsOptions,
+  { lambda, maxConcepts, head }: DecomposeEmbeddingsOptions,
 ): Promise<ConceptDecomposition> {
   const { d } = space;
   const embeddingsNxD = new Float32Array(rows.length * d);
   rows.forEach(({ vector }, row) => embeddingsNxD.set(vector, row * d));
-  if (!head) return space.decompose(embeddingsNxD, rows.length, { lambda });
-  return head.space.decompose(head.head.project(embeddingsNxD, rows.length), rows.length, { lambda });
+  if (!head) return space.decompose(embeddingsNxD, rows.length, { lambda, maxConcepts });
+  return head.space.decompose(head.head.project(embeddingsNxD, rows.length), rows.length, { lambda, maxConcepts });
 }
 
 function frameOf(
@@ -145,7 +152,7 @@ function frameOf(
     durationMs: embedding.durationMs,
     conceptSpaceId: space.id,
     headId: options.head?.id ?? '',
-    lambda: f32(options.lambda),
+    lambda: f32(decomposition.lambdas[row]),
     concepts: space
       .topConcepts(weightsC, options.topK ?? Infinity)
       .map(({ index, label, weight }) => ({ index, label, weight: f32(weight) })),

@@ -20,7 +20,15 @@ const MAX_EMBEDDINGS = 50;
 const CALL_DEADLINE_MS = 10_000;
 
 function decompose(client: DecomposerClient, request: Partial<DecomposeRequest>): Promise<DecomposeResponse> {
-  const full: DecomposeRequest = { conceptSpaceId: '', lambda: 0, topK: 0, embeddings: [], headId: '', ...request };
+  const full: DecomposeRequest = {
+    conceptSpaceId: '',
+    lambda: 0,
+    topK: 0,
+    embeddings: [],
+    headId: '',
+    maxConcepts: 0,
+    ...request,
+  };
   return new Promise((resolve, reject) =>
     client.decompose(full, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) =>
       error ? reject(error) : resolve(response),
@@ -225,6 +233,54 @@ describe('DecomposerGrpcServer', () => {
     expect(text).toContain(`${DECOMPOSER_METRICS.grpcRequests}{method="Check",code="INVALID_ARGUMENT"} 1`);
     expect(text).toContain(`${DECOMPOSER_METRICS.rejected}{transport="grpc",error="ShapeMismatchError"} 1`);
     expect(text).not.toMatch(/stream/);
+  });
+});
+
+describe('DecomposerGrpcServer with max_concepts (target sparsity)', () => {
+  const space = smallSpace();
+  const decomposer = new Decomposer({ spaces: [space], lambda: DEFAULT_LAMBDA, maxConcepts: 4 });
+  const server = new DecomposerGrpcServer({ decomposer });
+  let client: DecomposerClient;
+
+  beforeAll(async () => {
+    const port = await server.listen('127.0.0.1', 0);
+    client = new DecomposerClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client?.close();
+    await server.close();
+    await space.close();
+  });
+
+  it('at most K concepts per frame, each exact at the λ it carries (≥ the asked λ)', async () => {
+    const embeddings = embeddingsOf(12, space.d, 23);
+    const lambda = 0.05;
+    const plain = await decompose(client, { lambda, embeddings });
+    expect(plain.frames.some((f) => f.l0 > 3)).toBe(true);
+    const capped = await decompose(client, { lambda, maxConcepts: 3, embeddings });
+    for (const [i, frame] of capped.frames.entries()) {
+      expect(frame.l0).toBeLessThanOrEqual(3);
+      expect(frame.concepts).toHaveLength(frame.l0);
+      expect(frame.lambda).toBeGreaterThanOrEqual(Math.fround(lambda));
+      if (plain.frames[i].l0 <= 3) expect(frame).toEqual(plain.frames[i]);
+      else {
+        // The frame's λ is the one its solution is exact for: a plain decomposition there gives the same concepts.
+        const [again] = (await decompose(client, { lambda: frame.lambda, embeddings: [embeddings[i]] })).frames;
+        expect(again.concepts.map((c) => c.index)).toEqual(frame.concepts.map((c) => c.index));
+        for (const [k, c] of again.concepts.entries()) expect(c.weight).toBeCloseTo(frame.concepts[k].weight, 4);
+      }
+    }
+    expect(capped.frames.some((f) => f.lambda > Math.fround(lambda))).toBe(true);
+  });
+
+
+  it('0 takes the decomposer default (MAX_CONCEPTS), here 4', async () => {
+    const embeddings = embeddingsOf(12, space.d, 29);
+    const frames = (await decompose(client, { lambda: 0.02, embeddings })).frames;
+    expect(Math.max(...frames.map((f) => f.l0))).toBe(4);
+    expect((await decompose(client, { lambda: 0.02, maxConcepts: 9, embeddings })).frames.some((f) => f.l0 > 4)).toBe(
+      true,
+    );
   });
 });
 

@@ -20,6 +20,8 @@ export interface DecomposerOptions {
   spaces: readonly ConceptSpace[];
   /** λ when a request gives 0, and the Kafka path's */
   lambda: number;
+  /** at most this many concepts per frame (λ raised as far as needed) when a request gives 0, and the Kafka path's; 0 or absent: no cap */
+  maxConcepts?: number;
   /** most embeddings in one Decompose request (default 1024) */
   maxEmbeddingsPerRequest?: number;
   metrics?: DecomposerMetrics;
@@ -35,6 +37,8 @@ export interface DecomposerOptions {
  */
 export class Decomposer {
   readonly lambda: number;
+  /** 0: no cap */
+  readonly maxConcepts: number;
   readonly maxEmbeddingsPerRequest: number;
   private readonly spaces: readonly ConceptSpace[];
   private readonly metrics: DecomposerMetrics | undefined;
@@ -51,6 +55,10 @@ export class Decomposer {
       throw new InvalidInputError(`maxEmbeddingsPerRequest is ${max}, expected an integer ≥ 1`);
     this.spaces = [...options.spaces];
     this.lambda = options.lambda;
+    const maxConcepts = options.maxConcepts ?? 0;
+    if (!Number.isInteger(maxConcepts) || maxConcepts < 0)
+      throw new InvalidInputError(`default maxConcepts is ${maxConcepts}, expected an integer ≥ 1 (or 0 for no cap)`);
+    this.maxConcepts = maxConcepts;
     this.maxEmbeddingsPerRequest = max;
     this.metrics = options.metrics;
     this.heads = options.heads ?? new HeadBook(this.spaces[0]);
@@ -104,7 +112,7 @@ export class Decomposer {
       const part = await decomposeEmbeddings(
         this.defaultSpace,
         rows.map((i) => embeddings[i]),
-        { lambda: this.lambda, head },
+        { lambda: this.lambda, maxConcepts: this.maxConcepts, head },
       );
       rows.forEach((i, k) => (results[i] = part[k]));
     }
@@ -113,7 +121,8 @@ export class Decomposer {
   }
 
   /**
-   * A Decompose request: space "" (default) or a loaded id, λ 0 → the default (else finite and > 0), top_k 0 → every
+   * A Decompose request: space "" (default) or a loaded id, λ 0 → the default (else finite and > 0), max_concepts
+   * 0 → the default cap (else at most that many concepts per frame, λ raised as needed), top_k 0 → every
    * non-zero concept (else the top_k largest), at most `maxEmbeddingsPerRequest` embeddings. Frames in request order; one bad embedding rejects the
    * request with a `RejectedEmbeddingError` naming it.
    */
@@ -139,7 +148,8 @@ export class Decomposer {
         );
       head = this.heads.get(request.headId);
     }
-    const results = await decomposeEmbeddings(space, request.embeddings, { lambda, topK, head });
+    const maxConcepts = request.maxConcepts === 0 ? this.maxConcepts : request.maxConcepts;
+    const results = await decomposeEmbeddings(space, request.embeddings, { lambda, maxConcepts, topK, head });
     const rejected = results.filter((result) => result instanceof Error);
     // A rejected request delivers no frames: only its rejections count.
     this.metrics?.observeBatch('grpc', secondsSince(started), rejected.length > 0 ? rejected : results);

@@ -44,7 +44,7 @@ describe('frameJson', () => {
 
   it('names the model after the DESIGN §4 keys: the same keys whether it is known (tag) or not (tail)', () => {
     const known = JSON.parse(frameJson(message(), { modelId: '0f3ea5f68a85af95' }));
-    expect(Object.keys(known)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id']); // prettier-ignore
+    expect(Object.keys(known)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'lambda', 'model_id', 'concept_space_id']); // prettier-ignore
     expect(known.model_id).toBe('0f3ea5f68a85af95');
     expect(Object.keys(JSON.parse(frameJson(message())))).toEqual(Object.keys(known));
   });

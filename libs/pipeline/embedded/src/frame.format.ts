@@ -51,6 +51,8 @@ export function frameJson(frame: ConceptFrame, view: FrameView = {}): string {
     concepts: shownConcepts(frame, view.top).map((c) => ({ label: c.label, weight: round(c.weight, 6) })),
     cosine: round(frame.cosine, 6),
     l0: frame.l0,
+    // float32 on the wire: 7 significant digits give back the λ asked for (0.15, not 0.15000000596…)
+    lambda: Number(frame.lambda.toPrecision(7)),
     model_id: view.modelId ?? null,
     concept_space_id: frame.conceptSpaceId,
     ...(frame.headId ? { head_id: frame.headId } : {}),

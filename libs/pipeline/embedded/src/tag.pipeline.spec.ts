@@ -71,7 +71,7 @@ describe.skipIf(!HAS_FFMPEG)('tagAudio (the embedded pipeline)', () => {
     }
     expect(frames.some((f) => f.l0 > 5)).toBe(true);
     const json = JSON.parse(frameJson(frames[3]));
-    expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'model_id', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
+    expect(Object.keys(json)).toEqual(['stream', 'window_seq', 'start_s', 'end_s', 'concepts', 'cosine', 'l0', 'lambda', 'model_id', 'concept_space_id', 'fit', 'unknown']); // prettier-ignore
     expect(json.window_seq).toBe(3);
     await space.close();
   });

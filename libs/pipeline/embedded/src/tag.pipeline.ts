@@ -10,6 +10,8 @@ export { TAG_MAX_WAIT_MS, type FailedWindow } from './embed.pipeline';
 
 export interface TagOptions extends EmbedOptions {
   lambda: number;
+  /** at most this many concepts per window, λ raised as far as each window needs (frames carry that λ) */
+  maxConcepts?: number;
   /** a projection head every window goes through (H·L2(e), the head's m_a); frames carry its id */
   head?: ProjectionHead;
 }
@@ -34,6 +36,6 @@ export function tagAudio(
   const embeddings = embedAudio(audio, model, options, onFailed, stream);
   const heads = new HeadBook(space);
   if (options.head) heads.activate('default', heads.add(options.head).id);
-  const decomposer = new Decomposer({ spaces: [space], lambda: options.lambda, heads });
+  const decomposer = new Decomposer({ spaces: [space], lambda: options.lambda, maxConcepts: options.maxConcepts, heads });
   return runInMemory(decomposeRule(decomposer), embeddings, stageBatching(options, onFailed));
 }

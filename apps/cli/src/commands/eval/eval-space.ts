@@ -1,0 +1,78 @@
+import { ConceptSpace, ProjectionHead, conceptSpaceStoreDir } from '@audio-concepts/decomposer-concepts';
+import { openStoredSpace } from '@audio-concepts/decomposer-service';
+import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
+import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
+import { UsageError } from '../../cli-error';
+
+/** The flags of `eval zero-shot` and `eval retrieval` that say which concept space (DESIGN §1) to decompose over. */
+export interface EvalSpaceOptions {
+  concepts?: string;
+  audioMeanFrom?: string;
+  space?: string;
+  cacheDir: string;
+  head?: string;
+  threads?: number;
+}
+
+export interface EvalSpace {
+  space: ConceptSpace;
+  /** H·L2(e) per row with --head, else the rows as given: what is decomposed and what the dense figures use */
+  project(m: { data: Float64Array; rows: number }): Float64Array;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the concept space of an evaluation: a stored one (--space) or one built from --concepts and
+ * --audio-mean-from (projected by --head when given, else the head's stored m_a); notes m_a = 0 on stderr.
+ */
+export async function openEvalSpace(options: EvalSpaceOptions): Promise<EvalSpace> {
+  if (options.space && (options.concepts || options.audioMeanFrom || options.head))
+    throw new UsageError(
+      '--space replaces --concepts and --audio-mean-from (and its m_a was computed without a --head): give one or the other',
+    );
+  if (!options.space && !options.concepts)
+    throw new UsageError('give the concepts: --concepts T.npy [--audio-mean-from M.npy], or --space DIR|ID');
+  const head = options.head ? await ProjectionHead.load(options.head) : undefined;
+  const project = (m: { data: Float64Array; rows: number }) => (head ? head.project(m.data, m.rows) : m.data);
+  const { space, close } = options.space
+    ? await openStoredSpace({
+        space: options.space,
+        storeDir: conceptSpaceStoreDir(options.cacheDir),
+        threads: options.threads,
+      })
+    : await spaceFromArrays(options.concepts!, options.audioMeanFrom, project, options.threads, head?.audioMeanD);
+  if (space.audioMeanSource === 'none')
+    process.stderr.write(
+      `note: ${options.space ? 'the space has' : 'no --audio-mean-from given:'} audio mean m_a = 0\n`,
+    );
+  return { space, project, close };
+}
+
+export async function spaceFromArrays(
+  conceptsPath: string,
+  audioMeanFrom: string | undefined,
+  project: (m: { data: Float64Array; rows: number }) => Float64Array,
+  threads: number | undefined,
+  /** a head's stored m_a, used when no reference corpus is given */
+  headAudioMean?: Float64Array | null,
+): Promise<{ space: ConceptSpace; close(): Promise<void> }> {
+  const concepts = asFloat64Matrix(await readNpy(conceptsPath), conceptsPath);
+  const reference = audioMeanFrom ? asFloat64Matrix(await readNpy(audioMeanFrom), audioMeanFrom) : undefined;
+  const matmul = await createOrtMatMul({ threads });
+  const space = ConceptSpace.build(
+    {
+      textEmbeddingsCxD: concepts.data,
+      d: concepts.cols,
+      audioReferenceNxD: reference ? project(reference) : undefined,
+      audioMeanD: reference ? undefined : (headAudioMean ?? undefined),
+    },
+    { matmul, threads },
+  );
+  return {
+    space,
+    close: async () => {
+      await space.close();
+      await matmul.close();
+    },
+  };
+}
