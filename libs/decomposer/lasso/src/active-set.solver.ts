@@ -59,10 +59,17 @@ export class ActiveSetSolver {
    * Solves one row. `b` = C·z (length c), `zz` = ‖z‖² (> 0). Writes all c weights into `wOut`. `warm` (length c,
    * ≥ 0, not aliasing `wOut`), e.g. the solution at a nearby λ, is where the search starts: its non-zero concepts
    * form the first support. The answer is the same exact optimum from any start; a close one saves iterations.
+   * `lambda` overrides the options' λ for this row.
    */
-  solveRow(b: Float64Array, zz: number, wOut: Float64Array, warm?: Float64Array): RowStats {
+  solveRow(
+    b: Float64Array,
+    zz: number,
+    wOut: Float64Array,
+    warm?: Float64Array,
+    lambda = this.options.lambda,
+  ): RowStats {
     const { c, kernel, support, weights } = this;
-    const a = this.options.lambda / 2;
+    const a = lambda / 2;
     const bound = a + this.options.violationTolerance * a + 1e-13;
     wOut.fill(0);
     kernel.b.set(b);

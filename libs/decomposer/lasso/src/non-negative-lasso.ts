@@ -208,7 +208,9 @@ function sharedWarmStart(weightsNxC: ArrayLike<number>, n: number, c: number): F
   for (let t = 0; t < n * c; t++) {
     const w = weightsNxC[t];
     if (!(w >= 0 && Number.isFinite(w)))
-      throw new InvalidInputError(`warm start weight ${t % c} of row ${Math.floor(t / c)} is ${w}: expected finite ≥ 0`);
+      throw new InvalidInputError(
+        `warm start weight ${t % c} of row ${Math.floor(t / c)} is ${w}: expected finite ≥ 0`,
+      );
     shared[t] = w;
   }
   return shared;

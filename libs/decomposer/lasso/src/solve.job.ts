@@ -72,11 +72,6 @@ function rowSolver(
   const warm = job.warmStart;
   return (i) => {
     job.lambdas[i] = options.lambda;
-    return solver.solveRow(
-      row(job.correlations, i),
-      job.squaredNorms[i],
-      row(job.weights, i),
-      warm && row(warm, i),
-    );
+    return solver.solveRow(row(job.correlations, i), job.squaredNorms[i], row(job.weights, i), warm && row(warm, i));
   };
 }
