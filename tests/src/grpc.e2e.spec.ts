@@ -10,7 +10,7 @@ import {
   DecomposerClient,
   type AudioEmbedding,
   type ConceptFrame,
-  type DecomposeRequest,
+  DecomposeRequest,
   type DecomposeResponse,
   type ListConceptSpacesResponse,
 } from '@audio-concepts/shared-contracts';
@@ -34,7 +34,7 @@ const WIRE_TOLERANCE = 1e-6;
 const CALL_DEADLINE_MS = 10_000;
 
 function decompose(client: DecomposerClient, request: Partial<DecomposeRequest>): Promise<DecomposeResponse> {
-  const full: DecomposeRequest = { conceptSpaceId: '', lambda: 0, topK: 0, embeddings: [], headId: '', ...request };
+  const full: DecomposeRequest = DecomposeRequest.fromPartial(request);
   return new Promise((resolve, reject) =>
     client.decompose(full, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) =>
       error ? reject(error) : resolve(response),

@@ -59,11 +59,37 @@ export async function createTopics(admin: Admin, partitions = 4): Promise<Pipeli
   return topics;
 }
 
+/** A fresh compacted heads topic (as deploy/local/topics.conf makes control.heads.v1), for one decomposer. */
+export async function createHeadsTopic(): Promise<string> {
+  const topic = `e2e.${randomBytes(4).toString('hex')}.control.heads.v1`;
+  const admin = createTestKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'max.message.bytes', value: '33554432' },
+          ],
+        },
+      ],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
 export type ServiceName = 'ingest' | 'encoder' | 'decomposer' | 'metrics' | 'trainer';
 
 /**
  * Starts a built service (apps/<name>/dist/main.js) on free ports; resolves once it is ready. A decomposer gets the
- * demo model's stored concept space unless `env` names another.
+ * demo model's stored concept space and a heads topic of its own unless `env` names others.
  */
 export async function startService(
   name: ServiceName,
@@ -72,7 +98,14 @@ export async function startService(
 ): Promise<LaunchedService & { baseUrl: string }> {
   const port = await freePort();
   const extra: Record<string, string> =
-    name === 'decomposer' ? { GRPC_PORT: String(await freePort()), CONCEPT_SPACE: await demoConceptSpaceDir() } : {};
+    name === 'decomposer'
+      ? {
+          GRPC_PORT: String(await freePort()),
+          CONCEPT_SPACE: await demoConceptSpaceDir(),
+          // heads of its own: a head left live on the broker's control.heads.v1 must not change this test's frames
+          HEADS_TOPIC: env.HEADS_TOPIC ?? (await createHeadsTopic()),
+        }
+      : {};
   const service = launchService({
     name: instance,
     script: join(REPO_ROOT, 'apps', name, 'dist', 'main.js'),

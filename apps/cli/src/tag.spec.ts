@@ -55,7 +55,7 @@ describe.skipIf(!HAS_FFMPEG)('tag', () => {
   });
 
   it('--max-concepts K: at most K concepts per window, λ raised above --lambda where the window needed it', () => {
-    const file = synth('chord.ogg', 'sine=frequency=220,volume=0.5[a];sine=frequency=1760[b];[a][b]amix', 30);
+    const file = synth('pink.ogg', 'anoisesrc=color=pink:amplitude=0.3', 30);
     const frames = (extra: string[]) => {
       const r = tag(file, ['--json', '--lambda', '0.001', ...extra]);
       expect(r.code, r.stderr).toBe(0);

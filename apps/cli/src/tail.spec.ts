@@ -121,6 +121,7 @@ describe('tail', () => {
         ],
         cosine: 0.875,
         l0: 2,
+        lambda: 0.15,
         model_id: null,
         concept_space_id: 'space',
       })),

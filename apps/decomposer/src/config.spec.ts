@@ -23,6 +23,7 @@ describe('readDecomposerConfig', () => {
       conceptSpace: '0123456789abcdef',
       conceptSpaceStore: '/cache/spaces',
       lambda: 0.15,
+      maxConcepts: 0,
       threads: 1,
       kafka: true,
       delivery: 'exactly-once',

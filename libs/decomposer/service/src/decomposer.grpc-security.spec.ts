@@ -18,7 +18,14 @@ const TOKEN = randomBytes(32).toString('base64url');
 const DEADLINE_MS = 10_000;
 
 function decompose(client: DecomposerClient, metadata: Metadata, n = 2): Promise<DecomposeResponse> {
-  const request = { conceptSpaceId: '', lambda: 0, topK: 0, embeddings: embeddingsOf(n, 16), headId: '' };
+  const request = {
+    conceptSpaceId: '',
+    lambda: 0,
+    topK: 0,
+    embeddings: embeddingsOf(n, 16),
+    headId: '',
+    maxConcepts: 0,
+  };
   return new Promise((resolve, reject) =>
     client.decompose(request, metadata, { deadline: Date.now() + DEADLINE_MS }, (error, response) =>
       error ? reject(error) : resolve(response),

@@ -107,7 +107,7 @@ describe('Decomposer with heads', () => {
     const book = new HeadBook(space);
     const decomposer = new Decomposer({ spaces: [space], lambda: 0.05, heads: book });
     const live = book.add(headOf(9));
-    const request = { conceptSpaceId: '', lambda: 0, topK: 0, embeddings, headId: live.id };
+    const request = { conceptSpaceId: '', lambda: 0, topK: 0, embeddings, headId: live.id, maxConcepts: 0 };
     const frames = await decomposer.decompose(request);
     expect(frames.every((f) => f.headId === live.id)).toBe(true);
     await expect(decomposer.decompose({ ...request, headId: '0000000000000000' })).rejects.toThrow(UnknownHeadError);

@@ -14,6 +14,7 @@ const message = (over: Partial<ConceptFrame> = {}): ConceptFrame =>
     ],
     cosine: 0.83,
     l0: 37,
+    lambda: 0.15,
     conceptSpaceId: 'c0ffee',
     ...over,
   });
@@ -37,6 +38,7 @@ describe('frameJson', () => {
       ],
       cosine: 0.83,
       l0: 37,
+      lambda: 0.15, // float32 on the wire, printed to 7 significant digits
       model_id: null,
       concept_space_id: 'c0ffee',
     });
