@@ -71,6 +71,10 @@ async function main(): Promise<void> {
       const cold = await time({ lambda: l });
       warmTotal += warm.seconds;
       coldTotal += cold.seconds;
+      console.log(
+        `  λ = ${String(l).padEnd(6)} warm ${(warm.seconds * 1000).toFixed(0).padStart(6)} ms  cold ${(cold.seconds * 1000).toFixed(0).padStart(6)} ms` +
+          `  mean l0 ${mean(warm.result.l0).toFixed(1).padStart(6)}  iterations warm ${mean(warm.result.iterations).toFixed(1)} cold ${mean(cold.result.iterations).toFixed(1)}`,
+      );
       previous = warm.result.weights;
     }
     console.log(

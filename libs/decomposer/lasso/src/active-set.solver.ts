@@ -139,6 +139,15 @@ export class ActiveSetSolver {
     };
   }
 
+  /**
+   * Members of the support the last `solveRow` ended with. Until the slot's next solve they, and the Cholesky factor
+   * of their Gram block, stay in the slot (`rows` in support order, `cholesky`), where a solver sharing it may take
+   * them over.
+   */
+  get lastSupportSize(): number {
+    return this.supportSize;
+  }
+
   /** Takes the non-zero concepts of `warm` as the support, at their weights, then solves the support system. */
   private startFrom(warm: Float64Array, b: Float64Array, a: number): void {
     for (let j = 0; j < this.c; j++)

@@ -24,6 +24,18 @@ export class IncrementalCholesky {
     this.k = 0;
   }
 
+  /** Takes over the leading k×k factor another instance on the same slot left in the buffer. */
+  adopt(k: number): void {
+    this.k = k;
+  }
+
+  /** Column i of G_SS⁻¹ into `x` (`scratch` receives the unit vector first); both are views of the slot. */
+  inverseColumn(i: number, scratch: Float64Array, x: Float64Array): void {
+    scratch.fill(0, 0, this.k);
+    scratch[i] = 1;
+    this.solve(scratch, x);
+  }
+
   /**
    * Appends a member whose Gram entries against the current members are `cross` (length k) and whose
    * diagonal entry is `diag`. Returns false, leaving the factor unchanged, when the new member is linearly

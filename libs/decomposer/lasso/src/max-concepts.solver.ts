@@ -90,9 +90,10 @@ export class MaxConceptsSolver {
   }
 
   /**
-   * From the solution at a (in `wOut`) up the path, dropping each weight as it reaches zero, until K remain. Concepts
-   * that would enter on the way are not looked for: the returned violation (max over the concepts outside of
-   * g_j − a, from one gradient pass) says whether one did. Undefined where the walk cannot go on.
+   * From the plain solution at a (in `wOut`, its support and factor left in the slot by `atFloor`) up the path,
+   * dropping each weight as it reaches zero, until K remain. Concepts that would enter on the way are not looked
+   * for: the returned violation (max over the concepts outside of g_j − a, from one gradient pass) says whether one
+   * did. Undefined where the walk cannot go on.
    */
   private walkUp(
     b: Float64Array,
@@ -100,22 +101,21 @@ export class MaxConceptsSolver {
     wOut: Float64Array,
     from: number,
   ): { stats: CappedRowStats; a: number; offSupportViolation: number } | undefined {
-    const { c, options } = this;
-    this.chol.reset();
-    this.size = 0;
+    const { options, kernel, p, q } = this;
+    this.size = this.atFloor.lastSupportSize;
+    this.chol.adopt(this.size);
     this.inSupport.fill(0);
-    for (let j = 0; j < c; j++) if (wOut[j] > 0 && !this.add(j)) return undefined;
+    for (let i = 0; i < this.size; i++) this.inSupport[this.support[i]] = 1;
     let a = from;
     let events = 0;
-    for (;;) {
-      this.solveSupport(b);
-      if (this.size <= options.maxConcepts) break;
+    this.solveSupport(b);
+    while (this.size > options.maxConcepts) {
       if (events++ >= options.maxIterations) return undefined;
       let at = Infinity;
       let leave = -1;
       for (let i = 0; i < this.size; i++) {
-        if (this.q[i] <= 0) continue; // its weight grows with a
-        const when = Math.max(a, this.p[i] / this.q[i]);
+        if (q[i] <= 0) continue; // its weight grows with a
+        const when = Math.max(a, p[i] / q[i]);
         if (when < at) {
           at = when;
           leave = i;
@@ -123,18 +123,31 @@ export class MaxConceptsSolver {
       }
       if (leave < 0) return undefined;
       a = at;
+      // Without member i, p and q lose their i-th entries and p_i·h/h_i, q_i·h/h_i, h = G_SS⁻¹·e_i: one solve
+      // instead of the two a fresh p and q would take.
+      const h = kernel.vecB;
+      this.chol.inverseColumn(leave, kernel.vecA, h);
+      const pRatio = p[leave] / h[leave];
+      const qRatio = q[leave] / h[leave];
+      for (let i = 0; i < this.size; i++) {
+        p[i] -= pRatio * h[i];
+        q[i] -= qRatio * h[i];
+      }
+      p.copyWithin(leave, leave + 1, this.size);
+      q.copyWithin(leave, leave + 1, this.size);
       this.remove(leave);
     }
+    this.solveSupport(b); // the exact p and q of the support reached (the updates above round a little each time)
     // A little above the last drop, as walking down stops a little above an entry, if the K weights stay positive.
     let land = a * (1 + 1e-6);
-    for (let i = 0; i < this.size; i++) if (this.p[i] - land * this.q[i] <= 0) land = a;
+    for (let i = 0; i < this.size; i++) if (p[i] - land * q[i] <= 0) land = a;
     const stats = this.finish(b, zz, land, wOut, events);
     return { stats, a: land, offSupportViolation: stats.offSupportViolation };
   }
 
   /** From λ_max down the path to the floor, or to just above the entry of a (K+1)-th concept. */
   private walkDown(b: Float64Array, zz: number, wOut: Float64Array): CappedRowStats {
-    const { c, options, alpha, beta } = this;
+    const { c, options, alpha, beta, inSupport, dependent } = this;
     const floor = options.lambda / 2;
     this.size = 0;
     this.inSupport.fill(0);
@@ -160,9 +173,11 @@ export class MaxConceptsSolver {
       let enter = -1;
       let leave = -1;
       for (let j = 0; j < c; j++) {
-        if (this.inSupport[j] || this.dependent[j] || j === lastRemoved) continue;
         const slope = 1 - beta[j];
-        if (!(slope > 0)) continue; // g_j − a does not grow as a falls: j never enters
+        // j enters at α_j / slope if g_j − a grows as a falls; most are due below `next` (a product says so
+        // without dividing: this loop runs c times per event).
+        if (!(slope > 0) || alpha[j] < next * slope * (1 - 1e-12)) continue;
+        if (inSupport[j] || dependent[j] || j === lastRemoved) continue;
         const at = Math.min(a, alpha[j] / slope);
         if (at > next) {
           next = at;
