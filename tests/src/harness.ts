@@ -89,7 +89,7 @@ export type ServiceName = 'ingest' | 'encoder' | 'decomposer' | 'metrics' | 'tra
 
 /**
  * Starts a built service (apps/<name>/dist/main.js) on free ports; resolves once it is ready. A decomposer gets the
- * demo model's stored concept space and a heads topic of its own unless `env` names others.
+ * demo model's stored concept space and, on the shared broker, a heads topic of its own unless `env` names one.
  */
 export async function startService(
   name: ServiceName,
@@ -102,8 +102,11 @@ export async function startService(
       ? {
           GRPC_PORT: String(await freePort()),
           CONCEPT_SPACE: await demoConceptSpaceDir(),
-          // heads of its own: a head left live on the broker's control.heads.v1 must not change this test's frames
-          HEADS_TOPIC: env.HEADS_TOPIC ?? (await createHeadsTopic()),
+          // heads of its own on the shared broker: a head left live on its control.heads.v1 must not change this
+          // test's frames (a broker of the test's own, as the fault suite's, starts without one)
+          ...(env.HEADS_TOPIC === undefined && (env.KAFKA_BROKERS ?? BROKERS.join(',')) === BROKERS.join(',')
+            ? { HEADS_TOPIC: await createHeadsTopic() }
+            : {}),
         }
       : {};
   const service = launchService({

@@ -10,7 +10,7 @@ import { encodeMessage, MESSAGE_TYPES } from '@audio-concepts/platform-kafka';
 import { ConceptFrame, HeadControl, HeadVersion, audioEmbeddingWith } from '@audio-concepts/shared-contracts';
 import { asFloat32Matrix, readNpySync, writeNpy } from '@audio-concepts/shared-npy';
 import { DEMO_MODEL, demoConceptSpaceDir } from './demo-space';
-import { collect, createTestKafka, createTopics, startService, type PipelineTopics } from './harness';
+import { collect, createHeadsTopic, createTestKafka, createTopics, startService, type PipelineTopics } from './harness';
 
 /**
  * Issue 11 on the real stack: two streams are decomposed while the trainer service trains heads over HTTP and
@@ -94,21 +94,7 @@ describe('projection heads over Kafka: trained by the trainer service, swapped l
     admin = kafka.admin();
     await admin.connect();
     topics = await createTopics(admin, 2);
-    headsTopic = `${topics.windows.split('.').slice(0, 2).join('.')}.control.heads.v1`;
-    await admin.createTopics({
-      topics: [
-        {
-          topic: headsTopic,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: [
-            { name: 'cleanup.policy', value: 'compact' },
-            { name: 'max.message.bytes', value: '33554432' },
-          ],
-        },
-      ],
-      waitForLeaders: true,
-    });
+    headsTopic = await createHeadsTopic();
 
     // the training data: the demo model's calibration clips, each labelled with its nearest concept's text
     const space = await loadConceptSpace(await demoConceptSpaceDir());

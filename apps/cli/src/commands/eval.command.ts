@@ -2,9 +2,8 @@ import { Command, Option } from 'commander';
 import { scoreZeroShot, type ZeroShotScores } from '@audio-concepts/decomposer-concepts';
 import { BOOTSTRAP_DEFAULTS } from '@audio-concepts/evaluation-metrics';
 import { UsageError } from '../cli-error';
-import { openEvalSpace } from './eval/eval-space';
+import { openEvalSpace, withSpaceOptions } from './eval/eval-space';
 import { readBinaryMatrix } from './eval/npy-inputs';
-import { defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
@@ -43,35 +42,27 @@ interface ZeroShotOptions {
 export function evalCommand(): Command {
   const evalGroup = new Command('eval').description('Evaluate concept representations (DESIGN §1)');
   evalGroup.addCommand(
-    new Command('zero-shot')
-      .description(
-        'Zero-shot classification with the dense embeddings (argmax ⟨L2(e), L2(t_k)⟩) and with their concept ' +
-          'reconstructions r (argmax ⟨r, L2(t_k)⟩), plus mean non-zeros and mean fidelity cos(r, L2(e)).',
-      )
-      .requiredOption('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
-      .option(
-        '--labels <y.npy>',
-        'true class of each audio row: int32/int64 indices into the prompts, length n (`embed … --classes`); ' +
-          '(required unless --multilabel is given)',
-      )
-      .option(
-        '--multilabel <Y.npy>',
-        'multi-label targets, n × k of 0/1 (column k = prompt k): adds the mAP of the prompt cosines (AudioSet)',
-      )
-      .requiredOption(
-        '--prompts <P.npy>',
-        'class prompt embeddings ("This is a sound of {label}."), one row per class, k × d (`embed --labels`)',
-      )
-      .option(
-        '--concepts <T.npy>',
-        'raw concept text embeddings, c × d (normalized and centered here; `embed --vocab`)',
-      )
-      .option('--audio-mean-from <M.npy>', 'reference audio embeddings for the audio mean m_a (default: none, m_a = 0)')
-      .option(
-        '--space <DIR|ID>',
-        'a stored concept space (`space build`) instead of --concepts and --audio-mean-from: its C and m_a',
-      )
-      .option('--cache-dir <DIR>', 'the store of concept spaces is <DIR>/spaces', defaultCacheDir())
+    withSpaceOptions(
+      new Command('zero-shot')
+        .description(
+          'Zero-shot classification with the dense embeddings (argmax ⟨L2(e), L2(t_k)⟩) and with their concept ' +
+            'reconstructions r (argmax ⟨r, L2(t_k)⟩), plus mean non-zeros and mean fidelity cos(r, L2(e)).',
+        )
+        .requiredOption('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
+        .option(
+          '--labels <y.npy>',
+          'true class of each audio row: int32/int64 indices into the prompts, length n (`embed … --classes`); ' +
+            '(required unless --multilabel is given)',
+        )
+        .option(
+          '--multilabel <Y.npy>',
+          'multi-label targets, n × k of 0/1 (column k = prompt k): adds the mAP of the prompt cosines (AudioSet)',
+        )
+        .requiredOption(
+          '--prompts <P.npy>',
+          'class prompt embeddings ("This is a sound of {label}."), one row per class, k × d (`embed --labels`)',
+        ),
+    )
       .requiredOption('--lambda <L>', 'L1 penalty λ', parseLambda)
       .option(
         '--head <DIR>',

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
-import { mulberry32 } from '@audio-concepts/shared-random';
 import { LassoDictionary } from './dictionary';
 import { NonNegativeLasso } from './non-negative-lasso';
 import { checkOptimality } from './optimality';
+import { randomProblem } from './__fixtures__/random-problem';
 
 const KKT_TOL = 1e-6;
 const solvers: NonNegativeLasso[] = [];
@@ -14,26 +14,6 @@ async function solverFor(C: Float64Array, c: number, d: number, threads = 1): Pr
   const solver = new NonNegativeLasso(await LassoDictionary.create(C, c, d), { threads });
   solvers.push(solver);
   return solver;
-}
-
-/** Unit, correlated concept rows (as CLAP's are) and unit embeddings. */
-function randomProblem(c: number, d: number, n: number, seed: number) {
-  const rand = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-300)) * Math.cos(2 * Math.PI * rand());
-  const unitRows = (rows: number, common: Float64Array | undefined) => {
-    const m = new Float64Array(rows * d);
-    for (let i = 0; i < rows; i++) {
-      let norm = 0;
-      for (let t = 0; t < d; t++) {
-        const v = (common ? 0.6 * common[t] : 0) + gauss();
-        m[i * d + t] = v;
-        norm += v * v;
-      }
-      for (let t = 0; t < d; t++) m[i * d + t] /= Math.sqrt(norm);
-    }
-    return m;
-  };
-  return { C: unitRows(c, Float64Array.from({ length: d }, gauss)), Z: unitRows(n, undefined) };
 }
 
 const row = (m: Float64Array, i: number, width: number) => m.subarray(i * width, (i + 1) * width);

@@ -4,10 +4,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, readNpySync } from '@audio-concepts/shared-npy';
-import { mulberry32 } from '@audio-concepts/shared-random';
 import { LassoDictionary } from './dictionary';
 import { NonNegativeLasso } from './non-negative-lasso';
 import { checkOptimality } from './optimality';
+import { randomProblem } from './__fixtures__/random-problem';
 
 const FIXTURES = join(__dirname, '__fixtures__', 'lasso');
 /** Tolerances of the acceptance bar. */
@@ -22,34 +22,6 @@ async function solverFor(C: Float64Array, c: number, d: number, threads = 1): Pr
   const solver = new NonNegativeLasso(await LassoDictionary.create(C, c, d), { threads });
   solvers.push(solver);
   return solver;
-}
-
-/** A random problem shaped like the real one: unit, correlated concept rows and unit embeddings. */
-function randomProblem(c: number, d: number, n: number, seed: number) {
-  const rand = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-300)) * Math.cos(2 * Math.PI * rand());
-  const shared = Float64Array.from({ length: d }, gauss);
-  const C = new Float64Array(c * d);
-  for (let j = 0; j < c; j++) {
-    let norm = 0;
-    for (let t = 0; t < d; t++) {
-      const v = 0.6 * shared[t] + gauss();
-      C[j * d + t] = v;
-      norm += v * v;
-    }
-    for (let t = 0; t < d; t++) C[j * d + t] /= Math.sqrt(norm);
-  }
-  const Z = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    let norm = 0;
-    for (let t = 0; t < d; t++) {
-      const v = gauss();
-      Z[i * d + t] = v;
-      norm += v * v;
-    }
-    for (let t = 0; t < d; t++) Z[i * d + t] /= Math.sqrt(norm);
-  }
-  return { C, Z };
 }
 
 function row(m: Float64Array, i: number, width: number): Float64Array {

@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { groupProminence, type GroupProminence } from '@audio-concepts/decomposer-concepts';
-import { defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, asIntVector, readNpy } from '@audio-concepts/shared-npy';
 import { UsageError } from '../../cli-error';
 import { readConceptNames } from '../../concept-names';
 import { parseLambda, parsePositiveInt } from '../../options';
 import { writeProminenceChart } from '../../prominence-chart';
-import { openEvalSpace, type EvalSpaceOptions } from './eval-space';
+import { openEvalSpace, withSpaceOptions, type EvalSpaceOptions } from './eval-space';
 
 interface ClassesOptions extends EvalSpaceOptions {
   audio: string;
@@ -26,24 +25,23 @@ interface ClassesOptions extends EvalSpaceOptions {
 const DEFAULT_TOP = 10;
 
 export function classesCommand(): Command {
-  return new Command('classes')
-    .description(
-      'The class view of DESIGN §1: the mean prominence of each concept over the audio rows of each class (a row ' +
-        'where a concept has weight 0 counts as 0), then the top concepts of each class, as a table, JSON or an ' +
-        "SVG bar chart (the paper's Figure 3). Classes without rows are listed with n = 0.",
-    )
-    .requiredOption('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
-    .requiredOption('--labels <y.npy>', 'class index of each audio row (int32/int64, 0 … k−1), length n')
-    .option(
-      '--class-names <FILE>',
-      'one class name per line, in class-index order (`embed --labels` writes <out>.names.txt); their count is the ' +
-        'number of classes (default: "class 0", "class 1", … up to the largest label)',
-    )
-    .option('--concepts <T.npy>', 'raw concept text embeddings, c × d (normalized and centered here; `embed --vocab`)')
-    .option('--concept-names <FILE>', 'one name per row of --concepts (`embed --vocab` writes <out>.names.txt)')
-    .option('--audio-mean-from <M.npy>', 'reference audio embeddings for the audio mean m_a (default: none, m_a = 0)')
-    .option('--space <DIR|ID>', 'a stored concept space (`space build`) instead of --concepts: its C, m_a and names')
-    .option('--cache-dir <DIR>', 'the store of concept spaces is <DIR>/spaces', defaultCacheDir())
+  return withSpaceOptions(
+    new Command('classes')
+      .description(
+        'The class view of DESIGN §1: the mean prominence of each concept over the audio rows of each class (a row ' +
+          'where a concept has weight 0 counts as 0), then the top concepts of each class, as a table, JSON or an ' +
+          "SVG bar chart (the paper's Figure 3). Classes without rows are listed with n = 0.",
+      )
+      .requiredOption('--audio <A.npy>', 'audio embeddings, n × d (`embed AUDIO… --out A.npy`)')
+      .requiredOption('--labels <y.npy>', 'class index of each audio row (int32/int64, 0 … k−1), length n')
+      .option(
+        '--class-names <FILE>',
+        'one class name per line, in class-index order (`embed --labels` writes <out>.names.txt); their count is the ' +
+          'number of classes (default: "class 0", "class 1", … up to the largest label)',
+      )
+      .option('--concept-names <FILE>', 'one name per row of --concepts (`embed --vocab` writes <out>.names.txt)'),
+    'its C, m_a and names',
+  )
     .requiredOption('--lambda <L>', 'L1 penalty λ', parseLambda)
     .option('--head <DIR>', 'fine-tuned projection head (train-head --out DIR), as in `eval zero-shot`')
     .option('--top <K>', 'concepts listed per class', parsePositiveInt, DEFAULT_TOP)

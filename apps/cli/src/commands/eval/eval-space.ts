@@ -2,6 +2,8 @@ import { ConceptSpace, ProjectionHead, conceptSpaceStoreDir } from '@audio-conce
 import { openStoredSpace } from '@audio-concepts/decomposer-service';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
+import { defaultCacheDir } from '@audio-concepts/shared-contracts';
+import type { Command } from 'commander';
 import { UsageError } from '../../cli-error';
 
 /** The flags of `eval zero-shot` and `eval retrieval` that say which concept space (DESIGN §1) to decompose over. */
@@ -12,6 +14,21 @@ export interface EvalSpaceOptions {
   cacheDir: string;
   head?: string;
   threads?: number;
+}
+
+/**
+ * Adds the flags of `EvalSpaceOptions` but --head to an eval command: --concepts, --audio-mean-from, --space (whose
+ * help ends with `fromSpace`, what the command takes from a stored space) and --cache-dir.
+ */
+export function withSpaceOptions(command: Command, fromSpace = 'its C and m_a'): Command {
+  return command
+    .option('--concepts <T.npy>', 'raw concept text embeddings, c × d (normalized and centered here; `embed --vocab`)')
+    .option('--audio-mean-from <M.npy>', 'reference audio embeddings for the audio mean m_a (default: none, m_a = 0)')
+    .option(
+      '--space <DIR|ID>',
+      `a stored concept space (\`space build\`) instead of --concepts and --audio-mean-from: ${fromSpace}`,
+    )
+    .option('--cache-dir <DIR>', 'the store of concept spaces is <DIR>/spaces', defaultCacheDir());
 }
 
 export interface EvalSpace {

@@ -12,11 +12,10 @@ import {
   type RetrievalPerQuery,
 } from '@audio-concepts/evaluation-metrics';
 import type { MatMul } from '@audio-concepts/decomposer-lasso';
-import { defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
 import { parseInteger, parseLambda, parsePositiveInt } from '../../options';
-import { openEvalSpace } from './eval-space';
+import { openEvalSpace, withSpaceOptions } from './eval-space';
 import { readPairs } from './npy-inputs';
 
 interface RetrievalOptions {
@@ -50,23 +49,21 @@ type Direction = 'audio_to_text' | 'text_to_audio';
 const BLOCK_VALUES = 4_000_000;
 
 export function retrievalCommand(): Command {
-  return new Command('retrieval')
-    .description(
-      'Audio–text retrieval (DESIGN §1) in both directions with the dense embeddings (cosine of L2(e), or of ' +
-        'H·L2(e) with --head, and L2(caption)) and with their concept reconstructions r: R@1, R@5, R@10 (fraction ' +
-        'of queries with a relevant item in the top K) and mAP@10 (AP@10 = Σ_{k≤10} P@k·rel_k / min(#relevant, 10)). ' +
-        'Tied scores rank irrelevant items first; queries with no relevant item are left out (counted on stderr).',
-    )
-    .requiredOption('--audio <A.npy>', 'audio embeddings, n_audio × d (`embed AUDIO… --out A.npy`)')
-    .requiredOption('--captions <K.npy>', 'caption text embeddings, n_captions × d (`embed --text FILE --out K.npy`)')
-    .requiredOption(
-      '--pairs <PAIRS.npy>',
-      'relevance: P × 2 integers, (audio row, caption row) per pair; several captions per clip allowed',
-    )
-    .option('--concepts <T.npy>', 'raw concept text embeddings, c × d (normalized and centered here; `embed --vocab`)')
-    .option('--audio-mean-from <M.npy>', 'reference audio embeddings for the audio mean m_a (default: none, m_a = 0)')
-    .option('--space <DIR|ID>', 'a stored concept space (`space build`) instead of --concepts and --audio-mean-from')
-    .option('--cache-dir <DIR>', 'the store of concept spaces is <DIR>/spaces', defaultCacheDir())
+  return withSpaceOptions(
+    new Command('retrieval')
+      .description(
+        'Audio–text retrieval (DESIGN §1) in both directions with the dense embeddings (cosine of L2(e), or of ' +
+          'H·L2(e) with --head, and L2(caption)) and with their concept reconstructions r: R@1, R@5, R@10 (fraction ' +
+          'of queries with a relevant item in the top K) and mAP@10 (AP@10 = Σ_{k≤10} P@k·rel_k / min(#relevant, 10)). ' +
+          'Tied scores rank irrelevant items first; queries with no relevant item are left out (counted on stderr).',
+      )
+      .requiredOption('--audio <A.npy>', 'audio embeddings, n_audio × d (`embed AUDIO… --out A.npy`)')
+      .requiredOption('--captions <K.npy>', 'caption text embeddings, n_captions × d (`embed --text FILE --out K.npy`)')
+      .requiredOption(
+        '--pairs <PAIRS.npy>',
+        'relevance: P × 2 integers, (audio row, caption row) per pair; several captions per clip allowed',
+      ),
+  )
     .requiredOption('--lambda <L>', 'L1 penalty λ', parseLambda)
     .option(
       '--head <DIR>',

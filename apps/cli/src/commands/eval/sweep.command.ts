@@ -62,8 +62,8 @@ export function sweepCommand(): Command {
     .description(
       "The same evaluation over a grid of λ (the paper's Figures 4–8): zero-shot accuracy (--labels, --prompts) or " +
         'audio→text R@1 (--captions, --pairs) of the concept reconstructions, mean non-zeros and mean fidelity ' +
-        'against λ, for one or more concept sets. Each λ starts from the solutions at the previous (larger) one, so ' +
-        'a sweep costs little more than its smallest λ; every point is the exact optimum, as a separate run gives.',
+        'against λ, for one or more concept sets. Each λ starts from the solutions at the previous (larger) one ' +
+        '(a warm start); every point is the exact optimum, as a separate run gives.',
     )
     .requiredOption('--audio <A.npy>', 'audio embeddings, n × d')
     .option('--labels <y.npy>', 'zero-shot: class of each audio row, an index into the prompts')
