@@ -111,6 +111,7 @@ describe('eval sweep', () => {
     );
     // three panels: the metric (two sets + the dense line), then mean L0 and mean cosine (two sets each)
     expect(summary.linesPerSeries).toEqual({ full: 3, half: 3, dense: 1 });
+    expect(summary.dashedLines).toEqual(['dense']);
     expect(summary.legendLabels).toEqual(expect.arrayContaining(['full', 'half', 'dense']));
     const png = writePngArtifact(text, 'cli-eval-sweep');
     expect(png.distinctColours).toBeGreaterThan(2);

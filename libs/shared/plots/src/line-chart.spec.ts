@@ -31,6 +31,20 @@ describe('lineChartSvg', () => {
     expect(summary.width).toBeGreaterThan(360);
   });
 
+  it('draws a reference series dashed and first, so a series equal to it stays visible on top', async () => {
+    const chart = sweepChart();
+    const summary = inspectSvg(
+      await lineChartSvg({
+        ...chart,
+        series: [...chart.series, { name: 'dense', reference: true, points: chart.series[0].points }],
+      }),
+    );
+
+    expect(summary.lines).toEqual(['dense', 'baseline', 'pruned', 'clustered']);
+    expect(summary.dashedLines).toEqual(['dense']);
+    expect(summary.legendLabels).toEqual(['baseline', 'pruned', 'clustered', 'dense']);
+  });
+
   it('keeps a PNG rendering that is more than one colour', async () => {
     const png = writePngArtifact(await lineChartSvg(sweepChart()), 'shared-plots-line-chart');
 

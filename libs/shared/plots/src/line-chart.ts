@@ -11,6 +11,8 @@ export interface LineSeries {
   /** shown in the colour legend; unique within a chart */
   name: string;
   points: readonly LinePoint[];
+  /** a line to compare the others with (e.g. the dense figure): drawn dashed and under them, where they meet */
+  reference?: boolean;
 }
 
 export interface LineChart {
@@ -41,8 +43,10 @@ export function lineChartsSvg(charts: readonly LineChart[]): Promise<string> {
 
 function lineChartSpec(chart: LineChart): VegaLiteSpec {
   checkLineChart(chart);
-  const values = chart.series.flatMap((series) =>
-    series.points.map((point) => ({ series: series.name, x: point.x, y: point.y })),
+  // reference series first: lines are drawn in data order, so the others stay visible where they meet
+  const ordered = [...chart.series.filter((s) => s.reference), ...chart.series.filter((s) => !s.reference)];
+  const values = ordered.flatMap((series) =>
+    series.points.map((point) => ({ series: series.name, x: point.x, y: point.y, reference: !!series.reference })),
   );
   return {
     title: chart.title,
@@ -69,6 +73,18 @@ function lineChartSpec(chart: LineChart): VegaLiteSpec {
         title: null,
         // legend and colours in the caller's order, not alphabetical
         scale: { domain: chart.series.map((series) => series.name) },
+      },
+      strokeDash: {
+        field: 'reference',
+        type: 'nominal',
+        scale: {
+          domain: [false, true],
+          range: [
+            [1, 0],
+            [5, 4],
+          ],
+        },
+        legend: null,
       },
       // the SVG's aria-label of each line (and point) is its series name
       description: { field: 'series', type: 'nominal' },

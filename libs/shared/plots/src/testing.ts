@@ -22,6 +22,8 @@ export interface SvgSummary {
   legendLabels: string[];
   /** the series name of each line drawn (its aria-label), one entry per line path */
   lines: string[];
+  /** the series name of each line drawn dashed (a reference line), one entry per line path */
+  dashedLines: string[];
   /** how many line paths each series has (1 per series and chart) */
   linesPerSeries: Record<string, number>;
   /** the label of each bar drawn, one entry per bar */
@@ -41,13 +43,18 @@ export function inspectSvg(svg: string): SvgSummary {
     });
   const textsIn = (elements: Element[]) =>
     elements.flatMap((element) => Array.from(element.getElementsByTagName('text')).map(textOf));
-  const markLabels = (markClass: string) =>
+  const markPaths = (markClass: string) =>
     withClasses(markClass, 'role-mark').flatMap((group) =>
-      Array.from(group.childNodes)
-        .filter((node): node is Element => node.nodeType === node.ELEMENT_NODE && (node as Element).tagName === 'path')
-        .map((path) => path.getAttribute('aria-label') ?? ''),
+      Array.from(group.childNodes).filter(
+        (node): node is Element => node.nodeType === node.ELEMENT_NODE && (node as Element).tagName === 'path',
+      ),
     );
+  const label = (path: Element) => path.getAttribute('aria-label') ?? '';
+  const markLabels = (markClass: string) => markPaths(markClass).map(label);
   const lines = markLabels('mark-line');
+  const dashedLines = markPaths('mark-line')
+    .filter((path) => isDashed(path.getAttribute('stroke-dasharray')))
+    .map(label);
   const linesPerSeries: Record<string, number> = {};
   for (const name of lines) linesPerSeries[name] = (linesPerSeries[name] ?? 0) + 1;
   return {
@@ -59,9 +66,19 @@ export function inspectSvg(svg: string): SvgSummary {
     axisLabels: textsIn(withClasses('role-axis-label')),
     legendLabels: textsIn(withClasses('role-legend-label')),
     lines,
+    dashedLines,
     linesPerSeries,
     bars: markLabels('mark-rect'),
   };
+}
+
+/** A dash pattern with a gap ("5,4"); "1,0" (no gap) is a solid line. */
+function isDashed(dasharray: string | null): boolean {
+  const lengths = (dasharray ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
+  return lengths.some((length, i) => i % 2 === 1 && length > 0);
 }
 
 function textOf(element: Element): string {

@@ -267,7 +267,10 @@ async function sweepSvg(rows: SweepRow[], task: SweepTask, dense: number): Promi
       title: `${metricLabel} against λ`,
       x,
       y: { label: metricLabel, domain: [0, 1] },
-      series: [...series((r) => r.value), { name: 'dense', points: lambdas.map((l) => ({ x: l, y: dense })) }],
+      series: [
+        ...series((r) => r.value),
+        { name: 'dense', reference: true, points: lambdas.map((l) => ({ x: l, y: dense })) },
+      ],
     },
     { title: 'mean non-zero concepts against λ', x, y: { label: 'mean L0' }, series: series((r) => r.l0_mean) },
     { title: 'mean fidelity against λ', x, y: { label: 'mean cos(r, e)' }, series: series((r) => r.cos_mean) },
