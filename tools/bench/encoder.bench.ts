@@ -3,17 +3,31 @@
  * for the demo model (models/clap-demo, built by `npm run build`) and for any model directory given in
  * BENCH_MODEL (e.g. a downloaded Xenova/clap-htsat-unfused).
  *
- * Environment: BENCH_MODEL (extra model dir), BENCH_WINDOWS (64), BENCH_BATCH (8), BENCH_DEVICE (auto).
+ * Each model runs with its log-mel features computed both ways (BENCH_FEATURES, default "js,graph"): in JavaScript
+ * (transformers.js, window by window) and in the onnxruntime graph. Per way it prints the whole encodeAudio
+ * throughput and where the time goes: the features alone, timed on the same windows, and the rest (the audio tower).
+ *
+ * Environment: BENCH_MODEL (extra model dir), BENCH_WINDOWS (64), BENCH_BATCH (8), BENCH_DEVICE (auto),
+ * BENCH_FEATURES (js,graph), BENCH_THREADS (onnxruntime intra-op threads; default onnxruntime's choice).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { ClapEncoder } from '@audio-concepts/encoder-clap';
+import {
+  ClapEncoder,
+  ClapFeatureExtraction,
+  LogMelGraphExtraction,
+  parseClapPreprocessorConfig,
+  type FeatureExtraction,
+  type FeaturePath,
+} from '@audio-concepts/encoder-clap';
 import { mulberry32 } from '@audio-concepts/shared-random';
 
 const windows = Number(process.env.BENCH_WINDOWS ?? 64);
 const batch = Number(process.env.BENCH_BATCH ?? 8);
 const device = (process.env.BENCH_DEVICE ?? 'auto') as 'auto' | 'cpu' | 'cuda';
+const featurePaths = (process.env.BENCH_FEATURES ?? 'js,graph').split(',') as FeaturePath[];
+const intraOpThreads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
 
 /** Ten-second windows of varied synthetic audio (tones, noise, silence), deterministic. */
 function makeWindows(sampleRate: number, samples: number): Float32Array[] {
@@ -28,22 +42,50 @@ function makeWindows(sampleRate: number, samples: number): Float32Array[] {
   });
 }
 
-async function bench(model: string): Promise<void> {
+async function bench(model: string, features: FeaturePath): Promise<void> {
   const loadStart = performance.now();
-  const encoder = await ClapEncoder.load(model, { device, maxBatch: batch });
+  const encoder = await ClapEncoder.load(model, { device, maxBatch: batch, features, intraOpThreads });
   const loadMs = performance.now() - loadStart;
   const audio = makeWindows(encoder.sampleRate, encoder.windowSamples);
   await encoder.encodeAudio(audio.slice(0, 1)); // warm-up (session initialisation, JIT)
   const start = performance.now();
   for (let i = 0; i < audio.length; i += batch) await encoder.encodeAudio(audio.slice(i, i + batch));
   const seconds = (performance.now() - start) / 1000;
+  const featureSeconds = await timeFeatures(model, features, encoder.provider, audio);
   const windowS = encoder.windowSamples / encoder.sampleRate;
+  const perWindow = (s: number) => `${((1000 * s) / audio.length).toFixed(1)} ms/window`;
   console.log(
     `${model}: ${encoder.provider.toUpperCase()}, D = ${encoder.dimension}, model ${encoder.modelId}, loaded in ${loadMs.toFixed(0)} ms\n` +
-      `  ${audio.length} windows of ${windowS} s in batches of ${batch}: ${(audio.length / seconds).toFixed(2)} windows/s, ` +
-      `${((audio.length * windowS) / seconds).toFixed(1)} audio-seconds/s (${((1000 * seconds) / audio.length).toFixed(1)} ms/window)`,
+      `  features in ${encoder.featurePath === 'graph' ? 'the onnxruntime graph' : 'JavaScript'}` +
+      `${encoder.featureFallback ? ` (${encoder.featureFallback})` : ''}` +
+      `, ${audio.length} windows of ${windowS} s in batches of ${batch}: ${(audio.length / seconds).toFixed(2)} windows/s, ` +
+      `${((audio.length * windowS) / seconds).toFixed(1)} audio-seconds/s (${perWindow(seconds)}: ` +
+      `features ${perWindow(featureSeconds)}, the rest ${perWindow(seconds - featureSeconds)})`,
   );
   await encoder.close();
+}
+
+/** Seconds the features alone take for the windows, in batches, computed the way `features` says. */
+async function timeFeatures(
+  model: string,
+  features: FeaturePath,
+  provider: 'cpu' | 'cuda',
+  audio: Float32Array[],
+): Promise<number> {
+  const path = join(model, 'preprocessor_config.json');
+  const config = parseClapPreprocessorConfig(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>, path);
+  const extraction: FeatureExtraction =
+    features === 'graph'
+      ? await LogMelGraphExtraction.create(config, { provider, intraOpThreads })
+      : await ClapFeatureExtraction.create(config);
+  try {
+    await extraction.extract(audio.slice(0, 1));
+    const start = performance.now();
+    for (let i = 0; i < audio.length; i += batch) await extraction.extract(audio.slice(i, i + batch));
+    return (performance.now() - start) / 1000;
+  } finally {
+    await extraction.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -57,7 +99,7 @@ async function main(): Promise<void> {
       console.log(`${model}: not found${model === demo ? ' (run npm run build first)' : ''}`);
       continue;
     }
-    await bench(model);
+    for (const features of featurePaths) await bench(model, features);
   }
 }
 

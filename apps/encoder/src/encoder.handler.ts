@@ -67,7 +67,9 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
     const fallback = device !== 'cpu' && encoder.provider === 'cpu' ? ` (DEVICE=${device}: no CUDA, so CPU)` : '';
     this.logger.log(
       `model ${modelDir} [${encoder.modelId}] on execution provider ${encoder.provider}${fallback}: ` +
-        `D = ${encoder.dimension}, ${encoder.sampleRate} Hz, windows of up to ${encoder.windowSamples} samples`,
+        `D = ${encoder.dimension}, ${encoder.sampleRate} Hz, windows of up to ${encoder.windowSamples} samples; ` +
+        `log-mel features ${encoder.featurePath === 'graph' ? 'in the onnxruntime graph' : 'in JavaScript'}` +
+        (encoder.featureFallback ? ` (${encoder.featureFallback})` : ''),
     );
     this.modelState = true;
   }

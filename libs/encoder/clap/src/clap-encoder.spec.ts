@@ -291,6 +291,7 @@ describe('ClapEncoder on a tiny real model', () => {
     await closing.close();
     await closing.close();
     await expect(closing.encodeText(['rain'])).rejects.toThrow('this ClapEncoder has been closed');
+    await expect(closing.encodeAudio([new Float32Array(4800)])).rejects.toThrow('this ClapEncoder has been closed');
   });
 
   describe('load errors', () => {

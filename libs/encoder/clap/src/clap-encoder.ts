@@ -1,6 +1,18 @@
 import { join } from 'node:path';
-import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
-import { ClapFeatureExtraction, parseClapPreprocessorConfig } from './clap/feature-extraction';
+import {
+  AudioConceptsError,
+  InvalidInputError,
+  NonFiniteValueError,
+  ShapeMismatchError,
+} from '@audio-concepts/shared-errors';
+import {
+  ClapFeatureExtraction,
+  parseClapPreprocessorConfig,
+  type ClapPreprocessorConfig,
+  type FeatureExtraction,
+  type FeaturePath,
+} from './clap/feature-extraction';
+import { LogMelGraphExtraction } from './clap/log-mel.extraction';
 import { CLAP_DTYPES, clapModelFiles, readClapModelDir, type ClapDtype } from './clap/model-files';
 import { ClapSessions, type ClapTokens } from './clap/session';
 import { type ClapDevice, type ExecutionProvider, type SessionDeps } from './execution-provider';
@@ -33,6 +45,12 @@ export interface ClapLoadOptions {
    * audio. Needs an audio tower that declares D; otherwise the text tower is opened now to find it.
    */
   lazyTextTower?: boolean;
+  /**
+   * Where the log-mel features are computed: 'graph' (default) in an onnxruntime graph on the audio tower's
+   * provider, a batch per run; 'js' in transformers.js, window by window (the reference). Where the graph cannot be
+   * built or opened, 'graph' falls back to 'js' and `featureFallback` says why.
+   */
+  features?: FeaturePath;
 }
 
 export const DEFAULT_MAX_BATCH = 8;
@@ -44,16 +62,25 @@ type Tokenizer = Awaited<ReturnType<TransformersJs['AutoTokenizer']['from_pretra
  * towers run by onnxruntime-node in batches of at most `maxBatch`. Every embedding row is L2-normalized.
  */
 export class ClapEncoder {
+  private closed = false;
+
   private constructor(
     /** Content hash of the model files (see computeModelId); stable across copies of the directory. */
     readonly modelId: string,
     /** The absolute model directory (a hub id's download folder for hub ids). */
     readonly modelDir: string,
     readonly maxBatch: number,
-    private readonly features: ClapFeatureExtraction,
+    private readonly features: FeatureExtraction,
     private readonly tokenizer: Tokenizer,
     private readonly sessions: ClapSessions,
+    /** Why the features run in JavaScript although the graph was asked for; undefined otherwise. */
+    readonly featureFallback?: string,
   ) {}
+
+  /** Where the log-mel features are computed. */
+  get featurePath(): FeaturePath {
+    return this.features.path;
+  }
 
   /** Embedding size D. */
   get dimension(): number {
@@ -90,7 +117,7 @@ export class ClapEncoder {
     const layout = await readClapModelDir(dir, opts.dtype);
     const preprocessor = parseClapPreprocessorConfig(layout.preprocessorConfig, join(dir, 'preprocessor_config.json'));
     const { AutoTokenizer } = await loadTransformersJs();
-    const [modelId, features, tokenizer] = await Promise.all([
+    const [modelId, jsFeatures, tokenizer] = await Promise.all([
       computeModelId(dir, layout.files),
       ClapFeatureExtraction.create(preprocessor),
       // An absolute path: transformers.js reads a relative "owner/name" as a hub id under env.localModelPath.
@@ -101,7 +128,11 @@ export class ClapEncoder {
       { device: opts.device, intraOpThreads: options.intraOpThreads, lazyText: options.lazyTextTower },
       deps,
     );
-    return new ClapEncoder(modelId, dir, opts.maxBatch, features, tokenizer, sessions);
+    if (opts.features === 'js') return new ClapEncoder(modelId, dir, opts.maxBatch, jsFeatures, tokenizer, sessions);
+    const graph = await openFeatureGraph(preprocessor, sessions.provider, options.intraOpThreads);
+    if (typeof graph === 'string')
+      return new ClapEncoder(modelId, dir, opts.maxBatch, jsFeatures, tokenizer, sessions, graph);
+    return new ClapEncoder(modelId, dir, opts.maxBatch, graph, tokenizer, sessions);
   }
 
   /**
@@ -110,6 +141,7 @@ export class ClapEncoder {
    * embedding does not depend on its batch. Longer ones are rejected: the caller splits audio into windows.
    */
   async encodeAudio(windows: readonly Float32Array[]): Promise<Float32Array> {
+    if (this.closed) throw new AudioConceptsError('this ClapEncoder has been closed');
     checkWindows(windows, this.windowSamples, this.sampleRate);
     const d = this.dimension;
     const out = new Float32Array(windows.length * d);
@@ -137,9 +169,10 @@ export class ClapEncoder {
     return out;
   }
 
-  /** Releases both sessions; later encode calls fail. Idempotent. */
+  /** Releases the sessions; later encode calls fail. Idempotent. */
   async close(): Promise<void> {
-    await this.sessions.close();
+    this.closed = true;
+    await Promise.all([this.sessions.close(), this.features.close()]);
   }
 
   private tokenize(texts: string[]): ClapTokens {
@@ -170,12 +203,28 @@ export function clapModelDir(
   });
 }
 
+/** The log-mel graph, or the reason it cannot run here (the encoder then computes features in JavaScript). */
+async function openFeatureGraph(
+  config: ClapPreprocessorConfig,
+  provider: ExecutionProvider,
+  intraOpThreads: number | undefined,
+): Promise<LogMelGraphExtraction | string> {
+  try {
+    return await LogMelGraphExtraction.create(config, { provider, intraOpThreads });
+  } catch (e) {
+    return `the log-mel graph could not be opened (${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
 function checkOptions(
   options: ClapLoadOptions,
-): Required<Pick<ClapLoadOptions, 'allowNetwork' | 'device' | 'dtype' | 'maxBatch'>> {
+): Required<Pick<ClapLoadOptions, 'allowNetwork' | 'device' | 'dtype' | 'maxBatch' | 'features'>> {
   const device = options.device ?? 'auto';
   const dtype = options.dtype ?? 'fp32';
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const features = options.features ?? 'graph';
+  if (!['graph', 'js'].includes(features))
+    throw new InvalidInputError(`features must be 'graph' or 'js', got ${JSON.stringify(features)}`);
   if (!['auto', 'cpu', 'cuda'].includes(device))
     throw new InvalidInputError(`device must be 'auto', 'cpu' or 'cuda', got ${JSON.stringify(device)}`);
   if (!CLAP_DTYPES.includes(dtype))
@@ -185,7 +234,7 @@ function checkOptions(
   const threads = options.intraOpThreads;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
     throw new InvalidInputError(`intraOpThreads must be a positive integer, got ${threads}`);
-  return { allowNetwork: options.allowNetwork ?? false, device, dtype, maxBatch };
+  return { allowNetwork: options.allowNetwork ?? false, device, dtype, maxBatch, features };
 }
 
 /** Checks every window before any work: kind, length (1 … windowSamples) and finiteness. */

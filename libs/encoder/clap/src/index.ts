@@ -1,6 +1,13 @@
 export { ClapEncoder, clapModelDir, DEFAULT_MAX_BATCH, type ClapLoadOptions } from './clap-encoder';
 export { CLAP_DTYPES, clapModelFiles, type ClapDtype } from './clap/model-files';
-export { padWindow } from './clap/feature-extraction';
+export {
+  ClapFeatureExtraction,
+  padWindow,
+  parseClapPreprocessorConfig,
+  type FeatureExtraction,
+  type FeaturePath,
+} from './clap/feature-extraction';
+export { LogMelGraphExtraction } from './clap/log-mel.extraction';
 export { wordPieceTokenizerFiles, type TokenizerFiles } from './clap/wordpiece-tokenizer.files';
 export type { ClapDevice, ExecutionProvider, SessionDeps } from './execution-provider';
 export {

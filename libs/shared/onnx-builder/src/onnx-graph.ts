@@ -61,6 +61,11 @@ export class OnnxGraph {
     return this.initializer(name, OnnxElemType.FLOAT, dims, Float32Array.from(values));
   }
 
+  /** A float64 constant, for graphs that compute in double precision. */
+  float64(name: string, values: ArrayLike<number>, dims: readonly number[]): string {
+    return this.initializer(name, OnnxElemType.DOUBLE, dims, Float64Array.from(values));
+  }
+
   /** An int64 constant, e.g. the `starts`, `axes` or `shape` inputs of Slice and Reshape. */
   int64(name: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
     return this.initializer(name, OnnxElemType.INT64, dims, BigInt64Array.from(values.map(BigInt)));

@@ -80,8 +80,25 @@ export interface ClapFeatures {
   shape: [number, 1, number, number];
 }
 
-/** transformers.js' ClapFeatureExtractor, fed one full-length window at a time. */
-export class ClapFeatureExtraction {
+/** Where a model's features are computed: an onnxruntime graph, or transformers.js in JavaScript. */
+export type FeaturePath = 'graph' | 'js';
+
+/** PCM windows → CLAP's log-mel features, one way or the other. */
+export interface FeatureExtraction {
+  readonly path: FeaturePath;
+  readonly sampleRate: number;
+  readonly windowSamples: number;
+  extract(windows: readonly Float32Array[]): Promise<ClapFeatures>;
+  close(): Promise<void>;
+}
+
+/**
+ * transformers.js' ClapFeatureExtractor, fed one full-length window at a time: the reference the graph is checked
+ * against, and the fallback where the graph cannot run.
+ */
+export class ClapFeatureExtraction implements FeatureExtraction {
+  readonly path = 'js';
+
   private constructor(
     readonly config: ClapPreprocessorConfig,
     private readonly extractor: (audio: Float32Array) => Promise<{ input_features: { dims: number[]; data: unknown } }>,
@@ -100,6 +117,8 @@ export class ClapFeatureExtraction {
   get windowSamples(): number {
     return this.config.nb_max_samples;
   }
+
+  async close(): Promise<void> {}
 
   /**
    * Features of each window (≤ windowSamples samples, checked by the caller), padded one window at a time so
