@@ -63,6 +63,20 @@ describe('log-mel features in an onnxruntime graph', () => {
       expect(Math.max(...fromJs.data) - Math.min(...fromJs.data)).toBeGreaterThan(20);
     });
 
+  it("takes the spectrum as a float64 GEMM (the GPU's way) to the same features", async () => {
+    const byMatMul = await LogMelGraphExtraction.create(CONFIG, { provider: 'cpu', spectrum: 'matmul' });
+    try {
+      const windows = [SIGNALS['a 0.3 s chirp (many copies)'](), SIGNALS['a near-silent 7 s hum (−80 dBFS)']()];
+      const [a, b] = await Promise.all([byMatMul.extract(windows), js.extract(windows)]);
+      expect(a.shape).toEqual(b.shape);
+      let worst = 0;
+      for (let i = 0; i < b.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
+      expect(worst).toBeLessThan(1e-4);
+    } finally {
+      await byMatMul.close();
+    }
+  });
+
   it('pads each window of a batch on its own: a batch gives each window its own features', async () => {
     const windows = [SIGNALS['a 2.5 s sine (repeat-padded)'](), SIGNALS['exactly 10 s of pink noise']()];
     const batch = await graph.extract(windows);

@@ -27,7 +27,7 @@ export class LogMelGraphExtraction implements FeatureExtraction {
 
   static async create(
     config: ClapPreprocessorConfig,
-    options: { provider: ExecutionProvider; intraOpThreads?: number },
+    options: { provider: ExecutionProvider; intraOpThreads?: number; spectrum?: 'stft' | 'matmul' },
   ): Promise<LogMelGraphExtraction> {
     const { ClapFeatureExtractor } = await loadTransformersJs();
     const reference = new ClapFeatureExtractor(config) as unknown as {
@@ -46,6 +46,9 @@ export class LogMelGraphExtraction implements FeatureExtraction {
       hopLength: config.hop_length,
       window: reference.window,
       melFilters: reference.mel_filters_slaney,
+      // A float64 GEMM, which a GPU runs (its provider has no STFT op) and the CPU spreads over its threads;
+      // onnxruntime's FFT (STFT) runs on one thread and wins only there (bench:encoder, README "Encoder speed").
+      spectrum: options.spectrum ?? (options.provider === 'cpu' && options.intraOpThreads === 1 ? 'stft' : 'matmul'),
     });
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: options.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
