@@ -1,27 +1,13 @@
 import { InvalidInputError } from '@audio-concepts/shared-errors';
 import { averagePrecision, macroF1 } from '@audio-concepts/evaluation-metrics';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dotOf, row, syntheticWorld, unit } from './__fixtures__/synthetic-world';
+import { dotOf, row, unit } from './__fixtures__/synthetic-world';
+import { zeroShotWorld } from './__fixtures__/zero-shot-world';
 import { ConceptSpace } from './concept-space';
 import { scoreZeroShot } from './zero-shot';
 
-/**
- * The world of zero-shot.spec.ts: K = 8 classes whose prompts are concepts 0..7, audio rows that are scaled copies
- * of their class prompt, the text embeddings as calibration corpus; so z = C_y, w = (1 − λ/2)·e_y and
- * r = L2(C_y + m_a), from which every figure is computed here directly.
- */
-const world = syntheticWorld({ seed: 3 });
-const { c, d, textEmbeddingsCxD: T } = world;
-const K = 8;
-const N = 24;
-const LAMBDA = 0.1;
-const prompts = T.slice(0, K * d);
-const labels = Int32Array.from({ length: N }, (_, i) => i % K);
-const audio = Float64Array.from({ length: N * d }, (_, i) => T[labels[Math.floor(i / d)] * d + (i % d)]);
-for (let i = 0; i < N; i++) {
-  const scale = 0.5 + world.uniform();
-  for (let t = 0; t < d; t++) audio[i * d + t] *= scale;
-}
+/** The world of `__fixtures__/zero-shot-world.ts`: w = (1 − λ/2)·e_y and r = L2(C_y + m_a), computed here directly. */
+const { c, d, T, K, N, LAMBDA, prompts, labels, audio } = zeroShotWorld();
 /** One-hot targets of the labels with class 7's column emptied: an empty class, left out of mAP. */
 const targets = Int8Array.from({ length: N * K }, (_, t) => {
   const [i, k] = [Math.floor(t / K), t % K];

@@ -1,28 +1,13 @@
 import { InvalidInputError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { jsMatMul, type MatMul } from '@audio-concepts/decomposer-lasso';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dotOf, row, syntheticWorld, unit } from './__fixtures__/synthetic-world';
+import { dotOf, row, unit } from './__fixtures__/synthetic-world';
+import { zeroShotWorld } from './__fixtures__/zero-shot-world';
 import { ConceptSpace } from './concept-space';
 import { classifyZeroShot, evaluateZeroShot } from './zero-shot';
 
-/**
- * The world: K = 8 classes whose prompts are the text embeddings of concepts 0..7, audio rows that are (scaled)
- * copies of their class prompt, and the text embeddings themselves as the calibration corpus, so m_a is the
- * concept mean and z = L2(L2(e) − m_a) is the class's own dictionary row C_y. Then w = (1 − λ/2)·e_y (one
- * concept), r = L2(C_y + m_a), and every prediction and score can be computed directly.
- */
-const world = syntheticWorld({ seed: 3 });
-const { c, d, textEmbeddingsCxD: T } = world;
-const K = 8;
-const N = 24;
-const LAMBDA = 0.1;
-const prompts = T.slice(0, K * d);
-const labels = Int32Array.from({ length: N }, (_, i) => i % K);
-const audio = Float64Array.from({ length: N * d }, (_, i) => T[labels[Math.floor(i / d)] * d + (i % d)]);
-for (let i = 0; i < N; i++) {
-  const scale = 0.5 + world.uniform();
-  for (let t = 0; t < d; t++) audio[i * d + t] *= scale;
-}
+/** The world of `__fixtures__/zero-shot-world.ts`: w = (1 − λ/2)·e_y and r = L2(C_y + m_a), computed here directly. */
+const { c, d, T, K, N, LAMBDA, prompts, labels, audio } = zeroShotWorld();
 
 const calls: string[] = [];
 const counting: MatMul = { name: 'counting', abt: (a, b) => (calls.push('abt'), jsMatMul.abt(a, b)) };
