@@ -56,9 +56,7 @@ async function bench(model: string, features: FeaturePath): Promise<void> {
   const perWindow = (s: number) => `${((1000 * s) / audio.length).toFixed(1)} ms/window`;
   console.log(
     `${model}: ${encoder.provider.toUpperCase()}, D = ${encoder.dimension}, model ${encoder.modelId}, loaded in ${loadMs.toFixed(0)} ms\n` +
-      `  features in ${encoder.featurePath === 'graph' ? 'the onnxruntime graph' : 'JavaScript'}` +
-      `${encoder.featureFallback ? ` (${encoder.featureFallback})` : ''}` +
-      `, ${audio.length} windows of ${windowS} s in batches of ${batch}: ${(audio.length / seconds).toFixed(2)} windows/s, ` +
+      `  ${encoder.featureSummary}, ${audio.length} windows of ${windowS} s in batches of ${batch}: ${(audio.length / seconds).toFixed(2)} windows/s, ` +
       `${((audio.length * windowS) / seconds).toFixed(1)} audio-seconds/s (${perWindow(seconds)}: ` +
       `features ${perWindow(featureSeconds)}, the rest ${perWindow(seconds - featureSeconds)})`,
   );
@@ -74,10 +72,9 @@ async function timeFeatures(
 ): Promise<number> {
   const path = join(model, 'preprocessor_config.json');
   const config = parseClapPreprocessorConfig(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>, path);
+  const reference = await ClapFeatureExtraction.create(config);
   const extraction: FeatureExtraction =
-    features === 'graph'
-      ? await LogMelGraphExtraction.create(config, { provider, intraOpThreads })
-      : await ClapFeatureExtraction.create(config);
+    features === 'graph' ? await LogMelGraphExtraction.create(reference, { provider, intraOpThreads }) : reference;
   try {
     await extraction.extract(audio.slice(0, 1));
     const start = performance.now();

@@ -68,8 +68,7 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
     this.logger.log(
       `model ${modelDir} [${encoder.modelId}] on execution provider ${encoder.provider}${fallback}: ` +
         `D = ${encoder.dimension}, ${encoder.sampleRate} Hz, windows of up to ${encoder.windowSamples} samples; ` +
-        `log-mel features ${encoder.featurePath === 'graph' ? 'in the onnxruntime graph' : 'in JavaScript'}` +
-        (encoder.featureFallback ? ` (${encoder.featureFallback})` : ''),
+        encoder.featureSummary,
     );
     this.modelState = true;
   }

@@ -8,7 +8,6 @@ import {
 import {
   ClapFeatureExtraction,
   parseClapPreprocessorConfig,
-  type ClapPreprocessorConfig,
   type FeatureExtraction,
   type FeaturePath,
 } from './clap/feature-extraction';
@@ -82,6 +81,12 @@ export class ClapEncoder {
     return this.features.path;
   }
 
+  /** Where the features are computed, in words for a start-up line, with the fallback's reason. */
+  get featureSummary(): string {
+    const where = this.featurePath === 'graph' ? 'in the onnxruntime graph' : 'in JavaScript';
+    return `log-mel features ${where}${this.featureFallback ? ` (${this.featureFallback})` : ''}`;
+  }
+
   /** Embedding size D. */
   get dimension(): number {
     return this.sessions.dimension;
@@ -129,7 +134,7 @@ export class ClapEncoder {
       deps,
     );
     if (opts.features === 'js') return new ClapEncoder(modelId, dir, opts.maxBatch, jsFeatures, tokenizer, sessions);
-    const graph = await openFeatureGraph(preprocessor, sessions.provider, options.intraOpThreads);
+    const graph = await openFeatureGraph(jsFeatures, sessions.provider, options.intraOpThreads);
     if (typeof graph === 'string')
       return new ClapEncoder(modelId, dir, opts.maxBatch, jsFeatures, tokenizer, sessions, graph);
     return new ClapEncoder(modelId, dir, opts.maxBatch, graph, tokenizer, sessions);
@@ -205,12 +210,12 @@ export function clapModelDir(
 
 /** The log-mel graph, or the reason it cannot run here (the encoder then computes features in JavaScript). */
 async function openFeatureGraph(
-  config: ClapPreprocessorConfig,
+  reference: ClapFeatureExtraction,
   provider: ExecutionProvider,
   intraOpThreads: number | undefined,
 ): Promise<LogMelGraphExtraction | string> {
   try {
-    return await LogMelGraphExtraction.create(config, { provider, intraOpThreads });
+    return await LogMelGraphExtraction.create(reference, { provider, intraOpThreads });
   } catch (e) {
     return `the log-mel graph could not be opened (${e instanceof Error ? e.message : String(e)})`;
   }

@@ -74,6 +74,13 @@ export function padWindow(window: Float32Array, windowSamples: number, padding: 
   return padded;
 }
 
+/** What we use of transformers.js' ClapFeatureExtractor instance. */
+interface TransformersClapExtractor {
+  (audio: Float32Array): Promise<{ input_features: { dims: number[]; data: unknown } }>;
+  window: Float64Array;
+  mel_filters_slaney: number[][];
+}
+
 /** A batch of log-mel features: `data` is [n, 1, nFrames, nMels] row-major. */
 export interface ClapFeatures {
   data: Float32Array;
@@ -101,13 +108,17 @@ export class ClapFeatureExtraction implements FeatureExtraction {
 
   private constructor(
     readonly config: ClapPreprocessorConfig,
-    private readonly extractor: (audio: Float32Array) => Promise<{ input_features: { dims: number[]; data: unknown } }>,
+    private readonly extractor: TransformersClapExtractor,
   ) {}
 
   static async create(config: ClapPreprocessorConfig): Promise<ClapFeatureExtraction> {
     const { ClapFeatureExtractor } = await loadTransformersJs();
-    const extractor = new ClapFeatureExtractor(config);
-    return new ClapFeatureExtraction(config, (audio) => extractor(audio));
+    return new ClapFeatureExtraction(config, new ClapFeatureExtractor(config) as unknown as TransformersClapExtractor);
+  }
+
+  /** The analysis window and the (Slaney) mel filter bank the extractor uses, for a graph to compute the same. */
+  get analysis(): { window: Float64Array; melFilters: number[][] } {
+    return { window: this.extractor.window, melFilters: this.extractor.mel_filters_slaney };
   }
 
   get sampleRate(): number {

@@ -44,8 +44,8 @@ describe('log-mel features in an onnxruntime graph', () => {
   let graph: LogMelGraphExtraction;
   let js: ClapFeatureExtraction;
   beforeAll(async () => {
-    graph = await LogMelGraphExtraction.create(CONFIG, { provider: 'cpu' });
     js = await ClapFeatureExtraction.create(CONFIG);
+    graph = await LogMelGraphExtraction.create(js, { provider: 'cpu' });
   });
   afterAll(async () => graph.close());
 
@@ -64,7 +64,7 @@ describe('log-mel features in an onnxruntime graph', () => {
     });
 
   it("takes the spectrum as a float64 GEMM (the GPU's way) to the same features", async () => {
-    const byMatMul = await LogMelGraphExtraction.create(CONFIG, { provider: 'cpu', spectrum: 'matmul' });
+    const byMatMul = await LogMelGraphExtraction.create(js, { provider: 'cpu', spectrum: 'matmul' });
     try {
       const windows = [SIGNALS['a 0.3 s chirp (many copies)'](), SIGNALS['a near-silent 7 s hum (−80 dBFS)']()];
       const [a, b] = await Promise.all([byMatMul.extract(windows), js.extract(windows)]);

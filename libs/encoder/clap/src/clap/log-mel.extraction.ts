@@ -1,9 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { AudioConceptsError } from '@audio-concepts/shared-errors';
 import type { ExecutionProvider } from '../execution-provider';
-import { loadTransformersJs } from '../transformers-js';
 import {
   padWindow,
+  type ClapFeatureExtraction,
   type ClapFeatures,
   type ClapPreprocessorConfig,
   type FeatureExtraction,
@@ -25,27 +25,28 @@ export class LogMelGraphExtraction implements FeatureExtraction {
     private readonly frames: number,
   ) {}
 
+  /**
+   * The graph of `reference`'s settings, window and mel filter bank, opened on `provider` (and the CPU for what it
+   * cannot run).
+   */
   static async create(
-    config: ClapPreprocessorConfig,
+    reference: ClapFeatureExtraction,
     options: { provider: ExecutionProvider; intraOpThreads?: number; spectrum?: 'stft' | 'matmul' },
   ): Promise<LogMelGraphExtraction> {
-    const { ClapFeatureExtractor } = await loadTransformersJs();
-    const reference = new ClapFeatureExtractor(config) as unknown as {
-      window: Float64Array;
-      mel_filters_slaney: number[][];
-    };
+    const { config } = reference;
     const frameLength = Number(config['fft_window_size']);
     const bins = Math.floor(frameLength / 2) + 1;
     if (config['nb_frequency_bins'] !== bins)
       throw new AudioConceptsError(
         `log-mel graph: nb_frequency_bins ${String(config['nb_frequency_bins'])} is not fft_window_size / 2 + 1 = ${bins}`,
       );
-    const model = buildLogMelGraph({
+    const { window, melFilters } = reference.analysis;
+    const { model, frames } = buildLogMelGraph({
       windowSamples: config.nb_max_samples,
       frameLength,
       hopLength: config.hop_length,
-      window: reference.window,
-      melFilters: reference.mel_filters_slaney,
+      window,
+      melFilters,
       // A float64 GEMM, which a GPU runs (its provider has no STFT op) and the CPU spreads over its threads;
       // onnxruntime's FFT (STFT) runs on one thread and wins only there (bench:encoder, README "Encoder speed").
       spectrum: options.spectrum ?? (options.provider === 'cpu' && options.intraOpThreads === 1 ? 'stft' : 'matmul'),
@@ -56,8 +57,6 @@ export class LogMelGraphExtraction implements FeatureExtraction {
     };
     if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
     const session = await ort.InferenceSession.create(model, sessionOptions);
-    const half = Math.floor(frameLength / 2);
-    const frames = 1 + Math.floor((config.nb_max_samples + 2 * half - frameLength) / config.hop_length);
     return new LogMelGraphExtraction(config, session, frames);
   }
 

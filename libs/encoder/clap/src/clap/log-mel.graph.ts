@@ -33,7 +33,7 @@ export const LOG_MEL_OUTPUT = 'input_features';
  * mel filter bank as a float32 MatMul (transformers.js runs that one on onnxruntime too), the floor, and
  * 10·log10. Padding a short window (repeatpad) stays outside, in `padWindow`.
  */
-export function buildLogMelGraph(spec: LogMelGraphSpec): Uint8Array {
+export function buildLogMelGraph(spec: LogMelGraphSpec): { model: Uint8Array; frames: number } {
   const { windowSamples, frameLength, hopLength, melFilters } = spec;
   const bins = Math.floor(frameLength / 2) + 1;
   const mels = melFilters.length;
@@ -68,7 +68,7 @@ export function buildLogMelGraph(spec: LogMelGraphSpec): Uint8Array {
     frames,
     mels,
   ]);
-  return g.encode();
+  return { model: g.encode(), frames };
 }
 
 function powerByStft(g: OnnxGraph, padded: string, spec: LogMelGraphSpec): string {
@@ -130,12 +130,12 @@ function powerByMatMul(g: OnnxGraph, padded: string, spec: LogMelGraphSpec, fram
     }
   const spectrum = g.op('MatMul', [framed, g.float64('dft_basis', basis, [frameLength, 2 * bins])]); // [n, frames, 2·bins]
   const squared = g.op('Mul', [spectrum, spectrum]);
-  const half = (name: string, from: number) =>
+  const part = (name: string, from: number) =>
     g.op('Slice', [
       squared,
       g.int64(`${name}_from`, [from]),
       g.int64(`${name}_to`, [from + bins]),
       g.int64(`${name}_axis`, [2]),
     ]);
-  return g.op('Add', [half('re', 0), half('im', bins)]);
+  return g.op('Add', [part('re', 0), part('im', bins)]);
 }
