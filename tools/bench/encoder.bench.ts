@@ -1,14 +1,16 @@
 /**
  * npm run bench:encoder — CLAP audio-tower throughput: windows per second and audio-seconds per second,
  * for the demo model (models/clap-demo, built by `npm run build`) and for any model directory given in
- * BENCH_MODEL (e.g. a downloaded Xenova/clap-htsat-unfused).
+ * BENCH_MODEL: a downloaded Xenova/clap-htsat-unfused, or the CLAP-size benchmark model of tools/clap-size-model
+ * (CLAP's architecture with random weights: the network's real size, meaningless embeddings).
  *
  * Each model runs with its log-mel features computed both ways (BENCH_FEATURES, default "js,graph"): in JavaScript
  * (transformers.js, window by window) and in the onnxruntime graph. Per way it prints the whole encodeAudio
  * throughput and where the time goes: the features alone, timed on the same windows, and the rest (the audio tower).
  *
- * Environment: BENCH_MODEL (extra model dir), BENCH_WINDOWS (64), BENCH_BATCH (8), BENCH_DEVICE (auto),
- * BENCH_FEATURES (js,graph), BENCH_THREADS (onnxruntime intra-op threads; default onnxruntime's choice).
+ * Environment: BENCH_MODEL (extra model dir), BENCH_DEMO (1; 0 skips the demo model), BENCH_WINDOWS (64),
+ * BENCH_BATCH (8), BENCH_DEVICE (auto), BENCH_FEATURES (js,graph), BENCH_THREADS (onnxruntime intra-op threads;
+ * default onnxruntime's choice). BENCH_BATCH and BENCH_THREADS take comma lists: every combination is measured.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -23,11 +25,21 @@ import {
 } from '@audio-concepts/encoder-clap';
 import { mulberry32 } from '@audio-concepts/shared-random';
 
+const numbers = (value: string) => value.split(',').map(Number);
 const windows = Number(process.env.BENCH_WINDOWS ?? 64);
-const batch = Number(process.env.BENCH_BATCH ?? 8);
+const batches = numbers(process.env.BENCH_BATCH ?? '8');
 const device = (process.env.BENCH_DEVICE ?? 'auto') as 'auto' | 'cpu' | 'cuda';
 const featurePaths = (process.env.BENCH_FEATURES ?? 'js,graph').split(',') as FeaturePath[];
-const intraOpThreads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
+const threadCounts: (number | undefined)[] = process.env.BENCH_THREADS
+  ? numbers(process.env.BENCH_THREADS)
+  : [undefined];
+const withDemo = process.env.BENCH_DEMO !== '0';
+
+interface Setting {
+  features: FeaturePath;
+  batch: number;
+  intraOpThreads: number | undefined;
+}
 
 /** Ten-second windows of varied synthetic audio (tones, noise, silence), deterministic. */
 function makeWindows(sampleRate: number, samples: number): Float32Array[] {
@@ -42,7 +54,7 @@ function makeWindows(sampleRate: number, samples: number): Float32Array[] {
   });
 }
 
-async function bench(model: string, features: FeaturePath): Promise<void> {
+async function bench(model: string, { features, batch, intraOpThreads }: Setting): Promise<void> {
   const loadStart = performance.now();
   const encoder = await ClapEncoder.load(model, { device, maxBatch: batch, features, intraOpThreads });
   const loadMs = performance.now() - loadStart;
@@ -51,11 +63,12 @@ async function bench(model: string, features: FeaturePath): Promise<void> {
   const start = performance.now();
   for (let i = 0; i < audio.length; i += batch) await encoder.encodeAudio(audio.slice(i, i + batch));
   const seconds = (performance.now() - start) / 1000;
-  const featureSeconds = await timeFeatures(model, features, encoder.provider, audio);
+  const featureSeconds = await timeFeatures(model, { features, batch, intraOpThreads }, encoder.provider, audio);
   const windowS = encoder.windowSamples / encoder.sampleRate;
   const perWindow = (s: number) => `${((1000 * s) / audio.length).toFixed(1)} ms/window`;
   console.log(
-    `${model}: ${encoder.provider.toUpperCase()}, D = ${encoder.dimension}, model ${encoder.modelId}, loaded in ${loadMs.toFixed(0)} ms\n` +
+    `${model}: ${encoder.provider.toUpperCase()}, D = ${encoder.dimension}, model ${encoder.modelId}, ` +
+      `intra-op threads ${intraOpThreads ?? "onnxruntime's choice"}, loaded in ${loadMs.toFixed(0)} ms\n` +
       `  ${encoder.featureSummary}, ${audio.length} windows of ${windowS} s in batches of ${batch}: ${(audio.length / seconds).toFixed(2)} windows/s, ` +
       `${((audio.length * windowS) / seconds).toFixed(1)} audio-seconds/s (${perWindow(seconds)}: ` +
       `features ${perWindow(featureSeconds)}, the rest ${perWindow(seconds - featureSeconds)})`,
@@ -66,7 +79,7 @@ async function bench(model: string, features: FeaturePath): Promise<void> {
 /** Seconds the features alone take for the windows, in batches, computed the way `features` says. */
 async function timeFeatures(
   model: string,
-  features: FeaturePath,
+  { features, batch, intraOpThreads }: Setting,
   provider: 'cpu' | 'cuda',
   audio: Float32Array[],
 ): Promise<number> {
@@ -90,13 +103,18 @@ async function main(): Promise<void> {
     `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`,
   );
   const demo = join(__dirname, '..', '..', 'models', 'clap-demo');
-  const models = [demo, ...(process.env.BENCH_MODEL ? [process.env.BENCH_MODEL] : [])];
+  const models = [...(withDemo ? [demo] : []), ...(process.env.BENCH_MODEL ? [process.env.BENCH_MODEL] : [])];
   for (const model of models) {
     if (!existsSync(model)) {
       console.log(`${model}: not found${model === demo ? ' (run npm run build first)' : ''}`);
       continue;
     }
-    for (const features of featurePaths) await bench(model, features);
+    const first = await ClapEncoder.load(model, { device, lazyTextTower: true });
+    if (first.warning) console.log(`note: ${first.warning}; only its speed is measured here`);
+    await first.close();
+    for (const features of featurePaths)
+      for (const intraOpThreads of threadCounts)
+        for (const batch of batches) await bench(model, { features, batch, intraOpThreads });
   }
 }
 

@@ -77,6 +77,17 @@ describe.skipIf(!HAS_FFMPEG)('tag', () => {
     }
   });
 
+  it('says, before the tags, that a benchmark-only model (random weights) makes them meaningless', async () => {
+    const benchmark = await writeTinyClapModel(join(dir, 'benchmark-model'), { dimension: 16, benchmarkOnly: true });
+    const file = synth('tone-benchmark.ogg', 'sine=frequency=440', 3);
+    const r = tag(file, ['--model', benchmark.dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `warning: ${benchmark.dir} is a benchmark model (CLAP's architecture, random weights): its embeddings and tags are meaningless`,
+    );
+    expect(tag(file, ['--json']).stderr).not.toContain('benchmark model');
+  });
+
   it('reads stdin with -, and --window/--hop set the windows', () => {
     const file = synth('noise.flac', 'anoisesrc=color=white:amplitude=0.2', 12);
     const r = tag('-', ['--json', '--window', '4', '--hop', '2'], readFileSync(file));

@@ -70,6 +70,7 @@ export class EncoderKafkaHandler implements OnModuleInit, OnModuleDestroy {
         `D = ${encoder.dimension}, ${encoder.sampleRate} Hz, windows of up to ${encoder.windowSamples} samples; ` +
         encoder.featureSummary,
     );
+    if (encoder.warning) this.logger.warn(encoder.warning);
     this.modelState = true;
   }
 

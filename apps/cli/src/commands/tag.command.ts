@@ -161,5 +161,6 @@ function introduce(
     `model ${model} [${encoder.modelId}] on ${encoder.provider.toUpperCase()}; vocabulary '${vocabulary.name}' ` +
       `(${vocabulary.terms.length} concepts), concept space ${space.id}; λ = ${lambda}`,
   );
+  if (encoder.warning) say(`warning: ${encoder.warning}`);
   if (space.audioMeanSource === 'none') say('note: no calibration set: audio mean m_a = 0 (pass --calibrate DIR|FILE)');
 }

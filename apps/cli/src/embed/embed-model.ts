@@ -28,5 +28,6 @@ export async function loadEmbedModel(
   });
   const model = isDemoModel(modelPath) ? 'demo (synthetic world, not CLAP)' : modelPath;
   say(`model ${model} [${encoder.modelId}] on ${encoder.provider.toUpperCase()}; d = ${encoder.dimension}`);
+  if (encoder.warning) say(`warning: ${encoder.warning}`);
   return encoder;
 }

@@ -269,6 +269,22 @@ describe('ClapEncoder on a tiny real model', () => {
     );
   });
 
+  it('warns that a benchmark-only model (random weights) gives meaningless embeddings; no warning otherwise', async () => {
+    expect(encoder.benchmarkOnly).toBe(false);
+    expect(encoder.warning).toBeUndefined();
+    const dir = join(root, 'benchmark-only');
+    await writeTinyClapModel(dir, { benchmarkOnly: true });
+    const benchmark = await ClapEncoder.load(dir, { lazyTextTower: true });
+    try {
+      expect(benchmark.benchmarkOnly).toBe(true);
+      expect(benchmark.warning).toBe(
+        `${dir} is a benchmark model (CLAP's architecture, random weights): its embeddings and tags are meaningless`,
+      );
+    } finally {
+      await benchmark.close();
+    }
+  });
+
   it('lazyTextTower: encodes audio without the text tower, loads it on the first encodeText', async () => {
     const lazy = await ClapEncoder.load(model.dir, { device: 'cpu', lazyTextTower: true });
     expect(lazy.textTowerLoaded).toBe(false);

@@ -68,6 +68,11 @@ export class ClapEncoder {
     readonly modelId: string,
     /** The absolute model directory (a hub id's download folder for hub ids). */
     readonly modelDir: string,
+    /**
+     * True for a model whose config.json says `benchmark_only` (tools/clap-size-model: CLAP's architecture with random
+     * weights): it measures speed, and its embeddings and tags are meaningless.
+     */
+    readonly benchmarkOnly: boolean,
     readonly maxBatch: number,
     private readonly features: FeatureExtraction,
     private readonly tokenizer: Tokenizer,
@@ -85,6 +90,13 @@ export class ClapEncoder {
   get featureSummary(): string {
     const where = this.featurePath === 'graph' ? 'in the onnxruntime graph' : 'in JavaScript';
     return `log-mel features ${where}${this.featureFallback ? ` (${this.featureFallback})` : ''}`;
+  }
+
+  /** The warning to print wherever this model is used, or undefined: a benchmark-only model's tags mean nothing. */
+  get warning(): string | undefined {
+    return this.benchmarkOnly
+      ? `${this.modelDir} is a benchmark model (CLAP's architecture, random weights): its embeddings and tags are meaningless`
+      : undefined;
   }
 
   /** Embedding size D. */
@@ -133,11 +145,12 @@ export class ClapEncoder {
       { device: opts.device, intraOpThreads: options.intraOpThreads, lazyText: options.lazyTextTower },
       deps,
     );
-    if (opts.features === 'js') return new ClapEncoder(modelId, dir, opts.maxBatch, jsFeatures, tokenizer, sessions);
+    const benchmarkOnly = layout.config.benchmark_only === true;
+    const encoder = (features: FeatureExtraction, fallback?: string) =>
+      new ClapEncoder(modelId, dir, benchmarkOnly, opts.maxBatch, features, tokenizer, sessions, fallback);
+    if (opts.features === 'js') return encoder(jsFeatures);
     const graph = await openFeatureGraph(jsFeatures, sessions.provider, options.intraOpThreads);
-    if (typeof graph === 'string')
-      return new ClapEncoder(modelId, dir, opts.maxBatch, jsFeatures, tokenizer, sessions, graph);
-    return new ClapEncoder(modelId, dir, opts.maxBatch, graph, tokenizer, sessions);
+    return typeof graph === 'string' ? encoder(jsFeatures, graph) : encoder(graph);
   }
 
   /**

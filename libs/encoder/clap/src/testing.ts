@@ -50,6 +50,8 @@ export interface TinyClapModelOptions {
   quantized?: boolean;
   /** Declare the towers' embedding dimension as symbolic ('embedding_dim'), as some exports do (default false). */
   symbolicDimension?: boolean;
+  /** Mark it `benchmark_only` in config.json, as tools/clap-size-model marks its random-weight model (default false). */
+  benchmarkOnly?: boolean;
 }
 
 /** A tiny CLAP model directory and the weights to compute its embeddings by hand. */
@@ -81,7 +83,12 @@ export async function writeTinyClapModel(dir: string, options: TinyClapModelOpti
   await mkdir(join(dir, 'onnx'), { recursive: true });
   const json = (name: string, value: unknown): Promise<void> =>
     writeFile(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
-  await json('config.json', { model_type: 'clap', architectures: ['ClapModel'], projection_dim: d });
+  await json('config.json', {
+    model_type: 'clap',
+    architectures: ['ClapModel'],
+    projection_dim: d,
+    ...(options.benchmarkOnly ? { benchmark_only: true } : {}),
+  });
   await json('preprocessor_config.json', TINY_CLAP_PREPROCESSOR_CONFIG);
   for (const [name, content] of Object.entries(wordPieceTokenizerFiles(vocab, options.modelMaxLength ?? 16)))
     await json(name, content);
