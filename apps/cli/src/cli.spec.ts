@@ -91,7 +91,18 @@ describe('decompose --raw', () => {
     const out = join(dir, 'W-capped.npy');
     const lambdasOut = join(dir, 'L-capped.npy');
     const args = ['decompose', '--concepts', join(small, 'C.npy'), '--embeddings', join(small, 'Z.npy'), '--raw'];
-    const r = run(...args, '--lambda', '0.05', '--max-concepts', '5', '--out', out, '--lambdas-out', lambdasOut, '--json');
+    const r = run(
+      ...args,
+      '--lambda',
+      '0.05',
+      '--max-concepts',
+      '5',
+      '--out',
+      out,
+      '--lambdas-out',
+      lambdasOut,
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect([report.max_concepts, report.l0_max]).toEqual([5, 5]);
@@ -269,6 +280,32 @@ describe('eval zero-shot', () => {
 });
 
 describe('help', () => {
+  // Only the named command's module is loaded; without a command name, all are (the list, `help X`, suggestions).
+  it('lists every command, answers `help decompose`, and suggests the command a typo meant', () => {
+    const list = run('--help');
+    expect(list.code).toBe(0);
+    for (const command of [
+      'tag',
+      'embed',
+      'decompose',
+      'eval',
+      'space',
+      'stack',
+      'tail',
+      'drift',
+      'train-head',
+      'vocab',
+    ])
+      expect(list.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    const help = run('help', 'decompose');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: audio-concepts decompose');
+    const typo = run('decompos', '--raw');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown command 'decompos'");
+    expect(typo.stderr).toContain('Did you mean decompose?');
+  });
+
   it.each(['', 'decompose', 'eval', 'eval zero-shot'])('"%s --help" exits 0 and lists the flags', (line) => {
     const command = line.split(' ').filter(Boolean);
     const r = run(...command, '--help');
