@@ -45,11 +45,13 @@ export interface ClapLoadOptions {
    */
   lazyTextTower?: boolean;
   /**
-   * Where the log-mel features are computed: 'graph' (default) in an onnxruntime graph on the audio tower's
-   * provider, a batch per run; 'js' in transformers.js, window by window (the reference). Where the graph cannot be
-   * built or opened, 'graph' falls back to 'js' and `featureFallback` says why.
+   * Where the log-mel features are computed: 'graph' in an onnxruntime graph on the audio tower's provider, a batch
+   * per run; 'js' in transformers.js, window by window (the reference); 'auto' (default) the graph where the towers
+   * run on CUDA (the GPU does not wait on one JavaScript thread) and JavaScript on the CPU (measured as fast or faster
+   * there on two cores: README, "Encoder speed"). Where the graph cannot be built or opened, it falls back to 'js' and
+   * `featureFallback` says why.
    */
-  features?: FeaturePath;
+  features?: FeaturePath | 'auto';
 }
 
 export const DEFAULT_MAX_BATCH = 8;
@@ -148,7 +150,8 @@ export class ClapEncoder {
     const benchmarkOnly = layout.config.benchmark_only === true;
     const encoder = (features: FeatureExtraction, fallback?: string) =>
       new ClapEncoder(modelId, dir, benchmarkOnly, opts.maxBatch, features, tokenizer, sessions, fallback);
-    if (opts.features === 'js') return encoder(jsFeatures);
+    const path = opts.features === 'auto' ? (sessions.provider === 'cuda' ? 'graph' : 'js') : opts.features;
+    if (path === 'js') return encoder(jsFeatures);
     const graph = await openFeatureGraph(jsFeatures, sessions.provider, options.intraOpThreads);
     return typeof graph === 'string' ? encoder(jsFeatures, graph) : encoder(graph);
   }
@@ -240,9 +243,9 @@ function checkOptions(
   const device = options.device ?? 'auto';
   const dtype = options.dtype ?? 'fp32';
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
-  const features = options.features ?? 'graph';
-  if (!['graph', 'js'].includes(features))
-    throw new InvalidInputError(`features must be 'graph' or 'js', got ${JSON.stringify(features)}`);
+  const features = options.features ?? 'auto';
+  if (!['auto', 'graph', 'js'].includes(features))
+    throw new InvalidInputError(`features must be 'auto', 'graph' or 'js', got ${JSON.stringify(features)}`);
   if (!['auto', 'cpu', 'cuda'].includes(device))
     throw new InvalidInputError(`device must be 'auto', 'cpu' or 'cuda', got ${JSON.stringify(device)}`);
   if (!CLAP_DTYPES.includes(dtype))

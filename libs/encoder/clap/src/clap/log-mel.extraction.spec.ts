@@ -95,7 +95,7 @@ describe('ClapEncoder: features from the graph (default) or from JavaScript', ()
 
   it('gives the same embeddings either way (cosine ≥ 1 − 1e-5) and says which path it took', async () => {
     const model = await writeTinyClapModel(join(root, 'model'), { dimension: 16 });
-    const byGraph = await ClapEncoder.load(model.dir, { device: 'cpu' });
+    const byGraph = await ClapEncoder.load(model.dir, { device: 'cpu', features: 'graph' });
     const byJs = await ClapEncoder.load(model.dir, { device: 'cpu', features: 'js' });
     try {
       expect(byGraph.featurePath).toBe('graph');
@@ -113,9 +113,19 @@ describe('ClapEncoder: features from the graph (default) or from JavaScript', ()
     }
   });
 
+  it("'auto' (the default): the graph where the towers run on CUDA, JavaScript on the CPU", async () => {
+    const encoder = await ClapEncoder.load(join(root, 'model'), { lazyTextTower: true });
+    try {
+      expect(encoder.featurePath).toBe(encoder.provider === 'cuda' ? 'graph' : 'js');
+      expect(encoder.featureFallback).toBeUndefined();
+    } finally {
+      await encoder.close();
+    }
+  });
+
   it('refuses a features path it does not know', async () => {
     await expect(ClapEncoder.load(join(root, 'model'), { features: 'gpu' as never })).rejects.toThrow(
-      `features must be 'graph' or 'js', got "gpu"`,
+      `features must be 'auto', 'graph' or 'js', got "gpu"`,
     );
   });
 });
