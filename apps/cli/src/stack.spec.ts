@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
@@ -11,6 +10,7 @@ import { DecomposerClient, TOPICS } from '@audio-concepts/shared-contracts';
 import { createKafka, DEFAULT_BROKERS } from '@audio-concepts/platform-kafka';
 import { waitFor } from '@audio-concepts/platform-kafka/testing';
 import { startModelHub } from '@audio-concepts/encoder-clap/testing';
+import { freePorts, isolatedStackEnv, portFree } from '@audio-concepts/platform-launcher/testing';
 
 /**
  * `stack up/status/down` and `tail` as an operator runs them (the built CLI and the built services), against the
@@ -24,21 +24,19 @@ const RUN = randomBytes(4).toString('hex');
 const topic = (name: string) => `test.${RUN}.${name}`;
 /** A token of the strength ingest requires (32 random bytes, base64url). */
 const TOKEN = randomBytes(32).toString('base64url');
-const SERVICES = ['ingest', 'encoder', 'decomposer', 'metrics'].map((app) => join(ROOT, 'apps', app, 'dist', 'main.js'));
+const SERVICES = ['ingest', 'encoder', 'decomposer', 'metrics'].map((app) =>
+  join(ROOT, 'apps', app, 'dist', 'main.js'),
+);
 
 const stackDir = mkdtempSync(join(tmpdir(), 'stack-spec-'));
 const env = {
   ...process.env,
   AUDIO_CONCEPTS_STACK_DIR: stackDir,
-  INGEST_WINDOWS_TOPIC: topic(TOPICS.windows),
-  ENCODER_INPUT_TOPIC: topic(TOPICS.windows),
-  ENCODER_OUTPUT_TOPIC: topic(TOPICS.embeddings),
-  DECOMPOSER_INPUT_TOPIC: topic(TOPICS.embeddings),
-  DECOMPOSER_OUTPUT_TOPIC: topic(TOPICS.concepts),
-  ENCODER_GROUP: `test-${RUN}-encoder`,
-  DECOMPOSER_GROUP: `test-${RUN}-decomposer`,
-  METRICS_INPUT_TOPIC: topic(TOPICS.concepts),
-  METRICS_GROUP: `test-${RUN}-metrics`,
+  ...isolatedStackEnv(`test-${RUN}`, {
+    windows: topic(TOPICS.windows),
+    embeddings: topic(TOPICS.embeddings),
+    concepts: topic(TOPICS.concepts),
+  }),
 };
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -58,24 +56,6 @@ function cliWith(
     child.stderr.on('data', (d) => (stderr += d));
     child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
-}
-
-/** True when nothing listens on 127.0.0.1:port. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A random base port with `count` free ports from it. */
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
 }
 
 function alive(pid: number): boolean {
@@ -140,6 +120,35 @@ async function roundTrip(token: string, stream: string): Promise<void> {
     [1, 10],
   ]);
   expect(frames[0].concepts[0].label).toBe('tone');
+}
+
+/** Frames per key (the stream id) in `topicName`, as kcat (librdkafka) reads them with read_committed. */
+function kcatCounts(topicName: string): Map<string, number> {
+  const r = spawnSync(
+    'kcat',
+    ['-C', '-b', DEFAULT_BROKERS[0], '-t', topicName, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%k\n'], // prettier-ignore
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  if (r.status !== 0) throw new Error(`kcat -C ${topicName} failed (${r.status}): ${r.stderr}`);
+  const counts = new Map<string, number>();
+  for (const key of r.stdout.split('\n').filter(Boolean)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return counts;
+}
+
+/** A 16-bit WAV file of `file`'s audio looped to `seconds`. */
+function loopedWav(file: string, seconds: number): Buffer {
+  const bytes = readFileSync(file);
+  const at = bytes.indexOf('data');
+  const pcm = bytes.subarray(at + 8, at + 8 + bytes.readUInt32LE(at + 4));
+  const rate = bytes.readUInt32LE(24);
+  const total = seconds * rate * 2;
+  const data = Buffer.alloc(total);
+  for (let filled = 0; filled < total; filled += pcm.length)
+    pcm.copy(data, filled, 0, Math.min(pcm.length, total - filled));
+  const header = Buffer.from(bytes.subarray(0, at + 8));
+  header.writeUInt32LE(header.length - 8 + total, 4);
+  header.writeUInt32LE(total, at + 4);
+  return Buffer.concat([header, data]);
 }
 
 const kafka = createKafka({ brokers: DEFAULT_BROKERS, clientId: 'cli-stack-spec' });
@@ -245,6 +254,59 @@ describe('stack', () => {
   it('audio POSTed to ingest comes out of tail as concept frames', async () => {
     await roundTrip(token, `spec-${RUN}`);
   }, 120_000);
+
+  it('up --encoders 2 adds encoder-2 on a new port mid-stream, --encoders 1 stops it: every window comes out once', async () => {
+    // Two streams of 3 minutes (18 windows each) in flight while the encoders' group rebalances twice; the topics have
+    // 2 partitions, so both encoders get work.
+    const streams = [0, 1].map((i) => `spec-${RUN}-scale-${i}`);
+    const wav = loopedWav(join(ROOT, 'examples', 'audio', 'tone.wav'), 180);
+    const posts = streams.map((stream) =>
+      fetch(`http://127.0.0.1:${port}/v1/streams/${stream}/audio`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'audio/wav' },
+        body: wav,
+      }),
+    );
+    const before = readStateFile().services;
+    const up = await cli(...upArgs(), '--encoders', '2');
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain('encoders 1 → 2: starting encoder-2\n');
+    expect(up.stderr).toMatch(/encoder-2 ready/);
+    const added = readStateFile().services.find((s) => s.name === 'encoder-2')!;
+    expect(alive(added.pid)).toBe(true);
+    expect(before.map((s) => s.readyUrl)).not.toContain(added.readyUrl);
+    expect(
+      readStateFile()
+        .services.filter((s) => s.name !== 'encoder-2')
+        .map((s) => s.pid),
+    ).toEqual(pids);
+    // the broker sees both in the group (stack lag reads it as an operator would)
+    await waitFor(
+      async () => {
+        const lag = await cli('stack', 'lag', '--count', '1', '--json');
+        return lag.code === 0 && JSON.parse(lag.stdout).stages[0].members === 2;
+      },
+      'two members in the encoders group',
+      60_000,
+    );
+    for (const response of await Promise.all(posts)) expect(response.status).toBeLessThan(300);
+    const down = await cli(...upArgs(), '--encoders', '1');
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain('encoders 2 → 1: stopping encoder-2');
+    expect(down.stderr).toMatch(new RegExp(`encoder-2 \\(pid ${added.pid}\\) stopped`));
+    expect(alive(added.pid)).toBe(false);
+    expect(readStateFile().services.map((s) => s.pid)).toEqual(pids);
+    // every window exactly once, as a non-JS reader (kcat, read_committed) counts the frames of each stream
+    await waitFor(() => streams.every((stream) => (kcatCounts(topic(TOPICS.concepts)).get(stream) ?? 0) >= 18), 'the frames', 120_000); // prettier-ignore
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const counts = kcatCounts(topic(TOPICS.concepts));
+    expect(streams.map((stream) => counts.get(stream))).toEqual([18, 18]);
+    const lag = await cli('stack', 'lag', '--count', '2', '--every', '0.5');
+    expect(lag.code, lag.stderr).toBe(0);
+    expect(lag.stdout).toMatch(
+      /^ +\d+\.\d s {2}encoders: 1 member, lag 0 windows, 0\.0 windows\/s {2}\| {2}decomposers: 1 member, lag \d+ embeddings, /m,
+    );
+  }, 300_000);
 
   it('a service that dies is restarted alone by the supervisor', async () => {
     const [ingest, encoder, decomposer] = pids;

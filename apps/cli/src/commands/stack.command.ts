@@ -8,6 +8,7 @@ import {
   StackError,
   stackStatus,
   stackUp,
+  readState,
   stateFile,
   superviseStack,
   tokenFile,
@@ -20,6 +21,7 @@ import { ensureStoredSpace } from '@audio-concepts/pipeline-embedded';
 import { DEMO_MODEL_DIR, defaultCacheDir } from '@audio-concepts/shared-contracts';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { defaultBrokers, parseBrokers } from './kafka-options';
+import { stackLagCommand } from './stack-lag.command';
 
 /** The repo root (this file is apps/cli/{src,dist}/commands/…): the services and deploy/local are under it. */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -29,7 +31,8 @@ const CLI_MAIN = resolve(__dirname, '..', 'main.js');
 interface UpOptions {
   port: number;
   grpcPort: number;
-  encoders: number;
+  encoders?: number;
+  encoderCores?: number;
   decomposers: number;
   model?: string;
   allowNetwork?: boolean;
@@ -60,9 +63,14 @@ export function stackCommand(): Command {
     .option('--grpc-port <N>', "the first decomposer's gRPC port", parsePort, 50051)
     .option(
       '--encoders <N>',
-      'encoder processes (one per GPU; at most the partitions of audio.windows.v1)',
+      'encoder processes (one per GPU; at most the partitions of audio.windows.v1); default 1. On a running stack, ' +
+        'encoders are added or the highest-numbered stopped gracefully, mid-stream (`stack lag` shows the effect)',
       parsePositiveInt,
-      1,
+    )
+    .option(
+      '--encoder-cores <K>',
+      'pin each encoder to K cores of its own (taskset; encoder i gets cores (i-1)·K …), its onnxruntime threads = K',
+      parsePositiveInt,
     )
     .option('--decomposers <N>', 'decomposer processes', parsePositiveInt, 1)
     .option(
@@ -102,7 +110,7 @@ export function stackCommand(): Command {
   const supervise = new Command('supervise')
     .description('restart the services of the stack that die, one at a time with backoff')
     .action(async () => runSupervise());
-  for (const command of [up, down, status]) stack.addCommand(command.exitOverride());
+  for (const command of [up, down, status, stackLagCommand(REPO_ROOT)]) stack.addCommand(command.exitOverride());
   stack.addCommand(supervise.exitOverride(), { hidden: true });
   return stack;
 }
@@ -113,14 +121,13 @@ async function runUp(options: UpOptions): Promise<void> {
     throw new UsageError('--token and --new-token contradict each other; give one');
   try {
     const modelDir = await localModel(options);
-    // The decomposers load a stored space: built here once (both CLAP towers), found in the store afterwards.
-    const space = await ensureStoredSpace({
-      modelPath: modelDir ?? DEMO_MODEL_DIR,
-      cacheDir: defaultCacheDir(),
-      device: 'cpu',
-      log: say,
-    });
-    say(`concept space ${space.id} (${space.dir})`);
+    const running = readState(dir);
+    // The decomposers load a stored space: built here once (both CLAP towers), found in the store afterwards. A
+    // running stack keeps the model and space it was started with (services started now get them too).
+    const conceptSpace =
+      running?.env && options.model === undefined
+        ? running.env.conceptSpace
+        : (await storedSpace(modelDir)).dir;
     const { state } = await stackUp({
       root: REPO_ROOT,
       stackDir: dir,
@@ -128,12 +135,13 @@ async function runUp(options: UpOptions): Promise<void> {
       port: options.port,
       grpcPort: options.grpcPort,
       encoders: options.encoders,
+      encoderCores: options.encoderCores,
       decomposers: options.decomposers,
       brokers: options.brokers ?? defaultBrokers(),
       token: options.token,
       newToken: options.newToken,
       modelDir,
-      conceptSpace: space.dir,
+      conceptSpace,
       device: options.device,
       timeoutS: options.timeout,
       supervisor: { script: CLI_MAIN, args: ['stack', 'supervise'] },
@@ -146,6 +154,17 @@ async function runUp(options: UpOptions): Promise<void> {
       process.stderr.write(`--- last lines of ${error.log.file} ---\n${error.log.tail}\n---\n`);
     throw error;
   }
+}
+
+async function storedSpace(modelDir: string | undefined): Promise<{ dir: string }> {
+  const space = await ensureStoredSpace({
+    modelPath: modelDir ?? DEMO_MODEL_DIR,
+    cacheDir: defaultCacheDir(),
+    device: 'cpu',
+    log: say,
+  });
+  say(`concept space ${space.id} (${space.dir})`);
+  return space;
 }
 
 /**
@@ -171,7 +190,8 @@ function printInfo(state: StackState, dir: string): void {
     `stack up since ${state.startedAt} (state: ${stateFile(dir)})`,
     ...state.services.map(
       (s) =>
-        `  ${s.name.padEnd(width)}  ${s.url}  pid ${s.pid}${s.grpcPort === undefined ? '' : `  gRPC ${s.host}:${s.grpcPort}`}`,
+        `  ${s.name.padEnd(width)}  ${s.url}  pid ${s.pid}${s.grpcPort === undefined ? '' : `  gRPC ${s.host}:${s.grpcPort}`}` +
+        (s.cpus === undefined ? '' : `  CPUs ${s.cpus}`),
     ),
     `kafka:    ${state.brokers.join(',')}${state.kafka === 'local' ? ' (deploy/local/kafka.sh)' : ''}`,
     `ingest:   ${ingest?.url}/v1/streams/{id}/audio (POST audio), ${ingest?.url.replace('http', 'ws')}/v1/streams/{id} (WebSocket)`,

@@ -1,5 +1,6 @@
 export { BatchStage, type BatchStageOptions, type StageLogger } from './batch-stage';
 export { BrokerProbe, type PartitionLag } from './broker.probe';
+export { GroupProgress, type GroupSample } from './group-progress';
 export { DEAD_LETTER_HEADERS, deadLetterMessage, deadLetterTopicOf, type SourceMessage } from './dead-letter';
 export { ProducedSeqs } from './dedupe';
 export { createConsumer, uniqueGroupId, type ConsumerSettings } from './consumer.settings';

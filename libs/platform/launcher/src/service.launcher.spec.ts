@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,26 @@ describe('launchService', () => {
     expect(service.running).toBe(false);
     expect(await isReady(readyUrl)).toBe(false);
     expect(readFileSync(logFile, 'utf8')).toBe('listening\nstopping gracefully\n');
+  });
+
+  it.skipIf(!existsSync('/proc/self/status'))('pins the process to the CPUs asked for (taskset)', async () => {
+    const port = await freePort();
+    const service = launchService({
+      name: 'pinned',
+      script,
+      env: { PORT: String(port), READY_AFTER_MS: '0' },
+      logFile: join(dir, 'pinned.log'),
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+      cpus: '0',
+    });
+    try {
+      await service.ready(10_000);
+      const status = readFileSync(`/proc/${service.pid}/status`, 'utf8');
+      expect(status).toMatch(/^Cpus_allowed_list:\s+0$/m);
+      expect(readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0')).toContain(script);
+    } finally {
+      await service.stop();
+    }
   });
 
   it('says so when the process exits before it is ready', async () => {

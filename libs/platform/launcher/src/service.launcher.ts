@@ -18,6 +18,8 @@ export interface LaunchOptions {
   readyUrl: string;
   /** detach it from this process (for `stack up`: it outlives the CLI) */
   detached?: boolean;
+  /** pin it to these CPUs (a `taskset -c` list such as "0" or "2-3"; Linux, util-linux's taskset) */
+  cpus?: string;
 }
 
 /** A service process started by `launchService`. */
@@ -86,9 +88,13 @@ export interface SpawnNodeOptions {
   env?: Record<string, string>;
   logFile?: string;
   detached?: boolean;
+  cpus?: string;
 }
 
-/** `node script …args` with this Node.js, stdout and stderr appended to `logFile` (default: inherited). */
+/**
+ * `node script …args` with this Node.js, stdout and stderr appended to `logFile` (default: inherited); with `cpus`,
+ * through `taskset -c cpus`, which execs Node.js pinned to them (the pid stays the service's).
+ */
 export function spawnNode(options: SpawnNodeOptions): ChildProcess {
   let stdio: ('ignore' | 'inherit' | number)[] = ['ignore', 'inherit', 'inherit'];
   if (options.logFile) {
@@ -97,7 +103,9 @@ export function spawnNode(options: SpawnNodeOptions): ChildProcess {
     const fd = openSync(options.logFile, 'a');
     stdio = ['ignore', fd, fd];
   }
-  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+  const node = [process.execPath, options.script, ...(options.args ?? [])];
+  const [command, ...args] = options.cpus === undefined ? node : ['taskset', '-c', options.cpus, ...node];
+  const child = spawn(command, args, {
     env: { ...process.env, ...options.env },
     stdio,
     detached: options.detached ?? false,

@@ -17,5 +17,6 @@ export function launchStackService(service: StackService, env: StackEnv, why: st
     logFile: service.logFile,
     readyUrl: service.readyUrl,
     detached: true,
+    cpus: service.cpus,
   });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { serviceEnv, stackLayout } from './stack.layout';
+import { encoderCpus, extraEncoders, serviceEnv, stackLayout } from './stack.layout';
+
+const BASE = { root: '/repo', stackDir: '/repo/.stack', host: '127.0.0.1', port: 8080, grpcPort: 50051 };
 
 const layout = (encoders: number, decomposers: number, port = 8080) =>
   stackLayout({
@@ -41,6 +43,40 @@ describe('stackLayout', () => {
       ['metrics', 9003, undefined],
     ]);
     expect(new Set(services.map((s) => s.port)).size).toBe(services.length);
+  });
+});
+
+describe('encoder pinning and scaling', () => {
+  it('pins encoder i to the i-th run of K cores, wrapping around the machine when there are more encoders', () => {
+    expect([1, 2, 3].map((i) => encoderCpus(i, 1, 2))).toEqual(['0', '1', '0']);
+    expect([1, 2, 3].map((i) => encoderCpus(i, 2, 8))).toEqual(['0-1', '2-3', '4-5']);
+    expect(encoderCpus(2, 3, 4)).toBe('3,0,1');
+    expect(encoderCpus(1, 4, 2)).toBe('0-1'); // asked for more cores than there are: all of them
+    const services = stackLayout({ ...BASE, encoders: 2, decomposers: 1, encoderCores: 1, cores: 2 });
+    expect(services.map((s) => [s.name, s.cpus])).toEqual([
+      ['ingest', undefined],
+      ['encoder-1', '0'],
+      ['encoder-2', '1'],
+      ['decomposer-1', undefined],
+      ['metrics', undefined],
+    ]);
+  });
+
+  it('adds the missing encoders of a running stack on the ports after the highest one in use', () => {
+    const running = layout(2, 2, 9000); // up to port 9005
+    const added = extraEncoders(running, 4, { ...BASE, encoderCores: 2, cores: 8 });
+    expect(added.map((s) => [s.name, s.port, s.cpus, s.readyUrl])).toEqual([
+      ['encoder-3', 9006, '4-5', 'http://127.0.0.1:9006/readyz'],
+      ['encoder-4', 9007, '6-7', 'http://127.0.0.1:9007/readyz'],
+    ]);
+    expect(added[0]).toMatchObject({ kind: 'encoder', logFile: '/repo/.stack/logs/encoder-3.log' });
+    expect(extraEncoders(running, 2, BASE)).toEqual([]);
+  });
+
+  it('gives a pinned encoder as many onnxruntime threads as it has cores', () => {
+    const encoder = layout(1, 1)[1];
+    expect(serviceEnv(encoder, { brokers: ['b:9092'], token: 't', encoderCores: 2 }).ENCODER_THREADS).toBe('2');
+    expect(serviceEnv(encoder, { brokers: ['b:9092'], token: 't' }).ENCODER_THREADS).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 export type ServiceKind = 'ingest' | 'encoder' | 'decomposer' | 'metrics';
@@ -16,6 +17,8 @@ export interface StackService {
   readyUrl: string;
   metricsUrl: string;
   logFile: string;
+  /** the CPUs an encoder is pinned to (`taskset -c` list, e.g. "2-3"); absent: not pinned */
+  cpus?: string;
 }
 
 export interface StackLayoutOptions {
@@ -28,6 +31,10 @@ export interface StackLayoutOptions {
   grpcPort: number;
   encoders: number;
   decomposers: number;
+  /** pin each encoder to this many cores of its own (`encoderCpus`); absent: not pinned */
+  encoderCores?: number;
+  /** the cores to pin to (default: os.availableParallelism()) */
+  cores?: number;
 }
 
 /**
@@ -53,14 +60,73 @@ export function stackLayout(options: StackLayoutOptions): StackService[] {
       logFile: join(stackDir, 'logs', `${name}.log`),
     };
   };
-  const services = [service('ingest', 1, port), service('encoder', 1, port + 1)];
+  const encoder = (index: number, httpPort: number) => withCpus(service('encoder', index, httpPort), index, options);
+  const services = [service('ingest', 1, port), encoder(1, port + 1)];
   services.push(service('decomposer', 1, port + 2, options.grpcPort));
   services.push(service('metrics', 1, port + 3));
   let next = port + 4;
-  for (let i = 2; i <= options.encoders; i++) services.push(service('encoder', i, next++));
+  for (let i = 2; i <= options.encoders; i++) services.push(encoder(i, next++));
   for (let i = 2; i <= options.decomposers; i++)
     services.push(service('decomposer', i, next++, options.grpcPort + i - 1));
+  return sortServices(services);
+}
+
+/** Ingest, the encoders, the decomposers, metrics; by port within a kind. */
+export function sortServices<T extends StackService>(services: T[]): T[] {
   return services.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.port - b.port);
+}
+
+/**
+ * Encoders for a running stack that has `running` (scaling up): encoder-k for each missing k ≤ `count`, on the ports
+ * after the highest one in use, pinned as `options` says.
+ */
+export function extraEncoders(
+  running: readonly StackService[],
+  count: number,
+  options: Omit<StackLayoutOptions, 'port' | 'grpcPort' | 'encoders' | 'decomposers'>,
+): StackService[] {
+  const names = new Set(running.map((s) => s.name));
+  const template = running.find((s) => s.kind === 'encoder') ?? running[0];
+  let next = Math.max(...running.map((s) => s.port)) + 1;
+  const added: StackService[] = [];
+  for (let i = 1; i <= count; i++) {
+    if (names.has(`encoder-${i}`)) continue;
+    const port = next++;
+    const url = `http://${template.host}:${port}`;
+    const encoder: StackService = {
+      name: `encoder-${i}`,
+      kind: 'encoder',
+      script: join(options.root, 'apps', 'encoder', 'dist', 'main.js'),
+      host: template.host,
+      port,
+      url,
+      readyUrl: `${url}/readyz`,
+      metricsUrl: `${url}/metrics`,
+      logFile: join(options.stackDir, 'logs', `encoder-${i}.log`),
+    };
+    added.push(withCpus(encoder, i, options));
+  }
+  return added;
+}
+
+/**
+ * The cores encoder `index` (1-based) is pinned to: the index-th run of `coresPer` cores, wrapping around the
+ * machine's `cores` (encoders beyond cores / coresPer share cores), as a `taskset -c` list.
+ */
+export function encoderCpus(index: number, coresPer: number, cores: number): string {
+  const per = Math.min(coresPer, cores);
+  const first = ((index - 1) * per) % cores;
+  const list = Array.from({ length: per }, (_, k) => (first + k) % cores);
+  return list.length === 1 || list[list.length - 1] < list[0] ? list.join(',') : `${list[0]}-${list[list.length - 1]}`;
+}
+
+function withCpus(
+  service: StackService,
+  index: number,
+  options: Pick<StackLayoutOptions, 'encoderCores' | 'cores'>,
+): StackService {
+  if (options.encoderCores === undefined) return service;
+  return { ...service, cpus: encoderCpus(index, options.encoderCores, options.cores ?? availableParallelism()) };
 }
 
 const KIND_ORDER: Record<ServiceKind, number> = { ingest: 0, encoder: 1, decomposer: 2, metrics: 3 };
@@ -77,6 +143,8 @@ export interface StackEnv {
   conceptSpace?: string;
   /** the encoders' execution provider */
   device?: string;
+  /** cores each encoder is pinned to: its onnxruntime threads (ENCODER_THREADS) */
+  encoderCores?: number;
 }
 
 /** The services given the stack's token: `stack up` restarts them when the token changes. */
@@ -98,6 +166,8 @@ export function serviceEnv(service: StackService, common: StackEnv): Record<stri
   if (service.kind === 'encoder' && common.modelDir) env.MODEL_DIR = common.modelDir;
   if (service.kind === 'decomposer' && common.conceptSpace) env.CONCEPT_SPACE = common.conceptSpace;
   if (service.kind === 'encoder' && common.device) env.DEVICE = common.device;
+  if (service.kind === 'encoder' && common.encoderCores !== undefined)
+    env.ENCODER_THREADS = String(common.encoderCores);
   if (service.grpcPort !== undefined) env.GRPC_PORT = String(service.grpcPort);
   return env;
 }

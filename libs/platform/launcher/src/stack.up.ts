@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
@@ -6,7 +7,15 @@ import { spawnNode, type LaunchedService } from './service.launcher';
 import { StackCannotStartError, StackError, type Say } from './stack.errors';
 import { stopServices } from './stack.down';
 import { launchStackService } from './stack.launch';
-import { stackLayout, TOKEN_KINDS, type StackEnv, type StackLayoutOptions, type StackService } from './stack.layout';
+import {
+  extraEncoders,
+  sortServices,
+  stackLayout,
+  TOKEN_KINDS,
+  type StackEnv,
+  type StackLayoutOptions,
+  type StackService,
+} from './stack.layout';
 import { withLock } from './stack.lock';
 import { anyReachable, isServiceAlive, portInUse } from './stack.processes';
 import {
@@ -27,7 +36,13 @@ import { waitReady, type Waiting } from './stack.wait';
  * given (`serviceEnv`). Only the local broker (`localBroker()`) is started, with deploy/local/kafka.sh; other
  * `brokers` must answer.
  */
-export interface StackUpOptions extends StackLayoutOptions, Omit<StackEnv, 'token'> {
+export interface StackUpOptions extends Omit<StackLayoutOptions, 'encoders'>, Omit<StackEnv, 'token'> {
+  /**
+   * encoder processes: on a fresh stack, how many to start (default 1); on a running one, how many it should have —
+   * encoders are added (on new ports) or the highest-numbered stopped gracefully (they finish their batch, commit and
+   * leave the group, whose partitions the others take over); absent: as many as run now
+   */
+  encoders?: number;
   /** the stack's bearer token; default: the running stack's, else the stored one (`tokenFile`), else a new one */
   token?: string;
   /** make a new token even though one is stored (ignored when `token` is given) */
@@ -89,15 +104,15 @@ export async function stackUp(options: StackUpOptions): Promise<{ state: StackSt
 async function startFresh(options: StackUpOptions): Promise<Plan> {
   const { root, stackDir: dir, brokers, say } = options;
   const kafka = brokers.length === 1 && brokers[0] === localBroker() ? 'local' : 'external';
-  const services = stackLayout(options);
+  const services = stackLayout({ ...options, encoders: options.encoders ?? 1 });
   await checkCanStart(services, root);
   if (kafka === 'local') localKafka(root, 'start');
   else if (!(await anyReachable(brokers, 5_000)))
     throw new StackError(`no Kafka broker answers at ${brokers.join(',')}`);
 
   const token = chooseToken(options, readToken(dir));
-  const { modelDir, conceptSpace, device } = options;
-  const env: StackEnv = { brokers, token, modelDir, conceptSpace, device };
+  const { modelDir, conceptSpace, device, encoderCores } = options;
+  const env: StackEnv = { brokers, token, modelDir, conceptSpace, device, encoderCores };
   const launched = services.map((service) => ({ service, child: launchStackService(service, env, 'stack up') }));
   const state: StackState = {
     version: 1,
@@ -105,7 +120,7 @@ async function startFresh(options: StackUpOptions): Promise<Plan> {
     token,
     brokers,
     kafka,
-    env: { modelDir, conceptSpace, device },
+    env: { modelDir, conceptSpace, device, encoderCores },
     services: launched.map(({ service, child }) => ({ ...service, pid: child.pid })),
   };
   // Written before waiting, so that `stack down` can stop what an interrupted `stack up` left running.
@@ -120,22 +135,31 @@ async function startFresh(options: StackUpOptions): Promise<Plan> {
 
 /**
  * A stack is up (in part): starts the services that are not running, with the ports and environment they had,
- * and restarts those that use the token when it changes. The others keep running, untouched.
+ * restarts those that use the token when it changes, and adds or removes encoders to reach `options.encoders`.
+ * The others keep running, untouched.
  */
 async function resume(previous: StackState, options: StackUpOptions): Promise<Plan> {
   const { root, stackDir: dir, say } = options;
   const token = chooseToken(options, previous.token);
   const alive = (s: StackService & { pid: number }) => isServiceAlive(s.pid, s.script);
-  const dead = previous.services.filter((s) => !alive(s));
-  const rekeyed =
-    token === previous.token ? [] : previous.services.filter((s) => alive(s) && TOKEN_KINDS.includes(s.kind));
+  const { removed, added } = scaleEncoders(previous, options);
+  const kept = previous.services.filter((s) => !removed.includes(s));
+  const dead = kept.filter((s) => !alive(s));
+  const rekeyed = token === previous.token ? [] : kept.filter((s) => alive(s) && TOKEN_KINDS.includes(s.kind));
   noteLayout(previous, options);
-  if (dead.length === 0 && rekeyed.length === 0) {
+  if (dead.length === 0 && rekeyed.length === 0 && removed.length === 0 && added.length === 0) {
     say(`already up since ${previous.startedAt} (${shortPath(stateFile(dir))})`);
     const waiting = previous.services.map((service) => ({ service, running: () => alive(service), announce: false }));
     return { state: previous, launched: [], waiting, fresh: false };
   }
-  const running = previous.services.filter((s) => alive(s));
+  if (removed.length > 0) {
+    say(
+      `encoders ${encoderCount(previous.services)} → ${options.encoders}: stopping ${names(removed)} (each finishes ` +
+        'its batch, commits and leaves the group; the others take over its partitions)',
+    );
+    await stopServices(removed, RESTART_GRACE_S, say);
+  }
+  const running = kept.filter((s) => alive(s));
   if (dead.length > 0)
     say(
       `restarting ${names(dead)} (not running)` +
@@ -145,11 +169,13 @@ async function resume(previous: StackState, options: StackUpOptions): Promise<Pl
     say(`new token: restarting ${names(rekeyed)}`);
     await stopServices(rekeyed, RESTART_GRACE_S, say);
   }
-  const restart = previous.services.filter((s) => dead.includes(s) || rekeyed.includes(s));
-  await checkCanStart(
-    restart.filter((s) => dead.includes(s)),
-    root,
-  );
+  if (added.length > 0)
+    say(
+      `encoders ${encoderCount(previous.services)} → ${options.encoders}: starting ${names(added)}` +
+        (added[0].cpus === undefined ? '' : ` (pinned to CPUs ${added.map((s) => s.cpus).join(' / ')})`),
+    );
+  const restart: StackService[] = [...kept.filter((s) => dead.includes(s) || rekeyed.includes(s)), ...added];
+  await checkCanStart([...dead, ...added], root);
   if (previous.kafka === 'local' && !(await anyReachable(previous.brokers))) localKafka(root, 'start');
   const env: StackEnv = {
     ...stackEnvOf(previous),
@@ -162,7 +188,10 @@ async function resume(previous: StackState, options: StackUpOptions): Promise<Pl
     ...previous,
     token,
     env: previous.env ?? { modelDir: env.modelDir, conceptSpace: env.conceptSpace, device: env.device },
-    services: previous.services.map((s) => ({ ...s, pid: pidOf.get(s.name) ?? s.pid })),
+    services: sortServices([
+      ...kept.map((s) => ({ ...s, pid: pidOf.get(s.name) ?? s.pid })),
+      ...added.map((s) => ({ ...s, pid: pidOf.get(s.name) ?? -1 })),
+    ]),
   };
   writeToken(dir, token);
   writeState(dir, state);
@@ -173,6 +202,31 @@ async function resume(previous: StackState, options: StackUpOptions): Promise<Pl
       : { service, running: () => alive(service), announce: false };
   });
   return { state, launched, waiting, fresh: false };
+}
+
+/** The encoders to stop (the highest-numbered) and to start so that the stack has `options.encoders` of them. */
+function scaleEncoders(
+  previous: StackState,
+  options: StackUpOptions,
+): { removed: StackState['services']; added: StackService[] } {
+  const wanted = options.encoders;
+  const encoders = previous.services.filter((s) => s.kind === 'encoder');
+  if (wanted === undefined || wanted === encoders.length) return { removed: [], added: [] };
+  const index = (s: StackService) => Number(s.name.slice('encoder-'.length));
+  const removed = encoders.filter((s) => index(s) > wanted);
+  const kept = previous.services.filter((s) => !removed.includes(s));
+  const added = extraEncoders(kept, wanted, {
+    root: options.root,
+    stackDir: options.stackDir,
+    host: options.host,
+    encoderCores: previous.env?.encoderCores,
+    cores: options.cores,
+  });
+  return { removed, added };
+}
+
+function encoderCount(services: readonly StackService[]): number {
+  return services.filter((s) => s.kind === 'encoder').length;
 }
 
 /** The token to use: the one given, a new one when asked, else `current` (the running or stored one), else new. */
@@ -207,17 +261,30 @@ async function ensureSupervisor(
   });
 }
 
-/** Says so when the running stack was laid out otherwise than asked now: its layout stays until `stack down`. */
+/**
+ * Says so when the running stack was laid out otherwise than asked now (its encoders aside, which `stack up` adds and
+ * removes): that layout stays until `stack down`.
+ */
 function noteLayout(previous: StackState, options: StackUpOptions): void {
-  const shape = (services: StackService[]) => JSON.stringify(services.map((s) => [s.name, s.port, s.grpcPort]));
-  if (shape(previous.services) !== shape(stackLayout(options)))
+  const shape = (services: StackService[]) =>
+    JSON.stringify(services.filter((s) => s.kind !== 'encoder').map((s) => [s.name, s.port, s.grpcPort]));
+  const asked = stackLayout({ ...options, encoders: encoderCount(previous.services) });
+  if (shape(previous.services) !== shape(asked))
     options.say(
       'the running stack has other services or ports than asked; it keeps them (run `stack down` first to change them)',
+    );
+  if (options.encoderCores !== previous.env?.encoderCores && options.encoderCores !== undefined)
+    options.say(
+      `the running stack pins its encoders to ${previous.env?.encoderCores ?? 'no'} cores each; it keeps that (run \`stack down\` first to change it)`,
     );
 }
 
 /** Scripts built and ports free, before anything starts: one clear error instead of a service dying. */
 async function checkCanStart(services: StackService[], root: string): Promise<void> {
+  if (services.some((s) => s.cpus !== undefined) && spawnSync('taskset', ['--version']).status !== 0)
+    throw new StackCannotStartError(
+      'pinning encoders to cores (--encoder-cores) needs taskset (Linux, util-linux), which does not run here',
+    );
   for (const service of services)
     if (!existsSync(service.script))
       throw new StackCannotStartError(
