@@ -13,9 +13,9 @@ import { REPO_ROOT } from './harness';
 const K8S = join(REPO_ROOT, 'deploy', 'k8s');
 const COMPOSE = join(REPO_ROOT, 'deploy', 'compose', 'compose.yaml');
 
-/** `kubectl kustomize deploy/k8s`, one string per document. */
-function kustomized(): string[] {
-  const text = execFileSync('kubectl', ['kustomize', K8S], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** `kubectl kustomize <dir>` (default deploy/k8s), one string per document. */
+function kustomized(dir = K8S): string[] {
+  const text = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return text.split(/^---$/m).map((doc) => doc.trim());
 }
 
@@ -65,6 +65,58 @@ describe('deploy/k8s (kubectl kustomize)', () => {
     const dashboards = docs.find((doc) => kindAndName(doc).join('/') === 'ConfigMap/audio-concepts-dashboards');
     expect(dashboards).toMatch(/^ {4}grafana_dashboard: "1"$/m);
     expect(dashboards).toMatch(/^ {2}audio-concepts\.json: \|-?$/m);
+  });
+});
+
+describe('deploy/k8s scaling (KEDA) and deploy/k8s-gpu', () => {
+  const docs = kustomized();
+  const find = (all: string[], kind: string, name: string) =>
+    all.find((doc) => kindAndName(doc).join('/') === `${kind}/${name}`)!;
+  /** The partitions of a KafkaTopic of topics.yaml, by its topicName (or name). */
+  const partitions = (topic: string) => {
+    const doc = docs.find((d) => kindAndName(d)[0] === 'KafkaTopic' && new RegExp(`topicName: ${topic.replace(/\./g, '\\.')}$`, 'm').test(d)); // prettier-ignore
+    return Number(/^ {2}partitions: (\d+)$/m.exec(doc ?? '')?.[1]);
+  };
+  const config = find(docs, 'ConfigMap', 'audio-concepts-config');
+  const configValue = (key: string) => new RegExp(`^ {2}${key}: (\\S+)$`, 'm').exec(config)?.[1];
+
+  it.each([
+    ['encoder', 'ENCODER_GROUP', 'audio.windows.v1'],
+    ['decomposer', 'DECOMPOSER_GROUP', 'audio.embeddings.v1'],
+  ])(
+    "%s: a ScaledObject on its group's lag, no more replicas than partitions, and no HPA of its own",
+    (name, group, topic) => {
+      const scaled = find(docs, 'ScaledObject', name);
+      expect(scaled).toMatch(/^apiVersion: keda\.sh\/v1alpha1$/m);
+      expect(scaled).toMatch(new RegExp(`scaleTargetRef:\\n +name: ${name}$`, 'm'));
+      expect(find(docs, 'Deployment', name)).toBeDefined();
+      expect(scaled).toMatch(/- metadata:[\s\S]*type: kafka/);
+      expect(scaled).toMatch(new RegExp(`consumerGroup: ${configValue(group)}$`, 'm'));
+      expect(scaled).toMatch(new RegExp(`topic: ${topic.replace(/\./g, '\\.')}$`, 'm'));
+      expect(scaled).toMatch(/allowIdleConsumers: "false"$/m);
+      expect(scaled).toMatch(/lagThreshold: "\d+"$/m);
+      const max = Number(/^ {2}maxReplicaCount: (\d+)$/m.exec(scaled)?.[1]);
+      expect(max).toBeGreaterThan(1);
+      expect(max).toBeLessThanOrEqual(partitions(topic));
+      expect(docs.filter((doc) => kindAndName(doc)[0] === 'HorizontalPodAutoscaler')).toEqual([]);
+    },
+  );
+
+  it('the GPU overlay runs the encoders on CUDA, one GPU each, on GPU nodes, with KEDA capped at the GPUs', () => {
+    const gpu = kustomized(join(REPO_ROOT, 'deploy', 'k8s-gpu'));
+    const encoder = find(gpu, 'Deployment', 'encoder');
+    expect(envEntry(encoder, 'DEVICE')).toMatch(/value: cuda$/m);
+    expect(encoder).toMatch(/^ +nvidia\.com\/gpu: 1$/m);
+    expect(encoder).toMatch(/nodeSelector:\n +nvidia\.com\/gpu\.present: "true"/);
+    expect(encoder).toMatch(/- effect: NoSchedule\n +key: nvidia\.com\/gpu\n +operator: Exists/);
+    expect(encoder).toMatch(/image: registry\.example\.com\/audio-concepts:0\.1\.0-gpu$/m);
+    const scaled = find(gpu, 'ScaledObject', 'encoder');
+    expect(Number(/^ {2}maxReplicaCount: (\d+)$/m.exec(scaled)?.[1])).toBeLessThanOrEqual(
+      partitions('audio.windows.v1'),
+    );
+    // the rest is the CPU stack's
+    expect(find(gpu, 'Deployment', 'decomposer')).toBe(find(docs, 'Deployment', 'decomposer'));
+    expect(envEntry(find(docs, 'Deployment', 'encoder'), 'DEVICE')).toMatch(/value: cpu$/m);
   });
 });
 
