@@ -10,7 +10,8 @@
  *
  * Environment: BENCH_MODEL (extra model dir), BENCH_DEMO (1; 0 skips the demo model), BENCH_WINDOWS (64),
  * BENCH_BATCH (8), BENCH_DEVICE (auto), BENCH_FEATURES (js,graph), BENCH_THREADS (onnxruntime intra-op threads;
- * default onnxruntime's choice). BENCH_BATCH and BENCH_THREADS take comma lists: every combination is measured.
+ * default onnxruntime's choice). BENCH_BATCH, BENCH_THREADS and BENCH_DEVICE take comma lists: every combination is
+ * measured, and with BENCH_DEVICE=cpu,cuda (tools/gpu-check) a last table gives CUDA's speed-up over the CPU for each.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -28,7 +29,8 @@ import { mulberry32 } from '@audio-concepts/shared-random';
 const numbers = (value: string) => value.split(',').map(Number);
 const windows = Number(process.env.BENCH_WINDOWS ?? 64);
 const batches = numbers(process.env.BENCH_BATCH ?? '8');
-const device = (process.env.BENCH_DEVICE ?? 'auto') as 'auto' | 'cpu' | 'cuda';
+type Device = 'auto' | 'cpu' | 'cuda';
+const devices = (process.env.BENCH_DEVICE ?? 'auto').split(',') as Device[];
 const featurePaths = (process.env.BENCH_FEATURES ?? 'js,graph').split(',') as FeaturePath[];
 const threadCounts: (number | undefined)[] = process.env.BENCH_THREADS
   ? numbers(process.env.BENCH_THREADS)
@@ -36,10 +38,14 @@ const threadCounts: (number | undefined)[] = process.env.BENCH_THREADS
 const withDemo = process.env.BENCH_DEMO !== '0';
 
 interface Setting {
+  device: Device;
   features: FeaturePath;
   batch: number;
   intraOpThreads: number | undefined;
 }
+
+/** windows/s of each setting of each model, for the CUDA / CPU table */
+const measured: { model: string; setting: Setting; provider: string; windowsPerS: number }[] = [];
 
 /** Ten-second windows of varied synthetic audio (tones, noise, silence), deterministic. */
 function makeWindows(sampleRate: number, samples: number): Float32Array[] {
@@ -54,7 +60,8 @@ function makeWindows(sampleRate: number, samples: number): Float32Array[] {
   });
 }
 
-async function bench(model: string, { features, batch, intraOpThreads }: Setting): Promise<void> {
+async function bench(model: string, setting: Setting): Promise<void> {
+  const { device, features, batch, intraOpThreads } = setting;
   const loadStart = performance.now();
   const encoder = await ClapEncoder.load(model, { device, maxBatch: batch, features, intraOpThreads });
   const loadMs = performance.now() - loadStart;
@@ -63,7 +70,8 @@ async function bench(model: string, { features, batch, intraOpThreads }: Setting
   const start = performance.now();
   for (let i = 0; i < audio.length; i += batch) await encoder.encodeAudio(audio.slice(i, i + batch));
   const seconds = (performance.now() - start) / 1000;
-  const featureSeconds = await timeFeatures(model, { features, batch, intraOpThreads }, encoder.provider, audio);
+  const featureSeconds = await timeFeatures(model, setting, encoder.provider, audio);
+  measured.push({ model, setting, provider: encoder.provider, windowsPerS: audio.length / seconds });
   const windowS = encoder.windowSamples / encoder.sampleRate;
   const perWindow = (s: number) => `${((1000 * s) / audio.length).toFixed(1)} ms/window`;
   console.log(
@@ -109,13 +117,28 @@ async function main(): Promise<void> {
       console.log(`${model}: not found${model === demo ? ' (run npm run build first)' : ''}`);
       continue;
     }
-    const first = await ClapEncoder.load(model, { device, lazyTextTower: true });
+    const first = await ClapEncoder.load(model, { device: 'cpu', lazyTextTower: true });
     if (first.warning) console.log(`note: ${first.warning}; only its speed is measured here`);
     await first.close();
-    for (const features of featurePaths)
-      for (const intraOpThreads of threadCounts)
-        for (const batch of batches) await bench(model, { features, batch, intraOpThreads });
+    for (const device of devices)
+      for (const features of featurePaths)
+        for (const intraOpThreads of threadCounts)
+          for (const batch of batches) await bench(model, { device, features, batch, intraOpThreads });
   }
+  printSpeedUps();
+}
+
+/** CUDA's windows/s over the CPU's for each setting measured on both. */
+function printSpeedUps(): void {
+  const key = (m: (typeof measured)[number]) =>
+    `${m.model} | features ${m.setting.features}, batch ${m.setting.batch}, threads ${m.setting.intraOpThreads ?? 'default'}`;
+  const cpu = new Map(measured.filter((m) => m.provider === 'cpu').map((m) => [key(m), m.windowsPerS]));
+  const lines = measured
+    .filter((m) => m.provider === 'cuda' && cpu.has(key(m)))
+    .map((m) => `  ${key(m)}: CUDA ${m.windowsPerS.toFixed(2)} vs CPU ${cpu.get(key(m))!.toFixed(2)} windows/s = ${(m.windowsPerS / cpu.get(key(m))!).toFixed(1)}×`); // prettier-ignore
+  if (lines.length > 0) console.log(`CUDA / CPU:\n${lines.join('\n')}`);
+  else if (devices.includes('cuda'))
+    console.log('CUDA / CPU: no setting ran on CUDA (the provider fell back to the CPU)');
 }
 
 void main();
