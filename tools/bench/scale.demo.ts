@@ -45,10 +45,10 @@ const PARTITIONS = 8;
 const { values: args } = parseArgs({
   options: {
     model: { type: 'string' },
-    streams: { type: 'string', default: '16' },
+    streams: { type: 'string', default: '12' },
     seconds: { type: 'string', default: '300' },
     'add-at': { type: 'string', default: '60' },
-    'remove-at': { type: 'string', default: '120' },
+    'remove-at': { type: 'string', default: '110' },
     cores: { type: 'string', default: '1' },
     every: { type: 'string', default: '5' },
   },

@@ -158,6 +158,8 @@ async function resume(previous: StackState, options: StackUpOptions): Promise<Pl
         'its batch, commits and leaves the group; the others take over its partitions)',
     );
     await stopServices(removed, RESTART_GRACE_S, say);
+    // gone from the state at once, so that nothing (the supervisor included) starts them again if what follows fails
+    writeState(dir, { ...previous, services: previous.services.filter((s) => !removed.includes(s)) });
   }
   const running = kept.filter((s) => alive(s));
   if (dead.length > 0)
