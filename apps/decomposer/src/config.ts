@@ -6,7 +6,7 @@ import {
   type GrpcTls,
 } from '@audio-concepts/decomposer-service';
 import { EnvReader, isLoopback } from '@audio-concepts/platform-runtime';
-import { DEFAULTS, defaultCacheDir, StreamGroups, TOPICS } from '@audio-concepts/shared-contracts';
+import { CONSUMER_GROUPS, DEFAULTS, defaultCacheDir, StreamGroups, TOPICS } from '@audio-concepts/shared-contracts';
 import { DEFAULT_BROKERS, DELIVERIES, kafkaSecurityProblems, type Delivery } from '@audio-concepts/platform-kafka';
 
 /** What CONCEPT_SPACE must name, and how to make one. */
@@ -97,7 +97,7 @@ export function readDecomposerConfig(env: NodeJS.ProcessEnv): DecomposerConfig {
     maxConcepts: read.int('MAX_CONCEPTS', 0, { min: 0, max: 1_000_000 }),
     threads: read.int('DECOMPOSER_THREADS', 1, { min: 1, max: 256 }),
     kafka: read.oneOf('DECOMPOSER_KAFKA', ['on', 'off'] as const, 'on') === 'on',
-    groupId: read.string('DECOMPOSER_GROUP', 'audio-concepts-decomposer'),
+    groupId: read.string('DECOMPOSER_GROUP', CONSUMER_GROUPS.decomposer),
     delivery: read.oneOf('DELIVERY', DELIVERIES, 'exactly-once'),
     instanceId: read.string('INSTANCE_ID'),
     // The broker's group.min.session.timeout.ms is 6 s by default.

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { EnvReader } from '@audio-concepts/platform-runtime';
-import { DEFAULTS, DEMO_MODEL_DIR, TOPICS, WIRE_FORMATS, type WireFormat } from '@audio-concepts/shared-contracts';
+import {
+  CONSUMER_GROUPS,
+  DEFAULTS,
+  DEMO_MODEL_DIR,
+  TOPICS,
+  WIRE_FORMATS,
+  type WireFormat,
+} from '@audio-concepts/shared-contracts';
 import { DEFAULT_BROKERS, DELIVERIES, kafkaSecurityProblems, type Delivery } from '@audio-concepts/platform-kafka';
 
 /** Injection token of the `EncoderConfig`. */
@@ -44,7 +51,7 @@ export function readEncoderConfig(env: NodeJS.ProcessEnv): EncoderConfig {
     modelDir: resolve(read.string('MODEL_DIR', DEMO_MODEL_DIR)),
     device: read.oneOf('DEVICE', ['auto', 'cpu', 'cuda'] as const, 'auto'),
     threads: threads === undefined ? undefined : read.int('ENCODER_THREADS', 1, { min: 1, max: 256 }),
-    groupId: read.string('ENCODER_GROUP', 'audio-concepts-encoder'),
+    groupId: read.string('ENCODER_GROUP', CONSUMER_GROUPS.encoder),
     delivery: read.oneOf('DELIVERY', DELIVERIES, 'exactly-once'),
     instanceId: read.string('INSTANCE_ID'),
     maxBatch: read.int('ENCODER_MAX_BATCH', DEFAULTS.encoderBatch, { min: 1, max: 1024 }),

@@ -1,7 +1,7 @@
 import { DEFAULT_BROKERS, kafkaSecurityProblems } from '@audio-concepts/platform-kafka';
 import { EnvReader, isLoopback } from '@audio-concepts/platform-runtime';
 import { type DriftSettings, type WatchedGroup } from '@audio-concepts/metrics-service';
-import { StreamGroups, TOPICS } from '@audio-concepts/shared-contracts';
+import { CONSUMER_GROUPS, StreamGroups, TOPICS } from '@audio-concepts/shared-contracts';
 
 /** Injection token of the `MetricsConfig`. */
 export const METRICS_CONFIG = Symbol('METRICS_CONFIG');
@@ -75,8 +75,8 @@ export function readMetricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
     commitIntervalMs: read.int('METRICS_COMMIT_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),
     probeIntervalMs: read.int('METRICS_PROBE_INTERVAL_MS', 5_000, { min: 100, max: 600_000 }),
     watchedGroups: [
-      { consumerGroup: read.string('ENCODER_GROUP', 'audio-concepts-encoder'), topic: windowsTopic },
-      { consumerGroup: read.string('DECOMPOSER_GROUP', 'audio-concepts-decomposer'), topic: embeddingsTopic },
+      { consumerGroup: read.string('ENCODER_GROUP', CONSUMER_GROUPS.encoder), topic: windowsTopic },
+      { consumerGroup: read.string('DECOMPOSER_GROUP', CONSUMER_GROUPS.decomposer), topic: embeddingsTopic },
       { consumerGroup: groupId, topic: framesTopic },
     ],
     watchedTopics: [...pipelineTopics, ...pipelineTopics.map((t) => `${t}.dlq`), driftTopic],

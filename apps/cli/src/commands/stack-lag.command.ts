@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { createKafka, GroupProgress, type GroupSample } from '@audio-concepts/platform-kafka';
 import { readState, stackDir } from '@audio-concepts/platform-launcher';
-import { TOPICS } from '@audio-concepts/shared-contracts';
+import { CONSUMER_GROUPS, TOPICS } from '@audio-concepts/shared-contracts';
 import { parsePositiveInt, parsePositiveNumber } from '../options';
 import { defaultBrokers, parseBrokers } from './kafka-options';
 
@@ -52,7 +52,7 @@ async function runLag(root: string, options: LagOptions): Promise<void> {
       unit: 'windows',
       progress: new GroupProgress(
         kafka,
-        env.ENCODER_GROUP ?? 'audio-concepts-encoder',
+        env.ENCODER_GROUP ?? CONSUMER_GROUPS.encoder,
         env.ENCODER_INPUT_TOPIC ?? TOPICS.windows,
       ),
     },
@@ -61,7 +61,7 @@ async function runLag(root: string, options: LagOptions): Promise<void> {
       unit: 'embeddings',
       progress: new GroupProgress(
         kafka,
-        env.DECOMPOSER_GROUP ?? 'audio-concepts-decomposer',
+        env.DECOMPOSER_GROUP ?? CONSUMER_GROUPS.decomposer,
         env.DECOMPOSER_INPUT_TOPIC ?? TOPICS.embeddings,
       ),
     },

@@ -21,7 +21,7 @@ export {
   type DecomposerServer,
 } from './generated/audio_concepts/v1/decomposer';
 export { DEFAULT_STREAM_GROUP, STREAM_GROUP_NAME, StreamGroups } from './stream-groups';
-export { TOPICS, deadLetterTopic, type Topic } from './topics';
+export { CONSUMER_GROUPS, TOPICS, deadLetterTopic, type Topic } from './topics';
 export {
   audioEmbeddingWith,
   audioWindowWith,

@@ -18,6 +18,14 @@ export const TOPICS = {
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
+/** The stages' default Kafka consumer groups (ENCODER_GROUP, DECOMPOSER_GROUP override them). */
+export const CONSUMER_GROUPS = {
+  /** reads TOPICS.windows */
+  encoder: 'audio-concepts-encoder',
+  /** reads TOPICS.embeddings */
+  decomposer: 'audio-concepts-decomposer',
+} as const;
+
 /** The dead-letter topic of `topic`: poison messages land there with the error in headers. */
 export function deadLetterTopic(topic: Topic): `${Topic}.dlq` {
   return `${topic}.dlq`;
