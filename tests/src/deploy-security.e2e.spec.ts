@@ -21,6 +21,10 @@ function kustomized(dir = K8S): string[] {
 
 const kindAndName = (doc: string) => [/^kind: (\S+)$/m.exec(doc)?.[1], /^ {2}name: (\S+)$/m.exec(doc)?.[1]];
 
+/** The rendered document of `kind` named `name`. */
+const find = (all: string[], kind: string, name: string) =>
+  all.find((doc) => kindAndName(doc).join('/') === `${kind}/${name}`)!;
+
 /** The env entry `name` of a rendered Deployment: its lines up to the next entry. */
 function envEntry(doc: string, name: string): string | undefined {
   const at = doc.search(new RegExp(`^ *- name: ${name}$`, 'm'));
@@ -33,7 +37,7 @@ function envEntry(doc: string, name: string): string | undefined {
 
 describe('deploy/k8s (kubectl kustomize)', () => {
   const docs = kustomized();
-  const deployment = (name: string) => docs.find((doc) => kindAndName(doc).join('/') === `Deployment/${name}`)!;
+  const deployment = (name: string) => find(docs, 'Deployment', name);
 
   it('applies no Secret: a token of known value is never deployed', () => {
     expect(docs.length).toBeGreaterThan(5);
@@ -70,8 +74,6 @@ describe('deploy/k8s (kubectl kustomize)', () => {
 
 describe('deploy/k8s scaling (KEDA) and deploy/k8s-gpu', () => {
   const docs = kustomized();
-  const find = (all: string[], kind: string, name: string) =>
-    all.find((doc) => kindAndName(doc).join('/') === `${kind}/${name}`)!;
   /** The partitions of a KafkaTopic of topics.yaml, by its topicName (or name). */
   const partitions = (topic: string) => {
     const doc = docs.find((d) => kindAndName(d)[0] === 'KafkaTopic' && new RegExp(`topicName: ${topic.replace(/\./g, '\\.')}$`, 'm').test(d)); // prettier-ignore

@@ -43,23 +43,9 @@ export interface StackLayoutOptions {
  * extra encoders and decomposers on the ports after those. Extra decomposers take the gRPC ports after `grpcPort`.
  */
 export function stackLayout(options: StackLayoutOptions): StackService[] {
-  const { root, stackDir, host, port } = options;
-  const service = (kind: ServiceKind, index: number, httpPort: number, grpcPort?: number): StackService => {
-    const name = kind === 'ingest' || kind === 'metrics' ? kind : `${kind}-${index}`;
-    const url = `http://${host}:${httpPort}`;
-    return {
-      name,
-      kind,
-      script: join(root, 'apps', kind, 'dist', 'main.js'),
-      host,
-      port: httpPort,
-      ...(grpcPort === undefined ? {} : { grpcPort }),
-      url,
-      readyUrl: `${url}/readyz`,
-      metricsUrl: `${url}/metrics`,
-      logFile: join(stackDir, 'logs', `${name}.log`),
-    };
-  };
+  const { port } = options;
+  const service = (kind: ServiceKind, index: number, httpPort: number, grpcPort?: number) =>
+    stackService(options, kind, index, httpPort, grpcPort);
   const encoder = (index: number, httpPort: number) => withCpus(service('encoder', index, httpPort), index, options);
   const services = [service('ingest', 1, port), encoder(1, port + 1)];
   services.push(service('decomposer', 1, port + 2, options.grpcPort));
@@ -86,27 +72,36 @@ export function extraEncoders(
   options: Omit<StackLayoutOptions, 'port' | 'grpcPort' | 'encoders' | 'decomposers'>,
 ): StackService[] {
   const names = new Set(running.map((s) => s.name));
-  const template = running.find((s) => s.kind === 'encoder') ?? running[0];
+  const where = { ...options, host: (running.find((s) => s.kind === 'encoder') ?? running[0]).host };
   let next = Math.max(...running.map((s) => s.port)) + 1;
   const added: StackService[] = [];
-  for (let i = 1; i <= count; i++) {
-    if (names.has(`encoder-${i}`)) continue;
-    const port = next++;
-    const url = `http://${template.host}:${port}`;
-    const encoder: StackService = {
-      name: `encoder-${i}`,
-      kind: 'encoder',
-      script: join(options.root, 'apps', 'encoder', 'dist', 'main.js'),
-      host: template.host,
-      port,
-      url,
-      readyUrl: `${url}/readyz`,
-      metricsUrl: `${url}/metrics`,
-      logFile: join(options.stackDir, 'logs', `encoder-${i}.log`),
-    };
-    added.push(withCpus(encoder, i, options));
-  }
+  for (let i = 1; i <= count; i++)
+    if (!names.has(`encoder-${i}`)) added.push(withCpus(stackService(where, 'encoder', i, next++), i, options));
   return added;
+}
+
+/** One service of the stack: its name (`ingest`, `encoder-2`, …), script, URLs and log file. */
+function stackService(
+  where: Pick<StackLayoutOptions, 'root' | 'stackDir' | 'host'>,
+  kind: ServiceKind,
+  index: number,
+  httpPort: number,
+  grpcPort?: number,
+): StackService {
+  const name = kind === 'ingest' || kind === 'metrics' ? kind : `${kind}-${index}`;
+  const url = `http://${where.host}:${httpPort}`;
+  return {
+    name,
+    kind,
+    script: join(where.root, 'apps', kind, 'dist', 'main.js'),
+    host: where.host,
+    port: httpPort,
+    ...(grpcPort === undefined ? {} : { grpcPort }),
+    url,
+    readyUrl: `${url}/readyz`,
+    metricsUrl: `${url}/metrics`,
+    logFile: join(where.stackDir, 'logs', `${name}.log`),
+  };
 }
 
 /**
