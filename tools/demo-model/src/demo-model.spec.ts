@@ -282,20 +282,17 @@ describe('demo audio (examples/audio)', () => {
   );
 });
 
-describe('audio tower speed', () => {
-  it('embeds a batch of 8 ten-second windows in under a second on the CPU', async () => {
+describe('audio tower', () => {
+  // Its speed is a benchmark figure (npm run bench:encoder), not something a test asserts.
+  it('embeds a batch of 8 ten-second windows into 8 finite 512-d embeddings', async () => {
     const session = await ort.InferenceSession.create(join(MODEL_DIR, 'onnx', 'audio_model.onnx'));
     try {
       const frames = 1001;
       const data = new Float32Array(8 * frames * 64);
       for (let i = 0; i < data.length; i++) data[i] = -100 + 120 * Math.abs(Math.sin(i * 0.37));
-      const feeds = { input_features: new ort.Tensor('float32', data, [8, 1, frames, 64]) };
-      await session.run(feeds);
-      const started = performance.now();
-      const out = await session.run(feeds);
-      const ms = performance.now() - started;
+      const out = await session.run({ input_features: new ort.Tensor('float32', data, [8, 1, frames, 64]) });
       expect(out.audio_embeds.dims).toEqual([8, 512]);
-      expect(ms).toBeLessThan(1000);
+      expect(Array.from(out.audio_embeds.data as Float32Array).every(Number.isFinite)).toBe(true);
     } finally {
       await session.release();
     }

