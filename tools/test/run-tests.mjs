@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: builds every project, lints and tests them one at a time (Nx), then prints the failed tests, if
-// any, and one closing line with the totals of all vitest runs ("tests: N passed, N failed, N skipped"). Exits
-// non-zero when anything failed or when no test ran at all. The integration tests need the local Kafka broker:
-// if it is not running, it is started (deploy/local/kafka.sh, which fetches its jars from Maven Central the first
-// time) and stopped again at the end.
+// `npm test`: builds every project, lints them (two at a time: lint is CPU work only) and tests them one at a time
+// (Nx; the integration tests share one broker and one machine). Then it prints the failed tests, if any, and one
+// closing line with the totals of all vitest runs ("tests: N passed, N failed, N skipped"). Exits non-zero when
+// anything failed or when no test ran at all. The integration tests need the local Kafka broker: if it is not
+// running, it is started (deploy/local/kafka.sh, which fetches its jars from Maven Central the first time) and
+// stopped again at the end.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,10 +24,14 @@ if (startedKafka && kafka('start') !== 0) {
   process.exit(1);
 }
 let buildStatus = 1;
+let lintStatus = 1;
 let testStatus = 1;
 try {
   buildStatus = nx('-t', 'build');
-  testStatus = buildStatus === 0 ? nx('-t', 'lint', 'test', '--parallel=1') : 1;
+  if (buildStatus === 0) {
+    lintStatus = nx('-t', 'lint', '--parallel=2');
+    testStatus = nx('-t', 'test', '--parallel=1');
+  }
 } finally {
   if (startedKafka) kafka('stop');
 }
@@ -62,8 +67,10 @@ for (const file of existsSync(results) ? readdirSync(results).filter((name) => n
 }
 // CI shows only the tail of the output: name what failed here, next to the totals.
 if (failures.length > 0) console.log(`failed:\n${failures.map((line) => `  ${line}`).join('\n')}`);
-if (failures.length === 0 && (buildStatus !== 0 || testStatus !== 0))
+if (failures.length === 0 && (buildStatus !== 0 || lintStatus !== 0 || testStatus !== 0))
   console.log('failed: a build, lint or test task failed without a failing test: see Nx\'s "Failed tasks" above');
 const broken = brokenSuites > 0 ? `, ${brokenSuites} spec files failed to load` : '';
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped${broken}`);
-process.exit(buildStatus !== 0 || testStatus !== 0 || failed > 0 || brokenSuites > 0 || passed === 0 ? 1 : 0);
+process.exit(
+  buildStatus !== 0 || lintStatus !== 0 || testStatus !== 0 || failed > 0 || brokenSuites > 0 || passed === 0 ? 1 : 0,
+);
