@@ -101,6 +101,13 @@ export class BrokerProbe {
     );
   }
 
+  /** How many members the group has now, as the broker says; throws when it does not answer. */
+  async groupMembers(): Promise<number> {
+    await this.ensureConnected();
+    const { groups } = await this.admin.describeGroups([this.groupId]);
+    return groups[0]?.members.length ?? 0;
+  }
+
   async disconnect(): Promise<void> {
     await this.admin.disconnect().catch(() => undefined);
     this.connected = false;

@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { BrokerProbe } from './broker.probe';
 
 /** One look at a consumer group on its input topic. */
@@ -22,8 +22,6 @@ export interface GroupSample {
  */
 export class GroupProgress {
   private readonly probe: BrokerProbe;
-  private readonly admin: Admin;
-  private connected = false;
 
   constructor(
     kafka: Kafka,
@@ -31,23 +29,19 @@ export class GroupProgress {
     readonly topic: string,
   ) {
     this.probe = new BrokerProbe(kafka, group, topic);
-    this.admin = kafka.admin({ retry: { initialRetryTime: 200, retries: 2 } });
   }
 
   /** Asks the broker; throws when it does not answer. */
   async sample(): Promise<GroupSample> {
-    if (!this.connected) {
-      await this.admin.connect();
-      this.connected = true;
-    }
-    const [, described] = await Promise.all([this.probe.probe(), this.admin.describeGroups([this.group])]);
+    await this.probe.probe();
     const reachable = this.probe.reachable();
     if (reachable !== true) throw new Error(reachable);
+    const members = await this.probe.groupMembers();
     const partitions = this.probe.lag ?? [];
     return {
       group: this.group,
       topic: this.topic,
-      members: described.groups[0]?.members.length ?? 0,
+      members,
       lag: partitions.reduce((sum, p) => sum + p.lag, 0),
       committed: partitions.reduce((sum, p) => sum + Math.max(0, p.end - p.lag), 0),
       atMs: Date.now(),
@@ -62,7 +56,5 @@ export class GroupProgress {
 
   async close(): Promise<void> {
     await this.probe.disconnect();
-    await this.admin.disconnect().catch(() => undefined);
-    this.connected = false;
   }
 }
