@@ -70,15 +70,12 @@ if (removeAt <= addAt) throw new Error('--remove-at must come after --add-at');
 const RUN = randomBytes(4).toString('hex');
 const topic = (name: string) => `scale.${RUN}.${name}`;
 const stackDir = mkdtempSync(join(tmpdir(), 'scale-demo-'));
-const env = {
-  ...process.env,
-  AUDIO_CONCEPTS_STACK_DIR: stackDir,
-  ...isolatedStackEnv(`scale-${RUN}`, {
-    windows: topic(TOPICS.windows),
-    embeddings: topic(TOPICS.embeddings),
-    concepts: topic(TOPICS.concepts),
-  }),
-};
+const stackEnv = isolatedStackEnv(`scale-${RUN}`, {
+  windows: topic(TOPICS.windows),
+  embeddings: topic(TOPICS.embeddings),
+  concepts: topic(TOPICS.concepts),
+});
+const env = { ...process.env, AUDIO_CONCEPTS_STACK_DIR: stackDir, ...stackEnv };
 const started = Date.now();
 const elapsed = () => (Date.now() - started) / 1000;
 const say = (message: string) => process.stdout.write(`${elapsed().toFixed(1).padStart(6)} s  ${message}\n`);
@@ -163,8 +160,8 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const topics = [TOPICS.windows, TOPICS.embeddings, TOPICS.concepts].map(topic);
-  const encoders = new GroupProgress(kafka, `scale-${RUN}-encoder`, topic(TOPICS.windows));
-  const decomposers = new GroupProgress(kafka, `scale-${RUN}-decomposer`, topic(TOPICS.embeddings));
+  const encoders = new GroupProgress(kafka, stackEnv.ENCODER_GROUP, stackEnv.ENCODER_INPUT_TOPIC);
+  const decomposers = new GroupProgress(kafka, stackEnv.DECOMPOSER_GROUP, stackEnv.DECOMPOSER_INPUT_TOPIC);
   let ok = false;
   try {
     say(`stack of its own: ${stackDir}, topics scale.${RUN}.* (${PARTITIONS} partitions)`);
