@@ -168,27 +168,23 @@ export class ActiveSetSolver {
 
   /**
    * Fills `candidates` with up to `limit` concepts outside the support whose gradient exceeds `bound`, largest first.
-   * The SIMD kernel lists those above the bound (measured 8% faster per row than scanning all c here).
+   * One pass over g with a threshold that rises to the smallest candidate kept, so most concepts cost one compare.
    */
   private largestViolators(g: Float64Array, bound: number, limit: number): number {
-    const { candidates, inSupport } = this;
-    const listed = this.kernel.listed;
-    const above = this.kernel.listAbove(bound);
+    const { candidates, inSupport, c } = this;
     let n = 0;
-    for (let t = 0; t < above; t++) {
-      const j = listed[t];
+    let threshold = bound;
+    for (let j = 0; j < c; j++) {
       const v = g[j];
-      if (inSupport[j]) continue;
+      if (v <= threshold || inSupport[j]) continue;
       // Insertion into a short sorted list.
-      let at: number;
-      if (n < limit) at = n++;
-      else if (v <= g[candidates[limit - 1]]) continue;
-      else at = limit - 1;
+      let at = n < limit ? n++ : limit - 1;
       while (at > 0 && g[candidates[at - 1]] < v) {
         candidates[at] = candidates[at - 1];
         at--;
       }
       candidates[at] = j;
+      if (n === limit) threshold = g[candidates[limit - 1]];
     }
     return n;
   }

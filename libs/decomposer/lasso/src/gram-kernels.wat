@@ -59,33 +59,6 @@
         (br $next1)))
   )
 
-  ;; Lists in `list` every j < c with g[j] > bound (two lanes compared at once, the rare pair with a lane above
-  ;; the bound looked at lane by lane) and returns how many: the scan for KKT violators.
-  (func (export "above")
-    (param $g i32) (param $bound f64) (param $c i32) (param $list i32) (result i32)
-    (local $j i32) (local $n i32) (local $limit v128) (local $at i32)
-    (local.set $limit (f64x2.splat (local.get $bound)))
-    (block $end
-      (loop $next
-        (br_if $end (i32.ge_u (local.get $j) (local.get $c)))
-        (local.set $at (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 3))))
-        (if (v128.any_true (f64x2.gt (v128.load (local.get $at)) (local.get $limit)))
-          (then
-            (if (f64.gt (f64.load (local.get $at)) (local.get $bound))
-              (then
-                (i32.store (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))) (local.get $j))
-                (local.set $n (i32.add (local.get $n) (i32.const 1)))))
-            ;; the second lane, unless it is the padding column past c
-            (if (i32.and (i32.lt_u (i32.add (local.get $j) (i32.const 1)) (local.get $c))
-                         (f64.gt (f64.load offset=8 (local.get $at)) (local.get $bound)))
-              (then
-                (i32.store (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))) (i32.add (local.get $j) (i32.const 1)))
-                (local.set $n (i32.add (local.get $n) (i32.const 1)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 2)))
-        (br $next)))
-    (local.get $n)
-  )
-
   ;; Forward substitution L·y = v for the leading k×k block of a row-major lower-triangular L (row length
   ;; `stride`): y[i] = (v[i] − L[i,0..i)·y[0..i)) / L[i,i], each dot product two lanes at a time.
   (func (export "forwardSolve")

@@ -1,25 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { SharedGram, SolverKernels } from './shared-gram';
 
-describe('SolverKernels.listAbove (the SIMD scan for KKT violators)', () => {
-  const kernelsFor = (c: number) => {
+describe('SolverKernels.gradient (the SIMD pass g = b − Σ w_i·G[rows_i, :])', () => {
+  const setUp = (c: number) => {
     const shared = SharedGram.create(c);
-    return new SolverKernels(shared, shared.allocateSlot(4), 4);
+    const kernels = new SolverKernels(shared, shared.allocateSlot(8), 8);
+    const gram = shared.gram;
+    for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) gram[i * shared.stride + j] = Math.cos(i + 2 * j);
+    return { kernels, gram, stride: shared.stride };
   };
 
-  it('lists, in index order, exactly the concepts whose gradient is strictly above the bound', () => {
-    const kernels = kernelsFor(6);
-    kernels.g.set([0.5, 0.1, 0.3, 0.30000001, -1, 0.9]);
-    expect(kernels.listAbove(0.3)).toBe(3);
-    expect(Array.from(kernels.listed.subarray(0, 3))).toEqual([0, 3, 5]);
-    expect(kernels.listAbove(1)).toBe(0);
-    expect(kernels.listAbove(-Infinity)).toBe(6);
-  });
-
-  it('never lists the padding column of an odd c, whatever it holds', () => {
-    const kernels = kernelsFor(5); // stride 6: g[5] is padding
-    kernels.g.set([0, 0, 0, 0, 2, 7]);
-    expect(kernels.listAbove(1)).toBe(1);
-    expect(kernels.listed[0]).toBe(4);
+  // 0–7 support rows: the kernel's blocks of four and its one-row tail; c = 7 has a padding column.
+  it.each([0, 1, 3, 4, 5, 7])('matches the sum written out, with %i support rows', (s) => {
+    const c = 7;
+    const { kernels, gram, stride } = setUp(c);
+    const rows = [6, 0, 3, 3, 5, 1, 2].slice(0, s);
+    const weights = [0.5, -1.25, 2, 0.75, 3, -0.5, 1].slice(0, s);
+    kernels.rows.set(rows);
+    kernels.weights.set(weights);
+    const b = Array.from({ length: c }, (_, j) => j - 2.5);
+    kernels.b.set(b);
+    kernels.gradient(s);
+    for (let j = 0; j < c; j++) {
+      const expected = b[j] - rows.reduce((sum, row, i) => sum + weights[i] * gram[row * stride + j], 0);
+      expect(kernels.g[j]).toBeCloseTo(expected, 13);
+    }
   });
 });

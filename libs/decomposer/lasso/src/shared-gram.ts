@@ -76,21 +76,20 @@ export function supportCapacity(c: number, d: number): number {
 }
 
 function slotBytes(stride: number, capacity: number): number {
-  return 16 * 8 + stride * (4 * 2 + 8 * 5) + capacity * capacity * 8;
+  return 16 * 7 + stride * (4 + 8 * 5) + capacity * capacity * 8;
 }
 
 type KernelExports = {
   gradient(stride: number, gram: number, rows: number, w: number, s: number, b: number, g: number): void;
   forwardSolve(l: number, stride: number, k: number, v: number, y: number): void;
   backSolve(l: number, stride: number, k: number, y: number): void;
-  above(g: number, bound: number, c: number, list: number): number;
 };
 
 /**
  * One solver thread's scratch slot and the compiled kernels. Every buffer is a view of the shared memory,
  * so a view's `byteOffset` is its address for the kernels. `rows`/`weights` hold the support and its
  * weights, `b` the correlations C·z of the row being solved, `g` the gradient, `cholesky` the support's
- * factor (capacity × capacity), `vecA`/`vecB` scratch vectors, `listed` the concepts a scan found.
+ * factor (capacity × capacity), `vecA`/`vecB` scratch vectors.
  */
 export class SolverKernels {
   readonly rows: Int32Array;
@@ -100,8 +99,6 @@ export class SolverKernels {
   readonly vecA: Float64Array;
   readonly vecB: Float64Array;
   readonly cholesky: Float64Array;
-  /** The concepts `listAbove` found, in index order. */
-  readonly listed: Int32Array;
   readonly gram: Float64Array;
   private readonly exports: KernelExports;
 
@@ -125,7 +122,6 @@ export class SolverKernels {
     this.vecA = f64(stride);
     this.vecB = f64(stride);
     this.cholesky = f64(capacity * capacity);
-    this.listed = take((o) => new Int32Array(memory.buffer, o, stride), 4 * stride);
     this.gram = shared.gram;
     const instance = new WebAssembly.Instance(gramKernelsModule(), { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
@@ -142,11 +138,6 @@ export class SolverKernels {
       this.b.byteOffset,
       this.g.byteOffset,
     );
-  }
-
-  /** Lists in `listed` the concepts whose gradient g_j exceeds `bound`; returns how many. */
-  listAbove(bound: number): number {
-    return this.exports.above(this.g.byteOffset, bound, this.shared.c, this.listed.byteOffset);
   }
 
   /** Solves L·y = v with the leading k×k block of `cholesky`; v and y are views of this slot. */
