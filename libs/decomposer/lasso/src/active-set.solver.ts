@@ -176,7 +176,7 @@ export class ActiveSetSolver {
     let threshold = bound;
     for (let j = 0; j < c; j++) {
       const v = g[j];
-      if (v <= threshold || inSupport[j]) continue;
+      if (!(v > threshold) || inSupport[j]) continue;
       // Insertion into a short sorted list.
       let at = n < limit ? n++ : limit - 1;
       while (at > 0 && g[candidates[at - 1]] < v) {
