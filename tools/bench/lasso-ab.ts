@@ -12,10 +12,9 @@
  * Environment: BENCH_N (4096), BENCH_LAMBDA (0.05), BENCH_ROUNDS (3; the first is a warm-up and not timed).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import initWabt from 'wabt';
 import { NonNegativeLasso, type LassoBatchResult } from '@audio-concepts/decomposer-lasso';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
@@ -44,10 +43,9 @@ async function solverAt(rev: string): Promise<{ sha: string; module: SolverModul
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, git('show', `${sha}:${file}`));
     }
-    const wabt = await initWabt();
-    const wat = join(dir, 'gram-kernels.wat');
-    const parsed = wabt.parseWat(wat, readFileSync(wat, 'utf8'), { simd: true, threads: true });
-    writeFileSync(join(dir, 'gram-kernels.wasm'), parsed.toBinary({}).buffer);
+    // The lasso library's own build step assembles the kernel.
+    const wat2wasm = join(root, 'tools', 'build', 'wat2wasm.mjs');
+    execFileSync(process.execPath, [wat2wasm, join(dir, 'gram-kernels.wat'), join(dir, 'gram-kernels.wasm')]);
   }
   return { sha, module: (await import(join(dir, 'index.ts'))) as SolverModule };
 }
