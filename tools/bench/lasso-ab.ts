@@ -11,14 +11,14 @@
  * objectives are (both solvers are exact: expect ~1e-15).
  * Environment: BENCH_N (4096), BENCH_LAMBDA (0.05), BENCH_ROUNDS (3; the first is a warm-up and not timed).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NonNegativeLasso, type LassoBatchResult } from '@audio-concepts/decomposer-lasso';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
-import { generateProblem } from './lasso-problem';
+import { generateProblem, perfProblem } from './lasso-problem';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const n = env('BENCH_N', 4096);
@@ -54,9 +54,7 @@ async function problem(): Promise<{ C: Float64Array; Z: Float64Array }> {
   const dir = join(root, '.bench', 'lasso-ab', `problem-${n}`);
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'Z.npy'))) {
-    const script = join(root, 'tools', 'reference', 'perf_problem.py');
-    const py = spawnSync('python3', [script, dir, String(d), String(c), String(n), '0', String(lambda)]);
-    if (py.status !== 0) await generateProblem(dir, { d, c, n });
+    if ('failed' in perfProblem(dir, { d, c, n, lambda })) await generateProblem(dir, { d, c, n });
   }
   const C = asFloat64Matrix(await readNpy(join(dir, 'C.npy')), 'C').data;
   const Z = asFloat64Matrix(await readNpy(join(dir, 'Z.npy')), 'Z').data;

@@ -1,6 +1,24 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeNpy } from '@audio-concepts/shared-npy';
 import { gaussian, mulberry32 } from '@audio-concepts/shared-random';
+
+/**
+ * Writes C.npy and Z.npy into `dir` with tools/reference/perf_problem.py (numpy), timing scikit-learn on
+ * `sklearnRows` of them when > 0 (W_sklearn.npy). Returns the script's JSON summary, or the reason python failed
+ * (no python3, numpy or scikit-learn): the caller then falls back to `generateProblem`.
+ */
+export function perfProblem(
+  dir: string,
+  { d, c, n, lambda, sklearnRows = 0 }: { d: number; c: number; n: number; lambda: number; sklearnRows?: number },
+): { summary: Record<string, number> } | { failed: string } {
+  const script = join(__dirname, '..', 'reference', 'perf_problem.py');
+  const args = [script, dir, String(d), String(c), String(n), '0', String(lambda)];
+  if (sklearnRows > 0) args.push('--sklearn', String(sklearnRows));
+  const py = spawnSync('python3', args, { encoding: 'utf8' });
+  if (py.status === 0) return { summary: JSON.parse(py.stdout.trim().split('\n').pop()!) };
+  return { failed: (py.stderr || py.error?.message || '').trim().split('\n').pop() ?? '' };
+}
 
 /** The recipe of perf_problem.py without numpy (different random numbers, same structure). */
 export async function generateProblem(dir: string, { d, c, n }: { d: number; c: number; n: number }): Promise<void> {

@@ -9,14 +9,13 @@
  * The problem comes from tools/reference/perf_problem.py (numpy); without python it is generated here by the
  * same recipe, and no scikit-learn figure is printed.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NonNegativeLasso, checkOptimality } from '@audio-concepts/decomposer-lasso';
 import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
-import { generateProblem } from './lasso-problem';
+import { generateProblem, perfProblem } from './lasso-problem';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const d = env('BENCH_D', 512);
@@ -33,21 +32,10 @@ interface Reference {
 }
 
 function makeProblem(dir: string): Reference {
-  const script = join(__dirname, '..', 'reference', 'perf_problem.py');
-  const py = spawnSync(
-    'python3',
-    [script, dir, String(d), String(c), String(n), '0', String(lambda), '--sklearn', String(sklearnRows)],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (py.status === 0) {
-    const result = JSON.parse(py.stdout.trim().split('\n').pop()!);
-    return { sklearnSamplesPerS: result.sklearn_samples_per_s, sklearnWeights: join(dir, 'W_sklearn.npy') };
-  }
-  console.log(
-    `scikit-learn reference unavailable (${(py.stderr || py.error?.message || '').trim().split('\n').pop()}); generating the problem in TypeScript`,
-  );
+  const made = perfProblem(dir, { d, c, n, lambda, sklearnRows });
+  if ('summary' in made)
+    return { sklearnSamplesPerS: made.summary.sklearn_samples_per_s, sklearnWeights: join(dir, 'W_sklearn.npy') };
+  console.log(`scikit-learn reference unavailable (${made.failed}); generating the problem in TypeScript`);
   return {};
 }
 
