@@ -11,7 +11,7 @@
  * objectives are (both solvers are exact: expect ~1e-15).
  * Environment: BENCH_N (4096), BENCH_LAMBDA (0.05), BENCH_ROUNDS (3; the first is a warm-up and not timed).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,7 +33,15 @@ type SolverModule = { NonNegativeLasso: { create: typeof NonNegativeLasso.create
 
 /** REV's solver sources, copied next to the repo (so its imports of @audio-concepts/* resolve) and assembled. */
 async function solverAt(rev: string): Promise<{ sha: string; module: SolverModule }> {
-  const sha = git('rev-parse', '--verify', `${rev}^{commit}`).trim();
+  const found = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (found.status !== 0) {
+    console.error(`bench:lasso-ab: ${rev} is not a commit of this repository (usage: npm run bench:lasso-ab -- REV)`);
+    process.exit(2);
+  }
+  const sha = found.stdout.trim();
   const dir = join(root, '.bench', 'lasso-ab', sha);
   const src = 'libs/decomposer/lasso/src';
   if (!existsSync(join(dir, 'gram-kernels.wasm'))) {
