@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent, fetch, type Response } from 'undici';
+import type { EnvHttpProxyAgent, Response } from 'undici';
 
 const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'] as const;
 
@@ -7,9 +7,11 @@ let agent: { key: string; dispatcher: EnvHttpProxyAgent } | undefined;
 /**
  * `fetch` through the proxy the environment names. Node's own fetch ignores HTTPS_PROXY/HTTP_PROXY; undici's
  * EnvHttpProxyAgent reads them (lower case first, as curl does) and NO_PROXY. One agent is kept for its
- * connections, and made again when the variables change.
+ * connections, and made again when the variables change. undici is loaded on the first download only: every
+ * command imports this library, and loading undici cost each of them ~60 ms at start-up.
  */
-export function hubFetch(url: string, headers: Record<string, string>): Promise<Response> {
+export async function hubFetch(url: string, headers: Record<string, string>): Promise<Response> {
+  const { EnvHttpProxyAgent, fetch } = await import('undici');
   const key = JSON.stringify(PROXY_VARIABLES.map((name) => process.env[name]));
   if (agent?.key !== key) {
     void agent?.dispatcher.close().catch(() => undefined);
