@@ -63,14 +63,33 @@
   ;; `stride`): y[i] = (v[i] − L[i,0..i)·y[0..i)) / L[i,i], each dot product two lanes at a time.
   (func (export "forwardSolve")
     (param $l i32) (param $stride i32) (param $k i32) (param $v i32) (param $y i32)
-    (local $i i32) (local $row i32) (local $acc v128) (local $j i32) (local $end i32) (local $sum f64)
+    (local $i i32) (local $row i32) (local $acc v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $j i32) (local $end i32) (local $sum f64)
     (block $done
       (loop $nexti
         (br_if $done (i32.ge_s (local.get $i) (local.get $k)))
         (local.set $row (i32.add (local.get $l) (i32.shl (i32.mul (local.get $i) (local.get $stride)) (i32.const 3))))
         (local.set $acc (v128.const f64x2 0 0))
+        (local.set $acc1 (v128.const f64x2 0 0))
+        (local.set $acc2 (v128.const f64x2 0 0))
+        (local.set $acc3 (v128.const f64x2 0 0))
         (local.set $end (i32.shl (i32.and (local.get $i) (i32.const -2)) (i32.const 3)))
         (local.set $j (i32.const 0))
+        ;; eight elements per step into four independent sums, so the additions do not wait on each other
+        (block $endj8
+          (loop $nextj8
+            (br_if $endj8 (i32.gt_u (i32.add (local.get $j) (i32.const 64)) (local.get $end)))
+            (local.set $acc (f64x2.add (local.get $acc)
+              (f64x2.mul (v128.load (i32.add (local.get $row) (local.get $j))) (v128.load (i32.add (local.get $y) (local.get $j))))))
+            (local.set $acc1 (f64x2.add (local.get $acc1)
+              (f64x2.mul (v128.load offset=16 (i32.add (local.get $row) (local.get $j))) (v128.load offset=16 (i32.add (local.get $y) (local.get $j))))))
+            (local.set $acc2 (f64x2.add (local.get $acc2)
+              (f64x2.mul (v128.load offset=32 (i32.add (local.get $row) (local.get $j))) (v128.load offset=32 (i32.add (local.get $y) (local.get $j))))))
+            (local.set $acc3 (f64x2.add (local.get $acc3)
+              (f64x2.mul (v128.load offset=48 (i32.add (local.get $row) (local.get $j))) (v128.load offset=48 (i32.add (local.get $y) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 64)))
+            (br $nextj8)))
+        (local.set $acc (f64x2.add (f64x2.add (local.get $acc) (local.get $acc1)) (f64x2.add (local.get $acc2) (local.get $acc3))))
         (block $endj
           (loop $nextj
             (br_if $endj (i32.ge_u (local.get $j) (local.get $end)))
