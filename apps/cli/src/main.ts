@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { describeError, EXIT } from './cli-error';
-import { describeModelError } from './model-errors';
 import { buildProgram } from './program';
 
 async function main(argv: string[]): Promise<number> {
@@ -14,6 +13,8 @@ async function main(argv: string[]): Promise<number> {
       // commander has already printed its message (or the help/version text)
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    // Loaded only here: it imports the CLAP encoder library, which every command would otherwise load at start-up.
+    const { describeModelError } = await import('./model-errors.js');
     const { message, exitCode } = describeModelError(error) ?? describeError(error);
     process.stderr.write(`audio-concepts: error: ${message}\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
