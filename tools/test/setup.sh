@@ -24,6 +24,7 @@ PROGRAMS=(
   "prometheus|prometheus|a Prometheus server the deploy tests start on 127.0.0.1 to scrape the services and evaluate the alert rules"
   "promtool|prometheus|lints every service's /metrics (promtool check metrics) and unit-tests the alert rules"
   "chromium|chromium|a headless browser that loads the metrics service's live page in its test"
+  "cc|build-essential|compiles the Lasso solver's native gradient kernel, which the tests check on both backends"
 )
 
 # Debian's prometheus package starts its daemon on :9090 when it is installed (and enables it at boot); the tests

@@ -12,8 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = join(__dirname, '..', '..', '..');
 const SETUP = join(ROOT, 'tools', 'test', 'setup.sh');
 const BASH = execFileSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
-const PACKAGES = 'ffmpeg sox default-jre-headless maven kcat espeak-ng prometheus chromium';
-const COMMANDS = 'ffmpeg ffprobe sox java mvn kcat espeak-ng prometheus promtool chromium';
+const PACKAGES = 'ffmpeg sox default-jre-headless maven kcat espeak-ng prometheus chromium build-essential';
+const COMMANDS = 'ffmpeg ffprobe sox java mvn kcat espeak-ng prometheus promtool chromium cc';
 
 let root: string;
 beforeAll(() => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 as rng } from '@audio-concepts/shared-random';
 import { IncrementalCholesky } from './cholesky';
+import { nativeKernels, type KernelBackend } from './kernel-backend';
 import { SharedGram, SolverKernels } from './shared-gram';
 
 /** Gram matrix of n random vectors in R^d (full rank when n ≤ d). */
@@ -11,14 +12,18 @@ function gram(n: number, d: number, seed: number): number[][] {
 }
 
 /** A factor in a solver slot (the kernels read only the slot's buffers, so no Gram matrix is filled in). */
-function emptyFactor(size: number): { chol: IncrementalCholesky; kernels: SolverKernels } {
+function emptyFactor(size: number, backend: KernelBackend): { chol: IncrementalCholesky; kernels: SolverKernels } {
   const shared = SharedGram.create(size);
-  const kernels = new SolverKernels(shared, shared.allocateSlot(size), size);
+  const kernels = new SolverKernels(shared, shared.allocateSlot(size), size, backend);
   return { chol: new IncrementalCholesky(kernels), kernels };
 }
 
-function factorOf(G: number[][], members: number[]): { chol: IncrementalCholesky; kernels: SolverKernels } {
-  const factor = emptyFactor(G.length);
+function factorOf(
+  G: number[][],
+  members: number[],
+  backend: KernelBackend,
+): { chol: IncrementalCholesky; kernels: SolverKernels } {
+  const factor = emptyFactor(G.length, backend);
   const { chol, kernels } = factor;
   for (const j of members) {
     kernels.vecA.set(members.slice(0, chol.size).map((i) => G[i][j]));
@@ -53,11 +58,14 @@ function solveDirect(G: number[][], members: number[], rhs: number[]): Float64Ar
   return x;
 }
 
-describe('IncrementalCholesky', () => {
+// Both kernel backends; the native one where the build compiled it (shared-gram.spec checks that CI did).
+const backends: KernelBackend[] = 'addon' in nativeKernels() ? ['webassembly', 'native'] : ['webassembly'];
+
+describe.each(backends)('IncrementalCholesky on %s kernels', (backend) => {
   it('refuses members beyond its capacity', () => {
     const G = gram(3, 8, 4);
-    const { chol, kernels } = factorOf(G, [0, 1]);
-    const full = emptyFactor(2);
+    const { chol, kernels } = factorOf(G, [0, 1], backend);
+    const full = emptyFactor(2, backend);
     kernels.vecA.set([G[0][2], G[1][2]]);
     expect(chol.tryAdd(kernels.vecA, G[2][2], 1e-12, kernels.vecB)).toBe(true); // capacity 3
     full.kernels.vecA.set([]);
@@ -72,7 +80,7 @@ describe('IncrementalCholesky', () => {
     const G = gram(12, 20, 1);
     const members = [3, 0, 7, 11, 5, 9];
     const x = solveWith(
-      factorOf(G, members),
+      factorOf(G, members, backend),
       members.map((_, i) => i + 1),
     );
     const rhs = members.map((_, i) => i + 1);
@@ -85,7 +93,7 @@ describe('IncrementalCholesky', () => {
     const G = gram(40, 48, n);
     const members = Array.from({ length: n }, (_, i) => (i * 7) % 40);
     const rhs = members.map((j) => Math.cos(j));
-    const x = solveWith(factorOf(G, members), rhs);
+    const x = solveWith(factorOf(G, members, backend), rhs);
     const ref = solveDirect(G, members, rhs);
     for (let i = 0; i < n; i++) expect(x[i]).toBeCloseTo(ref[i], 8);
   });
@@ -93,7 +101,7 @@ describe('IncrementalCholesky', () => {
   it('stays exact after removing members at the front, middle and back', () => {
     const G = gram(10, 16, 2);
     const members = [0, 1, 2, 3, 4, 5, 6, 7];
-    const factor = factorOf(G, members);
+    const factor = factorOf(G, members, backend);
     const { chol } = factor;
     for (const position of [0, 3, 5]) {
       chol.remove(position);
@@ -116,7 +124,7 @@ describe('IncrementalCholesky', () => {
       [1, 1.2, 0.3],
     ];
     const G = v.map((a) => v.map((b) => a.reduce((s, x, t) => s + x * b[t], 0)));
-    const { chol, kernels } = factorOf(G, [0, 1, 2]);
+    const { chol, kernels } = factorOf(G, [0, 1, 2], backend);
     kernels.vecA.set([G[0][3], G[1][3], G[2][3]]);
     expect(chol.tryAdd(kernels.vecA, G[3][3], 1e-10, kernels.vecB)).toBe(false);
     expect(chol.size).toBe(3);

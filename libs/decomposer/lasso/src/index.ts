@@ -5,3 +5,4 @@ export { abtSync, jsMatMul, type MatMul } from './matmul';
 export { checkedMatrix, type Matrix } from './matrix';
 export { dualityGap } from './duality-gap';
 export { checkOptimality, type OptimalityReport } from './optimality';
+export { describeKernelBackend, KERNELS_ENV, resolveKernelBackend, type KernelBackend } from './kernel-backend';

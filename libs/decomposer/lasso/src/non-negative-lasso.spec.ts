@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, NonFiniteValueError, ShapeMismatchError } from '@audio-concepts/shared-errors';
 import { asFloat64Matrix, readNpySync } from '@audio-concepts/shared-npy';
 import { LassoDictionary } from './dictionary';
+import { KERNELS_ENV, nativeKernels, type KernelBackend } from './kernel-backend';
 import { NonNegativeLasso } from './non-negative-lasso';
 import { checkOptimality } from './optimality';
 import { randomProblem } from './__fixtures__/random-problem';
@@ -18,8 +19,14 @@ const SUPPORT_WEIGHT_FLOOR = 1e-6;
 const solvers: NonNegativeLasso[] = [];
 afterAll(async () => Promise.all(solvers.map((s) => s.close())));
 
-async function solverFor(C: Float64Array, c: number, d: number, threads = 1): Promise<NonNegativeLasso> {
-  const solver = new NonNegativeLasso(await LassoDictionary.create(C, c, d), { threads });
+async function solverFor(
+  C: Float64Array,
+  c: number,
+  d: number,
+  threads = 1,
+  kernels?: KernelBackend,
+): Promise<NonNegativeLasso> {
+  const solver = new NonNegativeLasso(await LassoDictionary.create(C, c, d), { threads, kernels });
   solvers.push(solver);
   return solver;
 }
@@ -39,48 +46,55 @@ function lambdaMax(C: Float64Array, c: number, d: number, z: Float64Array): numb
   return 2 * best;
 }
 
-describe.each(['small', 'medium'])('against scikit-learn on the %s fixture', (name) => {
-  const dir = join(FIXTURES, name);
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
-  const C = asFloat64Matrix(readNpySync(join(dir, 'C.npy')), 'C');
-  const Z = asFloat64Matrix(readNpySync(join(dir, 'Z.npy')), 'Z');
+// Both kernel backends; the native one where the build compiled it (shared-gram.spec checks that CI did).
+const backends: KernelBackend[] = 'addon' in nativeKernels() ? ['webassembly', 'native'] : ['webassembly'];
 
-  it.each(Object.keys(meta.solutions))('λ = %s: objective, KKT and support agree', async (lambdaKey) => {
-    const lambda = Number(lambdaKey);
-    const reference = asFloat64Matrix(readNpySync(join(dir, meta.solutions[lambdaKey].file)), 'W');
-    expect([C.rows, C.cols, Z.rows]).toEqual([meta.c, meta.d, meta.B]);
-    expect([reference.rows, reference.cols]).toEqual([meta.B, meta.c]);
+describe.each(['small', 'medium'].flatMap((name) => backends.map((backend) => [name, backend] as const)))(
+  'against scikit-learn on the %s fixture, %s kernels',
+  (name, backend) => {
+    const dir = join(FIXTURES, name);
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+    const C = asFloat64Matrix(readNpySync(join(dir, 'C.npy')), 'C');
+    const Z = asFloat64Matrix(readNpySync(join(dir, 'Z.npy')), 'Z');
 
-    const solver = await solverFor(C.data, C.rows, C.cols);
-    const result = await solver.solve(Z.data, Z.rows, Z.cols, { lambda });
-    expect(result.weights.length).toBe(meta.B * meta.c);
+    it.each(Object.keys(meta.solutions))('λ = %s: objective, KKT and support agree', async (lambdaKey) => {
+      const lambda = Number(lambdaKey);
+      const reference = asFloat64Matrix(readNpySync(join(dir, meta.solutions[lambdaKey].file)), 'W');
+      expect([C.rows, C.cols, Z.rows]).toEqual([meta.c, meta.d, meta.B]);
+      expect([reference.rows, reference.cols]).toEqual([meta.B, meta.c]);
 
-    for (let i = 0; i < Z.rows; i++) {
-      const w = row(result.weights, i, C.rows);
-      const z = row(Z.data, i, Z.cols);
-      const expected = meta.solutions[lambdaKey].objective[i] as number;
-      expect(Math.abs(result.objective[i] - expected) / expected, `row ${i} objective`).toBeLessThan(OBJECTIVE_RTOL);
-      const report = checkOptimality(C.data, C.rows, C.cols, z, w, lambda);
-      expect(Math.abs(report.objective - expected) / expected, `row ${i} objective recomputed`).toBeLessThan(
-        OBJECTIVE_RTOL,
-      );
-      expect(report.minWeight, `row ${i} non-negative`).toBeGreaterThanOrEqual(0);
-      expect(report.supportResidual, `row ${i} KKT on the support`).toBeLessThan(KKT_TOL);
-      expect(report.offSupportViolation, `row ${i} KKT off the support`).toBeLessThan(KKT_TOL);
-      expect(result.converged[i], `row ${i} converged`).toBe(1);
-      const refRow = row(reference.data, i, reference.cols);
-      for (let j = 0; j < C.rows; j++) {
-        const ours = w[j] > SUPPORT_WEIGHT_FLOOR;
-        const theirs = refRow[j] > SUPPORT_WEIGHT_FLOOR;
-        if (ours !== theirs) {
-          // only borderline weights may differ: both below (or at) the floor after rounding
-          expect(Math.min(w[j], refRow[j]), `row ${i} concept ${j} support`).toBeLessThan(SUPPORT_WEIGHT_FLOOR);
-          expect(Math.max(w[j], refRow[j]), `row ${i} concept ${j} support`).toBeLessThan(10 * SUPPORT_WEIGHT_FLOOR);
+      const solver = await solverFor(C.data, C.rows, C.cols, 1, backend);
+      expect(solver.kernels).toBe(backend);
+      const result = await solver.solve(Z.data, Z.rows, Z.cols, { lambda });
+      expect(result.weights.length).toBe(meta.B * meta.c);
+
+      for (let i = 0; i < Z.rows; i++) {
+        const w = row(result.weights, i, C.rows);
+        const z = row(Z.data, i, Z.cols);
+        const expected = meta.solutions[lambdaKey].objective[i] as number;
+        expect(Math.abs(result.objective[i] - expected) / expected, `row ${i} objective`).toBeLessThan(OBJECTIVE_RTOL);
+        const report = checkOptimality(C.data, C.rows, C.cols, z, w, lambda);
+        expect(Math.abs(report.objective - expected) / expected, `row ${i} objective recomputed`).toBeLessThan(
+          OBJECTIVE_RTOL,
+        );
+        expect(report.minWeight, `row ${i} non-negative`).toBeGreaterThanOrEqual(0);
+        expect(report.supportResidual, `row ${i} KKT on the support`).toBeLessThan(KKT_TOL);
+        expect(report.offSupportViolation, `row ${i} KKT off the support`).toBeLessThan(KKT_TOL);
+        expect(result.converged[i], `row ${i} converged`).toBe(1);
+        const refRow = row(reference.data, i, reference.cols);
+        for (let j = 0; j < C.rows; j++) {
+          const ours = w[j] > SUPPORT_WEIGHT_FLOOR;
+          const theirs = refRow[j] > SUPPORT_WEIGHT_FLOOR;
+          if (ours !== theirs) {
+            // only borderline weights may differ: both below (or at) the floor after rounding
+            expect(Math.min(w[j], refRow[j]), `row ${i} concept ${j} support`).toBeLessThan(SUPPORT_WEIGHT_FLOOR);
+            expect(Math.max(w[j], refRow[j]), `row ${i} concept ${j} support`).toBeLessThan(10 * SUPPORT_WEIGHT_FLOOR);
+          }
         }
       }
-    }
-  });
-});
+    });
+  },
+);
 
 describe('optimality on random problems (no reference)', () => {
   it('every weight ≥ 0, KKT holds and the gap meets tol, for several shapes and λ', async () => {
@@ -165,6 +179,19 @@ describe('optimality on random problems (no reference)', () => {
     expect(Buffer.from(again.weights.buffer).equals(Buffer.from(one.weights.buffer))).toBe(true);
     expect(Buffer.from(two.weights.buffer).equals(Buffer.from(one.weights.buffer))).toBe(true);
     expect(Array.from(two.objective)).toEqual(Array.from(one.objective));
+  });
+
+  it.runIf(backends.length === 2)('native and WebAssembly kernels give bit-identical solutions', async () => {
+    const c = 300;
+    const d = 48;
+    const n = 40;
+    const { C, Z } = randomProblem(c, d, n, 6);
+    const wasm = await (await solverFor(C, c, d, 1, 'webassembly')).solve(Z, n, d, { lambda: 0.05 });
+    for (const threads of [1, 2]) {
+      const native = await (await solverFor(C, c, d, threads, 'native')).solve(Z, n, d, { lambda: 0.05 });
+      expect(Buffer.from(native.weights.buffer).equals(Buffer.from(wasm.weights.buffer))).toBe(true);
+      expect(Array.from(native.objective)).toEqual(Array.from(wasm.objective));
+    }
   });
 
   it('returns an empty result for an empty batch', async () => {
@@ -283,5 +310,18 @@ describe('bad input', () => {
       /lambda must be a finite number ≥ 0, got -1; tol must be > 0, got 0/,
     );
     await expect(solver.solve(Z, 3, d, { lambda: NaN })).rejects.toThrow(InvalidInputError);
+  });
+
+  it(`${KERNELS_ENV} picks the kernels; a value it does not know is named`, async () => {
+    const saved = process.env[KERNELS_ENV];
+    try {
+      process.env[KERNELS_ENV] = 'webassembly';
+      expect((await solverFor(C, c, d)).kernels).toBe('webassembly');
+      process.env[KERNELS_ENV] = 'avx512';
+      await expect(solverFor(C, c, d)).rejects.toThrow(`${KERNELS_ENV}=avx512: expected one of native, webassembly`);
+    } finally {
+      if (saved === undefined) delete process.env[KERNELS_ENV];
+      else process.env[KERNELS_ENV] = saved;
+    }
   });
 });

@@ -6,6 +6,7 @@ import { AudioConceptsError, InvalidInputError, ShapeMismatchError } from '@audi
 import { LassoDictionary } from './dictionary';
 import { resolveLassoOptions, type LassoOptions } from './lasso.options';
 import { checkedMatrix } from './matrix';
+import { resolveKernelBackend, type KernelBackend } from './kernel-backend';
 import { jsMatMul, type MatMul } from './matmul';
 import { SolverKernels, supportCapacity } from './shared-gram';
 import { runSolveJob, type SolveJobBuffers } from './solve.job';
@@ -35,6 +36,11 @@ export interface NonNegativeLassoConfig {
   threads?: number;
   /** Kernel for Z·Cᵀ. Default: portable TypeScript. */
   matmul?: MatMul;
+  /**
+   * Where the solver's own kernels run (kernel-backend.ts). Default: $AUDIO_CONCEPTS_LASSO_KERNELS, else native
+   * where the build compiled it, else WebAssembly. `native` where it was not built is an error.
+   */
+  kernels?: KernelBackend;
 }
 
 /**
@@ -44,6 +50,8 @@ export interface NonNegativeLassoConfig {
  */
 export class NonNegativeLasso {
   readonly threads: number;
+  /** The backend the solver threads run their kernels on. */
+  readonly kernels: KernelBackend;
   private readonly matmul: MatMul;
   private workers: Worker[] | undefined;
   private localKernel: SolverKernels | undefined;
@@ -55,6 +63,7 @@ export class NonNegativeLasso {
   ) {
     this.threads = Math.max(1, Math.floor(config.threads ?? availableParallelism()));
     this.matmul = config.matmul ?? jsMatMul;
+    this.kernels = resolveKernelBackend(config.kernels);
   }
 
   /**
@@ -130,7 +139,7 @@ export class NonNegativeLasso {
     if (threads <= 1) {
       const { gram, c: concepts, d: dims } = this.dictionary;
       const capacity = supportCapacity(concepts, dims);
-      this.localKernel ??= new SolverKernels(gram, gram.allocateSlot(capacity), capacity);
+      this.localKernel ??= new SolverKernels(gram, gram.allocateSlot(capacity), capacity, this.kernels);
       runSolveJob(this.localKernel, c, n, resolved, job);
     } else await this.runOnWorkers(threads, n, resolved, job);
     return result;
@@ -178,7 +187,8 @@ export class NonNegativeLasso {
     const { gram } = this.dictionary;
     const capacity = supportCapacity(this.dictionary.c, this.dictionary.d);
     this.workers = Array.from({ length: this.threads }, () => {
-      const workerData = { memory: gram.memory, c: gram.c, slot: gram.allocateSlot(capacity), capacity };
+      const slot = gram.allocateSlot(capacity);
+      const workerData = { memory: gram.memory, c: gram.c, slot, capacity, kernels: this.kernels };
       const worker = new Worker(script.file, { workerData, execArgv: script.execArgv });
       worker.unref();
       return worker;

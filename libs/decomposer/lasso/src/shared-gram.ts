@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
+import { nativeKernels, resolveKernelBackend, type KernelBackend, type KernelExports } from './kernel-backend';
 
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; stay well below so every offset fits comfortably. */
@@ -79,15 +80,9 @@ function slotBytes(stride: number, capacity: number): number {
   return 16 * 7 + stride * (4 + 8 * 5) + capacity * capacity * 8;
 }
 
-type KernelExports = {
-  gradient(stride: number, gram: number, rows: number, w: number, s: number, b: number, g: number): void;
-  forwardSolve(l: number, stride: number, k: number, v: number, y: number): void;
-  backSolve(l: number, stride: number, k: number, y: number): void;
-};
-
 /**
- * One solver thread's scratch slot and the compiled kernels. Every buffer is a view of the shared memory,
- * so a view's `byteOffset` is its address for the kernels. `rows`/`weights` hold the support and its
+ * One solver thread's scratch slot and its kernels (`backend`: native or WebAssembly, see kernel-backend.ts). Every
+ * buffer is a view of the shared memory, so a view's `byteOffset` is its address for the kernels. `rows`/`weights` hold the support and its
  * weights, `b` the correlations C·z of the row being solved, `g` the gradient, `cholesky` the support's
  * factor (capacity × capacity), `vecA`/`vecB` scratch vectors.
  */
@@ -106,6 +101,7 @@ export class SolverKernels {
     private readonly shared: SharedGram,
     slotOffset: number,
     readonly capacity: number,
+    readonly backend: KernelBackend = resolveKernelBackend(),
   ) {
     const { stride, memory } = shared;
     let at = slotOffset;
@@ -123,8 +119,8 @@ export class SolverKernels {
     this.vecB = f64(stride);
     this.cholesky = f64(capacity * capacity);
     this.gram = shared.gram;
-    const instance = new WebAssembly.Instance(gramKernelsModule(), { env: { memory } });
-    this.exports = instance.exports as unknown as KernelExports;
+    const webAssembly = new WebAssembly.Instance(gramKernelsModule(), { env: { memory } }).exports as KernelExports;
+    this.exports = backend === 'native' ? { ...webAssembly, ...nativeGradient(memory) } : webAssembly;
   }
 
   /** g = b − Σ_{i<s} weights[i]·G[rows[i], :] */
@@ -149,6 +145,13 @@ export class SolverKernels {
   backSolve(k: number, y: Float64Array): void {
     this.exports.backSolve(this.cholesky.byteOffset, this.capacity, k, y.byteOffset);
   }
+}
+
+/** The native gradient bound to the memory as it is now: this slot and the Gram matrix before it. */
+function nativeGradient(memory: WebAssembly.Memory): Pick<KernelExports, 'gradient'> {
+  const available = nativeKernels();
+  if ('reason' in available) throw new AudioConceptsError(`native Lasso kernels: ${available.reason}`);
+  return available.addon.bind(new Uint8Array(memory.buffer));
 }
 
 function align16(n: number): number {
