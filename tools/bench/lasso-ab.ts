@@ -1,11 +1,14 @@
 /**
  * npm run bench:lasso-ab -- [REV] — is the working tree's solver faster than the one at git revision REV (default
- * HEAD)? On a shared machine, runs of the same build differ by 10–30 %, more than most solver changes gain: two
+ * HEAD)? `npm run bench:lasso-ab -- --kernels` instead times the working tree's solver on its WebAssembly kernels
+ * (before) against its native ones (after). On a shared machine, runs of the same build differ by 10–30 %, more than most solver changes gain: two
  * processes timed one after the other cannot tell. This runs both solvers in one process, on one thread, on the
  * same rows, alternating chunks of 256 rows between them (the order flipped every chunk), so that both see the same
  * machine at the same moments.
  *
- * REV's `libs/decomposer/lasso/src` is copied into .bench/lasso-ab/ (gitignored) with its kernel assembled there.
+ * REV's `libs/decomposer/lasso/src` is copied into .bench/lasso-ab/ (gitignored) with its kernels built there by the
+ * library's own build steps (the native one where REV has it and a C compiler is here), so both sides run the
+ * kernels they would run built; each side's line names them.
  * Problem: the paper's shape from tools/reference/perf_problem.py (numpy), else the same recipe in TypeScript.
  * Prints µs per row for each (C·z included, the same GEMM for both), their ratio, and how far apart the weights and
  * objectives are (both solvers are exact: expect ~1e-15).
@@ -51,9 +54,13 @@ async function solverAt(rev: string): Promise<{ sha: string; module: SolverModul
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, git('show', `${sha}:${file}`));
     }
-    // The lasso library's own build step assembles the kernel.
-    const wat2wasm = join(root, 'tools', 'build', 'wat2wasm.mjs');
-    execFileSync(process.execPath, [wat2wasm, join(dir, 'gram-kernels.wat'), join(dir, 'gram-kernels.wasm')]);
+    // The lasso library's own build steps assemble the kernels.
+    const build = (script: string, source: string, output: string) =>
+      execFileSync(process.execPath, [join(root, 'tools', 'build', script), join(dir, source), join(dir, output)], {
+        stdio: 'inherit',
+      });
+    if (existsSync(join(dir, 'gram-kernels.c'))) build('cc-addon.mjs', 'gram-kernels.c', 'gram-kernels.node');
+    build('wat2wasm.mjs', 'gram-kernels.wat', 'gram-kernels.wasm');
   }
   return { sha, module: (await import(join(dir, 'index.ts'))) as SolverModule };
 }
@@ -70,16 +77,23 @@ async function problem(): Promise<{ C: Float64Array; Z: Float64Array }> {
 }
 
 async function main(): Promise<void> {
-  const rev = process.argv[2] ?? 'HEAD';
-  const { sha, module } = await solverAt(rev);
+  const kernels = process.argv[2] === '--kernels';
+  const rev = kernels ? 'HEAD' : (process.argv[2] ?? 'HEAD');
+  const { sha, module } = kernels ? { sha: '', module: { NonNegativeLasso } } : await solverAt(rev);
   const { C, Z } = await problem();
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}; node ${process.version}`);
   console.log(`problem: d = ${d}, c = ${c}, n = ${n}, λ = ${lambda}; one solver thread; chunks of ${chunk} rows`);
   const matmul = await createOrtMatMul({ threads: 1 });
   const solvers: Record<'before' | 'after', Solver> = {
-    before: await module.NonNegativeLasso.create(C, c, d, { threads: 1, matmul }),
-    after: await NonNegativeLasso.create(C, c, d, { threads: 1, matmul }),
+    before: await module.NonNegativeLasso.create(C, c, d, {
+      threads: 1,
+      matmul,
+      ...(kernels ? { kernels: 'webassembly' as const } : {}),
+    }),
+    after: await NonNegativeLasso.create(C, c, d, { threads: 1, matmul, ...(kernels ? { kernels: 'native' } : {}) }),
   };
+  // A revision from before the native kernels has no `kernels`: it ran WebAssembly.
+  const backend = (solver: Solver) => ('kernels' in solver ? String(solver.kernels) : 'webassembly');
   const ms = { before: 0, after: 0 };
   const results: Record<'before' | 'after', LassoBatchResult[]> = { before: [], after: [] };
   for (let round = 0; round < rounds; round++) {
@@ -106,8 +120,9 @@ async function main(): Promise<void> {
       maxObjective = Math.max(maxObjective, Math.abs(before.objective[i] - after.objective[i]) / before.objective[i]);
   });
   const timed = rounds - 1;
-  console.log(`before (${rev} = ${sha.slice(0, 9)}): ${us(ms.before, timed)} per row`);
-  console.log(`after (working tree): ${us(ms.after, timed)} per row`);
+  const before = kernels ? 'working tree' : `${rev} = ${sha.slice(0, 9)}`;
+  console.log(`before (${before}, ${backend(solvers.before)} kernels): ${us(ms.before, timed)} per row`);
+  console.log(`after (working tree, ${backend(solvers.after)} kernels): ${us(ms.after, timed)} per row`);
   console.log(`after / before: ${(ms.after / ms.before).toFixed(3)}`);
   console.log(
     `largest weight difference ${maxWeight.toExponential(2)}, objective ${maxObjective.toExponential(2)} relative`,

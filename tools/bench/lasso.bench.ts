@@ -5,14 +5,20 @@
  * numpy and scikit-learn is available.
  *
  * Environment: BENCH_D (512), BENCH_C (2000), BENCH_N (1024), BENCH_LAMBDA (0.05), BENCH_RUNS (3),
- * BENCH_SKLEARN_N (rows timed with scikit-learn, 40), BENCH_THREADS (all cores).
+ * BENCH_SKLEARN_N (rows timed with scikit-learn, 40), BENCH_THREADS (all cores); AUDIO_CONCEPTS_LASSO_KERNELS
+ * (native or webassembly; default native where built) picks the solver's kernels.
  * The problem comes from tools/reference/perf_problem.py (numpy); without python it is generated here by the
  * same recipe, and no scikit-learn figure is printed.
  */
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NonNegativeLasso, checkOptimality } from '@audio-concepts/decomposer-lasso';
+import {
+  NonNegativeLasso,
+  checkOptimality,
+  describeKernelBackend,
+  resolveKernelBackend,
+} from '@audio-concepts/decomposer-lasso';
 import { asFloat64Matrix, readNpy } from '@audio-concepts/shared-npy';
 import { createOrtMatMul } from '@audio-concepts/decomposer-onnx-matmul';
 import { generateProblem, perfProblem } from './lasso-problem';
@@ -46,6 +52,7 @@ async function main(): Promise<void> {
     `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`,
   );
   console.log(`problem: d = ${d}, c = ${c}, n = ${n}, λ = ${lambda}; solver threads ${threads}`);
+  console.log(`solver kernels: ${describeKernelBackend(resolveKernelBackend())}`);
   const reference = makeProblem(dir);
   if (!existsSync(join(dir, 'C.npy'))) await generateProblem(dir, { d, c, n });
 
