@@ -194,6 +194,30 @@ describe('optimality on random problems (no reference)', () => {
     }
   });
 
+  it('batches of different sizes on one solver (its C·z buffer reused) match a fresh solver each, also concurrently', async () => {
+    const c = 300;
+    const d = 48;
+    const { C, Z } = randomProblem(c, d, 40, 7);
+    const rows = (from: number, to: number) => Z.subarray(from * d, to * d);
+    const shared = await solverFor(C, c, d, 2);
+    const sizes: [number, number][] = [
+      [0, 40],
+      [5, 15],
+      [0, 40],
+    ];
+    for (const [from, to] of sizes) {
+      const reused = await shared.solve(rows(from, to), to - from, d, { lambda: 0.05 });
+      const fresh = await (await solverFor(C, c, d, 2)).solve(rows(from, to), to - from, d, { lambda: 0.05 });
+      expect(Array.from(reused.weights)).toEqual(Array.from(fresh.weights));
+    }
+    const [a, b] = await Promise.all([
+      shared.solve(rows(0, 20), 20, d, { lambda: 0.05 }),
+      shared.solve(rows(20, 40), 20, d, { lambda: 0.05 }),
+    ]);
+    const whole = await shared.solve(rows(0, 40), 40, d, { lambda: 0.05 });
+    expect([...a.weights, ...b.weights]).toEqual(Array.from(whole.weights));
+  });
+
   it('returns an empty result for an empty batch', async () => {
     const solver = await solverFor(new Float64Array([1, 0, 0, 1]), 2, 2);
     const result = await solver.solve(new Float64Array(0), 0, 2, { lambda: 0.1 });
