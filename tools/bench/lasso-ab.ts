@@ -1,10 +1,10 @@
 /**
  * npm run bench:lasso-ab -- [REV] — is the working tree's solver faster than the one at git revision REV (default
  * HEAD)? `npm run bench:lasso-ab -- --kernels` instead times the working tree's solver on its WebAssembly kernels
- * (before) against its native ones (after). On a shared machine, runs of the same build differ by 10–30 %, more than most solver changes gain: two
- * processes timed one after the other cannot tell. This runs both solvers in one process, on one thread, on the
- * same rows, alternating chunks of 256 rows between them (the order flipped every chunk), so that both see the same
- * machine at the same moments.
+ * (before) against its native ones (after). On a shared machine, runs of the same build differ by 10–30 %, more than
+ * most solver changes gain: two processes timed one after the other cannot tell. This runs both solvers in one
+ * process, on one thread, on the same rows, alternating chunks of 256 rows between them (the order flipped every
+ * chunk), so that both see the same machine at the same moments.
  *
  * REV's `libs/decomposer/lasso/src` is copied into .bench/lasso-ab/ (gitignored) with its kernels built there by the
  * library's own build steps (the native one where REV has it and a C compiler is here), so both sides run the

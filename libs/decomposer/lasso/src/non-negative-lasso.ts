@@ -149,7 +149,7 @@ export class NonNegativeLasso {
 
   /**
    * A shared buffer for the batch's C·z: the one the last batch used, where it is large enough and no other solve
-   * holds it. A fresh 65 MB SharedArrayBuffer per 4,096-row batch cost ~20 ms of page faults before the copy.
+   * holds it. A fresh 65 MB SharedArrayBuffer per 4,096-row batch cost ~17 ms of page faults before the copy.
    */
   private takeCorrelationsBuffer(length: number): Float64Array {
     const spare = this.spareCorrelations;

@@ -82,9 +82,9 @@ function slotBytes(stride: number, capacity: number): number {
 
 /**
  * One solver thread's scratch slot and its kernels (`backend`: native or WebAssembly, see kernel-backend.ts). Every
- * buffer is a view of the shared memory, so a view's `byteOffset` is its address for the kernels. `rows`/`weights` hold the support and its
- * weights, `b` the correlations C·z of the row being solved, `g` the gradient, `cholesky` the support's
- * factor (capacity × capacity), `vecA`/`vecB` scratch vectors.
+ * buffer is a view of the shared memory, so a view's `byteOffset` is its address for the kernels. `rows`/`weights`
+ * hold the support and its weights, `b` the correlations C·z of the row being solved, `g` the gradient, `cholesky`
+ * the support's factor (capacity × capacity), `vecA`/`vecB` scratch vectors.
  */
 export class SolverKernels {
   readonly rows: Int32Array;
