@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { describeKernelBackend, resolveKernelBackend } from '@audio-concepts/decomposer-lasso';
 import {
   Decomposer,
   DecomposerMetrics,
@@ -82,7 +83,7 @@ export class ConceptSpaceLoader implements OnModuleInit, OnApplicationShutdown {
         `audio mean from ${space.audioMeanSource === 'none' ? 'nowhere (m_a = 0: built without a calibration set)' : 'the calibration set'}; ` +
         `λ = ${config.lambda}` +
         (config.maxConcepts > 0 ? `, raised per window to keep at most ${config.maxConcepts} concepts` : '') +
-        '; frames carry every non-zero concept',
+        `; frames carry every non-zero concept; Lasso kernels ${describeKernelBackend(resolveKernelBackend())}`,
     );
     this.state = true;
     return decomposer;
