@@ -13,7 +13,11 @@ const BIN = join(ROOT, 'bin', 'audio-concepts');
 const FIXTURES = join(ROOT, 'libs', 'decomposer', 'lasso', 'src', '__fixtures__', 'lasso');
 
 function run(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+  return runWith(process.env, ...args);
+}
+
+function runWith(env: NodeJS.ProcessEnv, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000, env });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -147,6 +151,10 @@ describe('decompose --raw', () => {
     expect(lines).toHaveLength(17);
     expect(lines[0]).toMatch(/^0: concept-\d+ \d\.\d{3}, concept-\d+ \d\.\d{3}, concept-\d+ \d\.\d{3}$/);
     expect(lines[16]).toMatch(/^decomposed 16 embeddings over 200 concepts \(d = 64, λ = 0\.15\) in [\d.]+ s/);
+    // CI builds the native kernel (a C compiler is installed); elsewhere the line says which ran.
+    expect(lines[16]).toMatch(
+      process.env.CI ? /samples\/s, native kernels\)/ : /samples\/s, (native|webassembly) kernels\)/,
+    );
   });
   it('--json with --concept-names prints one line per row with its top concepts, then the summary', () => {
     const names = join(dir, 'names-json.txt');
@@ -337,6 +345,16 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
   };
   const decompose = (concepts: string, embeddings: string, ...extra: string[]) =>
     run('decompose', '--concepts', concepts, '--embeddings', embeddings, '--lambda', '0.05', '--raw', ...extra);
+
+  it('AUDIO_CONCEPTS_LASSO_KERNELS picks the kernels, and a value it does not know is named', () => {
+    const args = ['decompose', '--concepts', join(small, 'C.npy'), '--embeddings', join(small, 'Z.npy')];
+    const withKernels = (value: string) =>
+      runWith({ ...process.env, AUDIO_CONCEPTS_LASSO_KERNELS: value }, ...args, '--lambda', '0.05', '--raw');
+    const portable = withKernels('webassembly');
+    expect(portable.code, portable.stderr).toBe(0);
+    expect(portable.stdout).toContain('samples/s, webassembly kernels)');
+    expectCleanError(withKernels('gpu'), 1, 'AUDIO_CONCEPTS_LASSO_KERNELS=gpu: expected one of native, webassembly');
+  });
 
   it('a missing file', () => {
     expectCleanError(

@@ -57,7 +57,10 @@ export function decomposeCommand(): Command {
         '--lambda as far as each row needs (exact at that λ; --lambdas-out writes it)',
       parsePositiveInt,
     )
-    .option('--lambdas-out <L.npy>', 'write the λ each row was solved at, n float64 (--lambda unless --max-concepts raised it)')
+    .option(
+      '--lambdas-out <L.npy>',
+      'write the λ each row was solved at, n float64 (--lambda unless --max-concepts raised it)',
+    )
     .option('--out <W.npy>', 'write the weights, n × c float64')
     .option('--objectives-out <F.npy>', "write each row's objective value, n float64")
     .option('--raw', 'use C and the rows as given: no normalizing, no centering')
@@ -124,6 +127,7 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
 
   const matmul = await createOrtMatMul({ threads: options.threads });
   const solver = await NonNegativeLasso.create(dictionary, c, d, { threads: options.threads, matmul });
+  const { kernels } = solver;
   const writer = options.out ? await createNpyRowWriter(options.out, 'float64', [n, c]) : undefined;
   const objectivesWriter = options.objectivesOut
     ? await createNpyRowWriter(options.objectivesOut, 'float64', [n]).catch(async (error: unknown) => {
@@ -215,7 +219,7 @@ async function runDecompose(options: DecomposeOptions): Promise<void> {
   } else {
     process.stdout.write(
       `decomposed ${n} embeddings over ${c} concepts (d = ${d}, λ = ${options.lambda}) in ${seconds.toFixed(2)} s ` +
-        `(${samplesPerS.toFixed(0)} samples/s); mean non-zeros ${l0Mean.toFixed(1)}` +
+        `(${samplesPerS.toFixed(0)} samples/s, ${kernels} kernels); mean non-zeros ${l0Mean.toFixed(1)}` +
         (options.maxConcepts
           ? ` (at most ${options.maxConcepts}: mean λ ${(n > 0 ? lambdaSum / n : options.lambda).toPrecision(4)})`
           : '') +
