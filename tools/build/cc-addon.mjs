@@ -28,7 +28,9 @@ const cc = process.env.CC || 'cc';
 mkdirSync(dirname(output), { recursive: true });
 // -shared without linking libnode: the addon's napi_* symbols resolve against the node binary that loads it.
 // -std=c11 (not gnu11) also means -ffp-contract=off: no fused multiply-adds, so results round as in WebAssembly.
-const args = ['-O3', '-std=c11', '-fPIC', '-shared', '-Wall', '-Werror', `-I${headers}`, '-o', output, input];
+// macOS's linker wants to be told that those symbols come from the host.
+const host = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
+const args = ['-O3', '-std=c11', '-fPIC', '-shared', ...host, '-Wall', '-Werror', `-I${headers}`, '-o', output, input];
 const run = spawnSync(cc, args, { encoding: 'utf8' });
 if (run.error) skip(`${cc}: ${run.error.code === 'ENOENT' ? 'no C compiler found; install gcc' : run.error.message}`);
 if (run.status !== 0) {
