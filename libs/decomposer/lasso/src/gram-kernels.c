@@ -7,9 +7,9 @@
  * shared memory, which `bind` was given. Every offset is checked against that memory first, so a bad one throws a
  * RangeError instead of reading outside it.
  *
- * Only the gradient is here: a call costs ~10–40 µs of work, so the Node-API call (~0.2 µs) does not show. The
- * triangular solves are shorter and more frequent (~120 per row, under 1 µs each); native, the call overhead made
- * them slower than in WebAssembly, where they stay.
+ * Only the gradient is here: a call does ~10–25 µs of work (50–100 support rows), so the cost of a Node-API call
+ * does not show. The triangular solves are shorter and more frequent (~120 per row, under 1 µs each); native, the
+ * call overhead made them slower than in WebAssembly, where they stay.
  */
 #include <node_api.h>
 #include <stdint.h>

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { AudioConceptsError, InvalidInputError, errorMessage } from '@audio-concepts/shared-errors';
+import { builtFile } from './built-file';
 
 /**
  * Where the solver's gradient runs, its hottest loop: `native`, the Node-API addon built from gram-kernels.c when
@@ -34,8 +33,7 @@ let native: { addon: NativeAddon } | { reason: string } | undefined;
 /** The native addon, loaded once per thread, or why it is not there. */
 export function nativeKernels(): { addon: NativeAddon } | { reason: string } {
   if (native) return native;
-  const candidates = [join(__dirname, 'gram-kernels.node'), join(__dirname, '..', 'dist', 'gram-kernels.node')];
-  const file = candidates.find((f) => existsSync(f));
+  const { file } = builtFile('gram-kernels.node');
   if (!file) {
     native = { reason: 'gram-kernels.node was not built (the build found no C compiler: install gcc and rebuild)' };
     return native;

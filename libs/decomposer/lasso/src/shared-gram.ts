@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { AudioConceptsError, InvalidInputError } from '@audio-concepts/shared-errors';
+import { builtFile } from './built-file';
 import { nativeKernels, resolveKernelBackend, type KernelBackend, type KernelExports } from './kernel-backend';
 
 const PAGE = 65536;
@@ -12,8 +12,7 @@ let cachedModule: WebAssembly.Module | undefined;
 /** The compiled `gram-kernels.wat` (built into dist/ by the lib's build step). */
 export function gramKernelsModule(): WebAssembly.Module {
   if (cachedModule) return cachedModule;
-  const candidates = [join(__dirname, 'gram-kernels.wasm'), join(__dirname, '..', 'dist', 'gram-kernels.wasm')];
-  const file = candidates.find((f) => existsSync(f));
+  const { file, candidates } = builtFile('gram-kernels.wasm');
   if (!file)
     throw new AudioConceptsError(
       `gram-kernels.wasm not found (looked in ${candidates.join(', ')}); build the lasso library first`,
